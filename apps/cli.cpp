@@ -1,0 +1,192 @@
+#include "apps/cli.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <set>
+
+#include "apps/progress_line.hpp"
+#include "core/error.hpp"
+#include "core/host_info.hpp"
+#include "core/target_info.hpp"
+#include "engines/registry.hpp"
+#include "report/report.hpp"
+#include "report/table.hpp"
+#include "workloads/plan.hpp"
+#include "workloads/runner.hpp"
+
+#ifndef AISTOR_GIT_SHA
+#define AISTOR_GIT_SHA "unknown"
+#endif
+#ifndef AISTOR_BUILD_TYPE
+#define AISTOR_BUILD_TYPE "unknown"
+#endif
+#ifndef AISTOR_VERSION
+#define AISTOR_VERSION "0.0.0"
+#endif
+
+namespace aistor::cli {
+namespace {
+
+struct RunArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  std::optional<std::filesystem::path> dir;
+  std::filesystem::path output = "aistor-report.json";
+};
+
+// Parses "CONFIG [--set p=v]... [--dir DIR] [--output FILE]"; InputError on bad usage.
+RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_output) {
+  RunArgs r;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw InputError(fmt::format("{} needs a value", a));
+      return args[++i];
+    };
+    if (a == "--set") {
+      r.sets.push_back(value());
+    } else if (a == "--dir") {
+      r.dir = value();
+    } else if (a == "--output" && allow_output) {
+      r.output = value();
+    } else if (!a.empty() && a[0] == '-') {
+      throw InputError(fmt::format("unknown option {}", a));
+    } else if (r.config.empty()) {
+      r.config = a;
+    } else {
+      throw InputError(fmt::format("unexpected argument {}", a));
+    }
+  }
+  if (r.config.empty())
+    throw InputError("missing CONFIG (a JSON file, e.g. configs/quickstart.json)");
+  return r;
+}
+
+Plan load(const RunArgs& a) {
+  auto config = read_config_file(a.config);
+  for (const auto& s : a.sets)
+    apply_override(config, s);
+  return make_plan(config, a.dir);
+}
+
+nlohmann::json tool_info() {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& e : aistor::engines())
+    names.push_back(e.name);
+  return {{"name", "aistor"},
+          {"version", AISTOR_VERSION},
+          {"git_sha", AISTOR_GIT_SHA},
+          {"build_type", AISTOR_BUILD_TYPE},
+          {"engines_compiled", names}};
+}
+
+nlohmann::json targets_of(const Plan& plan) {
+  nlohmann::json out = nlohmann::json::array();
+  std::set<std::string> seen;
+  for (const auto& p : plan.phases) {
+    if (!seen.insert(p.dir.string()).second) continue;
+    try {
+      out.push_back(target_info(p.dir));
+    } catch (const std::exception& e) {
+      out.push_back({{"path", p.dir.string()}, {"error", e.what()}});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string usage() {
+  return "usage: aistor run CONFIG [--set path=value]... [--dir DIR] [--output FILE]\n"
+         "       aistor validate CONFIG [--set path=value]... [--dir DIR]\n"
+         "       aistor engines [--dir DIR]\n"
+         "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
+}
+
+int validate(const std::vector<std::string>& args, Streams io) {
+  try {
+    Plan plan = load(parse_run_args(args, false));
+    std::size_t runs = 0;
+    for (const auto& p : plan.phases)
+      runs += p.repeat;
+    fmt::print(io.out, "ok: {} phases ({} runs with repeats), config sha256 {}\n",
+               plan.phases.size(), runs, plan.sha256.substr(0, 12));
+    return 0;
+  } catch (const InputError& e) {
+    fmt::print(io.err, "aistor: {}\n", e.what());
+    return 2;
+  }
+}
+
+int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
+  RunArgs a;
+  Plan plan;
+  try {
+    a = parse_run_args(args, true);
+    plan = load(a);
+  } catch (const InputError& e) {
+    fmt::print(io.err, "aistor: {}\n", e.what());
+    return 2;
+  }
+  std::filesystem::create_directories(plan.dir);
+  ProgressLine line(io.err, io.tty);
+  RunOptions options;
+  options.stop = &stop;
+  if (io.tty) options.progress = [&](const ProgressUpdate& u) { line.update(u); };
+  options.phase_done = [&](const nlohmann::json&) { line.clear(); };
+
+  ReportParts parts;
+  parts.started_at = utc_now_iso8601();
+  parts.tool = tool_info();
+  parts.host = host_info();
+  parts.targets = targets_of(plan);
+  parts.config = plan.resolved;
+  parts.config_sha256 = plan.sha256;
+  auto t0 = std::chrono::steady_clock::now();
+  RunOutcome outcome = run_plan(plan, options);
+  line.clear();
+  parts.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  parts.status = outcome.status;
+  parts.phases = std::move(outcome.phases);
+  auto report = make_report(parts);
+  fmt::print(io.out, "{}", summary_table(report));
+  try {
+    write_report(a.output, report);
+  } catch (const std::exception& e) {
+    fmt::print(io.err, "aistor: cannot write the report: {}\n", e.what());
+    return 1;
+  }
+  fmt::print(io.out, "status: {}; report: {}\n", outcome.status, a.output.string());
+  return outcome.status == "ok" ? 0 : 1;
+}
+
+int engines(const std::vector<std::string>& args, Streams io) {
+  std::filesystem::path dir = ".";
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--dir" && i + 1 < args.size()) {
+      dir = args[++i];
+    } else {
+      fmt::print(io.err, "aistor: engines: unexpected argument {}\n", args[i]);
+      return 2;
+    }
+  }
+  // Probe where the data would go; a directory not made yet is probed through its parent.
+  while (!std::filesystem::exists(dir) && dir.has_parent_path() && dir != dir.parent_path()) {
+    dir = dir.parent_path();
+  }
+  if (!std::filesystem::exists(dir)) dir = ".";
+  fmt::print(io.out, "{:<10} {:<12} {}\n", "engine", "available", "details");
+  for (const auto& e : aistor::engines()) {
+    Availability a = e.probe(dir);
+    std::string details = a.reason.empty() ? e.summary : a.reason;
+    fmt::print(io.out, "{:<10} {:<12} {}\n", e.name, a.available ? "yes" : "no", details);
+  }
+  return 0;
+}
+
+}  // namespace aistor::cli

@@ -1,0 +1,24 @@
+#pragma once
+// The verbs of the aistor command line, each a function a test can call. They print to the given
+// streams and return the process exit code: 0 ok, 1 the run or check failed, 2 bad usage or input.
+#include <atomic>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace aistor::cli {
+
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+  bool tty = false;  // live progress line on `err` when true
+};
+
+int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
+int validate(const std::vector<std::string>& args, Streams io);
+int engines(const std::vector<std::string>& args, Streams io);
+
+// The "tool" block of reports: version, git sha, build type, engines compiled in.
+[[nodiscard]] std::string usage();
+
+}  // namespace aistor::cli

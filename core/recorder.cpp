@@ -1,0 +1,125 @@
+#include "core/recorder.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+#include "core/units.hpp"
+
+namespace aistor {
+
+Recorder::Recorder(std::uint64_t origin_ns, std::uint64_t interval_ns)
+    : origin_ns_(origin_ns), interval_ns_(interval_ns == 0 ? 1 : interval_ns) {}
+
+void Recorder::name_file(std::uint32_t file, std::string name) {
+  if (file_names_.size() <= file) file_names_.resize(file + 1);
+  file_names_[file] = std::move(name);
+}
+
+void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,
+                      std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns) {
+  if (result < 0 || static_cast<std::uint64_t>(result) != length) {
+    int err = result < 0 ? static_cast<int>(-result) : ENODATA;
+    ++errors_[err];
+    if (details_.size() < kMaxErrorDetails) {
+      details_.push_back({err, dir, file < file_names_.size() ? file_names_[file] : std::string(),
+                          offset, length, result});
+    }
+    return;
+  }
+  auto& d = dirs_[static_cast<int>(dir)];
+  ++d.ops;
+  d.bytes += length;
+  d.latency.record(done_ns >= submit_ns ? done_ns - submit_ns : 0);
+  ++d.sizes[length];
+  if (next_offset_.size() <= file) next_offset_.resize(file + 1, UINT64_MAX);
+  if (next_offset_[file] == offset) ++d.sequential_ops;
+  next_offset_[file] = offset + length;
+
+  first_submit_ns_ = std::min(first_submit_ns_, submit_ns);
+  last_done_ns_ = std::max(last_done_ns_, done_ns);
+  std::size_t slot = done_ns > origin_ns_ ? (done_ns - origin_ns_) / interval_ns_ : 0;
+  if (series_bytes_.size() <= slot) {
+    series_bytes_.resize(slot + 1, 0);
+    series_ops_.resize(slot + 1, 0);
+  }
+  series_bytes_[slot] += length;
+  ++series_ops_[slot];
+}
+
+void Recorder::merge(const Recorder& other) {
+  for (int i = 0; i < 2; ++i) {
+    auto& d = dirs_[i];
+    const auto& o = other.dirs_[i];
+    d.ops += o.ops;
+    d.bytes += o.bytes;
+    d.sequential_ops += o.sequential_ops;
+    d.latency.merge(o.latency);
+    for (const auto& [size, n] : o.sizes)
+      d.sizes[size] += n;
+  }
+  first_submit_ns_ = std::min(first_submit_ns_, other.first_submit_ns_);
+  last_done_ns_ = std::max(last_done_ns_, other.last_done_ns_);
+  // Both series share the phase origin, so slots line up.
+  if (series_bytes_.size() < other.series_bytes_.size()) {
+    series_bytes_.resize(other.series_bytes_.size(), 0);
+    series_ops_.resize(other.series_ops_.size(), 0);
+  }
+  for (std::size_t i = 0; i < other.series_bytes_.size(); ++i) {
+    series_bytes_[i] += other.series_bytes_[i];
+    series_ops_[i] += other.series_ops_[i];
+  }
+  for (const auto& [err, n] : other.errors_)
+    errors_[err] += n;
+  for (const auto& detail : other.details_) {
+    if (details_.size() >= kMaxErrorDetails) break;
+    details_.push_back(detail);
+  }
+}
+
+LatencyHistogram Recorder::combined_latency() const {
+  LatencyHistogram all = dirs_[0].latency;
+  all.merge(dirs_[1].latency);
+  return all;
+}
+
+std::uint64_t Recorder::error_count() const {
+  std::uint64_t n = 0;
+  for (const auto& [err, count] : errors_)
+    n += count;
+  return n;
+}
+
+double Recorder::achieved_queue_depth() const {
+  if (ops() == 0 || last_done_ns_ <= first_submit_ns_) return 0.0;
+  double seconds = static_cast<double>(last_done_ns_ - first_submit_ns_) / 1e9;
+  double iops = static_cast<double>(ops()) / seconds;
+  return iops * combined_latency().mean() / 1e9;
+}
+
+std::string pattern_of(const DirectionStats& stats) {
+  if (stats.ops == 0) return {};
+  // The size that carries most ops names the pattern when it dominates (>= 90 %); else a range.
+  auto top = std::max_element(stats.sizes.begin(), stats.sizes.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::string size;
+  if (static_cast<double>(top->second) >= 0.9 * static_cast<double>(stats.ops)) {
+    size = short_size(top->first);
+  } else {
+    size = short_size(stats.sizes.begin()->first) + "-" + short_size(stats.sizes.rbegin()->first);
+  }
+  double seq = static_cast<double>(stats.sequential_ops) / static_cast<double>(stats.ops);
+  const char* order = seq >= 0.9 ? "seq" : (seq <= 0.1 ? "rand" : "mixed");
+  return size + " " + order;
+}
+
+std::string Recorder::io_pattern() const {
+  std::string out;
+  if (dirs_[0].ops) out = "r=" + pattern_of(dirs_[0]);
+  if (dirs_[1].ops) {
+    if (!out.empty()) out += ", ";
+    out += "w=" + pattern_of(dirs_[1]);
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace aistor

@@ -1,0 +1,92 @@
+#pragma once
+// What one worker saw during a phase: per-direction latency histograms and counters, the
+// request-size histogram, sequentiality, a time series and errors.
+//
+// One Recorder per worker (no locks on the hot path); merge() after the phase. The recorder does
+// not know which workload or engine it serves — it is fed completed operations.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/histogram.hpp"
+
+namespace aistor {
+
+enum class Direction : std::uint8_t { read = 0, write = 1 };
+
+struct ErrorDetail {
+  int err = 0;  // positive errno; ENODATA for an unexpected end of file
+  Direction dir = Direction::read;
+  std::string file;
+  std::uint64_t offset = 0;
+  std::uint32_t length = 0;
+  std::int64_t result = 0;
+};
+
+struct DirectionStats {
+  std::uint64_t ops = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t sequential_ops = 0;  // ops that started where the previous op on that file ended
+  LatencyHistogram latency;
+  std::map<std::uint32_t, std::uint64_t> sizes;  // request size -> ops
+};
+
+class Recorder {
+ public:
+  static constexpr std::size_t kMaxErrorDetails = 8;
+
+  // `origin_ns`: time zero of the time series; `interval_ns` its bucket width (> 0).
+  Recorder(std::uint64_t origin_ns, std::uint64_t interval_ns);
+
+  // Names a file id for error details (ids are per worker engine).
+  void name_file(std::uint32_t file, std::string name);
+
+  // One completed operation. `result` is bytes done or -errno; a short non-negative result is an
+  // unexpected end of file (ENODATA). Only successful ops feed latency and throughput.
+  void record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,
+              std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns);
+
+  void merge(const Recorder& other);
+  // Moves the end of the measured interval to `done_ns` (e.g. after a timed fsync).
+  void extend_to(std::uint64_t done_ns) { last_done_ns_ = std::max(last_done_ns_, done_ns); }
+
+  [[nodiscard]] const DirectionStats& stats(Direction d) const {
+    return dirs_[static_cast<int>(d)];
+  }
+  [[nodiscard]] LatencyHistogram combined_latency() const;
+  [[nodiscard]] std::uint64_t ops() const { return dirs_[0].ops + dirs_[1].ops; }
+  [[nodiscard]] std::uint64_t bytes() const { return dirs_[0].bytes + dirs_[1].bytes; }
+  [[nodiscard]] std::uint64_t first_submit_ns() const { return first_submit_ns_; }
+  [[nodiscard]] std::uint64_t last_done_ns() const { return last_done_ns_; }
+  [[nodiscard]] std::uint64_t interval_ns() const { return interval_ns_; }
+  [[nodiscard]] const std::vector<std::uint64_t>& series_bytes() const { return series_bytes_; }
+  [[nodiscard]] const std::vector<std::uint64_t>& series_ops() const { return series_ops_; }
+  [[nodiscard]] const std::map<int, std::uint64_t>& errors() const { return errors_; }
+  [[nodiscard]] std::uint64_t error_count() const;
+  [[nodiscard]] const std::vector<ErrorDetail>& error_details() const { return details_; }
+
+  // Achieved queue depth by Little's law: IOPS x mean latency.
+  [[nodiscard]] double achieved_queue_depth() const;
+  // "r=128K seq", "r=4K rand", "w=1M seq", "r=4K rand, w=4K rand" — derived, never typed.
+  [[nodiscard]] std::string io_pattern() const;
+
+ private:
+  std::uint64_t origin_ns_;
+  std::uint64_t interval_ns_;
+  DirectionStats dirs_[2];
+  std::vector<std::uint64_t> next_offset_;  // per file id: where a sequential op would start
+  std::vector<std::string> file_names_;
+  std::uint64_t first_submit_ns_ = UINT64_MAX;
+  std::uint64_t last_done_ns_ = 0;
+  std::vector<std::uint64_t> series_bytes_;
+  std::vector<std::uint64_t> series_ops_;
+  std::map<int, std::uint64_t> errors_;
+  std::vector<ErrorDetail> details_;
+};
+
+// The pattern of one direction: "128K seq", "4K rand", "4K-64K rand", "128K mixed".
+[[nodiscard]] std::string pattern_of(const DirectionStats& stats);
+
+}  // namespace aistor

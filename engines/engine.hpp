@@ -1,0 +1,105 @@
+#pragma once
+// The engine interface: how bytes move between storage and memory. Engines never decide what to
+// read; workloads never call the kernel.
+//
+// Contract:
+//  - One engine instance is used by one thread (no internal locking). Create one per worker.
+//  - submit() hands over requests; reap() returns completions. A completion is final: engines
+//    retry EINTR/EAGAIN and finish short transfers themselves. `res` is the bytes transferred
+//    (== length on success; less only when end of file was reached) or -errno.
+//  - `done_ns` is the steady-clock time (core/clock.hpp) at which the engine saw the completion.
+//  - Buffers come from allocate() so each engine can align, register or pin them; a request's
+//    buffer must lie inside one Buffer of the same engine and outlive the request.
+//  - Engine methods throw SystemError for failures of setup (open, mapping, ring creation);
+//    errors of individual I/Os are reported in IoResult.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace aistor {
+
+enum class Op : std::uint8_t { read, write };
+enum class Access : std::uint8_t { read, write, read_write };
+using FileId = std::uint32_t;
+
+struct IoRequest {
+  Op op = Op::read;
+  FileId file = 0;
+  std::uint64_t offset = 0;
+  std::uint32_t length = 0;
+  std::byte* buf = nullptr;
+  std::uint64_t tag = 0;
+};
+
+struct IoResult {
+  std::uint64_t tag = 0;
+  std::int64_t res = 0;
+  std::uint64_t done_ns = 0;
+};
+
+// Memory an engine handed out; move-only, released by the engine's own release function.
+class Buffer {
+ public:
+  using Release = void (*)(std::byte*, std::size_t) noexcept;
+  Buffer() noexcept = default;
+  Buffer(std::byte* data, std::size_t size, Release release) noexcept
+      : data_(data), size_(size), release_(release) {}
+  Buffer(Buffer&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
+        release_(std::exchange(o.release_, nullptr)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      data_ = std::exchange(o.data_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+      release_ = std::exchange(o.release_, nullptr);
+    }
+    return *this;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { reset(); }
+
+  [[nodiscard]] std::byte* data() const noexcept { return data_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  void reset() noexcept {
+    if (data_ != nullptr && release_ != nullptr) release_(data_, size_);
+    data_ = nullptr;
+  }
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  Release release_ = nullptr;
+};
+
+// Page-aligned (4 KiB) heap memory: what every host engine hands out.
+[[nodiscard]] Buffer allocate_aligned(std::size_t bytes, std::size_t alignment = 4096);
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Opens a file for the access given; the FileId is valid until close().
+  [[nodiscard]] virtual FileId open(const std::filesystem::path& path, Access access) = 0;
+  [[nodiscard]] virtual Buffer allocate(std::size_t bytes) = 0;
+  virtual void submit(std::span<const IoRequest> requests) = 0;
+  // Waits for at least `at_least` completions (no more than are outstanding), returns how many it
+  // wrote into `out` (at most out.size()).
+  [[nodiscard]] virtual std::size_t reap(std::span<IoResult> out, std::size_t at_least) = 0;
+  // Makes the file's written data durable (fsync, msync).
+  virtual void sync(FileId file) = 0;
+  virtual void close(FileId file) = 0;
+  // How many requests may be outstanding at once: 1 for synchronous engines.
+  [[nodiscard]] virtual std::size_t max_in_flight() const noexcept = 0;
+  // The engine's resolved options for the report.
+  [[nodiscard]] virtual nlohmann::json describe() const = 0;
+};
+
+}  // namespace aistor

@@ -1,0 +1,104 @@
+#include "engines/engine_config.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+
+#include "core/config_node.hpp"
+#include "engines/registry.hpp"
+
+namespace aistor {
+namespace {
+
+Madvise parse_madvise(const std::string& s) {
+  if (s == "normal") return Madvise::normal;
+  if (s == "sequential") return Madvise::sequential;
+  if (s == "random") return Madvise::random;
+  if (s == "willneed") return Madvise::willneed;
+  return Madvise::none;
+}
+
+}  // namespace
+
+const char* to_string(Madvise advice) noexcept {
+  switch (advice) {
+    case Madvise::normal:
+      return "normal";
+    case Madvise::sequential:
+      return "sequential";
+    case Madvise::random:
+      return "random";
+    case Madvise::willneed:
+      return "willneed";
+    case Madvise::none:
+      break;
+  }
+  return "none";
+}
+
+EngineConfig parse_engine_config(ConfigNode& node) {
+  EngineConfig c;
+  c.name = node.string("name", std::nullopt);
+  const EngineInfo* info = find_engine(c.name);
+  if (info == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& e : engines())
+      names.push_back(e.name);
+    node.fail("name", fmt::format("unknown engine \"{}\" (compiled in: {})", c.name,
+                                  fmt::join(names, ", ")));
+  }
+  auto accepts = [&](std::string_view key) {
+    return std::find(info->options.begin(), info->options.end(), key) != info->options.end();
+  };
+  // Only the keys this engine accepts are read; finish() then rejects the others by path.
+  if (accepts("queue_depth")) {
+    c.queue_depth = static_cast<unsigned>(node.integer("queue_depth", 1, 1, 65536));
+  }
+  if (accepts("direct")) c.direct = node.boolean("direct", false);
+  if (accepts("sqpoll")) c.sqpoll = node.boolean("sqpoll", false);
+  if (accepts("fixed_buffers")) c.fixed_buffers = node.boolean("fixed_buffers", true);
+  if (accepts("registered_files")) c.registered_files = node.boolean("registered_files", true);
+  if (accepts("submit_batch")) {
+    c.submit_batch = static_cast<unsigned>(node.integer("submit_batch", 0, 0, 65536));
+  }
+  if (accepts("madvise")) {
+    c.madvise = parse_madvise(
+        node.choice("madvise", "none", {"none", "normal", "sequential", "random", "willneed"}));
+  }
+  if (accepts("populate")) c.populate = node.boolean("populate", false);
+  if (accepts("touch")) c.touch = node.boolean("touch", false);
+  if (!accepts("queue_depth") && node.has("queue_depth")) {
+    // A synchronous engine runs one request at a time; 1 is accepted so matrices can share it.
+    if (node.integer("queue_depth", 1, 1) != 1) {
+      node.fail("queue_depth", fmt::format("engine {} is synchronous: queue depth must be 1 "
+                                           "(use threads for parallelism)",
+                                           c.name));
+    }
+  }
+  for (const auto& [key, value] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"sqpoll", "only io_uring has it"}, {"madvise", "only mmap has it"}}) {
+    if (node.has(key) && !accepts(key)) {
+      node.fail(key, fmt::format("engine {} does not take this option ({})", c.name, value));
+    }
+  }
+  node.finish();
+  return c;
+}
+
+nlohmann::json to_json(const EngineConfig& c) {
+  nlohmann::json j{{"name", c.name}, {"queue_depth", c.queue_depth}};
+  const EngineInfo* info = find_engine(c.name);
+  if (info == nullptr) return j;
+  for (const auto& key : info->options) {
+    if (key == "direct") j["direct"] = c.direct;
+    if (key == "sqpoll") j["sqpoll"] = c.sqpoll;
+    if (key == "fixed_buffers") j["fixed_buffers"] = c.fixed_buffers;
+    if (key == "registered_files") j["registered_files"] = c.registered_files;
+    if (key == "submit_batch") j["submit_batch"] = c.submit_batch;
+    if (key == "madvise") j["madvise"] = to_string(c.madvise);
+    if (key == "populate") j["populate"] = c.populate;
+    if (key == "touch") j["touch"] = c.touch;
+  }
+  return j;
+}
+
+}  // namespace aistor

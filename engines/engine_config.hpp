@@ -1,0 +1,37 @@
+#pragma once
+// The options of every engine, parsed once from a config's "engine" object.
+//
+// One struct for all engines so that a config can be validated without opening anything; each
+// engine declares which keys it accepts (EngineInfo::options) and any other key is an error.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace aistor {
+
+class ConfigNode;
+
+enum class Madvise : std::uint8_t { none, normal, sequential, random, willneed };
+
+struct EngineConfig {
+  std::string name = "pread";
+  unsigned queue_depth = 1;  // requests in flight per worker
+  bool direct = false;       // O_DIRECT (pread, io_uring); always on for odirect
+  // io_uring
+  bool sqpoll = false;
+  bool fixed_buffers = true;
+  bool registered_files = true;
+  unsigned submit_batch = 0;  // 0: submit as requests arrive, in one call per pump round
+  // mmap
+  Madvise madvise = Madvise::none;
+  bool populate = false;  // MAP_POPULATE
+  bool touch = false;     // reads touch one byte per page instead of copying out
+};
+
+// Parses and checks `node` (the phase's "engine" object). Throws InputError with the JSON path.
+[[nodiscard]] EngineConfig parse_engine_config(ConfigNode& node);
+[[nodiscard]] nlohmann::json to_json(const EngineConfig& config);
+[[nodiscard]] const char* to_string(Madvise advice) noexcept;
+
+}  // namespace aistor

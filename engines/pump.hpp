@@ -1,0 +1,66 @@
+#pragma once
+// The one loop every workload drives: keeps up to queue_depth requests in flight on an engine,
+// stamps each op's submission and completion (steady clock, ns), feeds the recorder, and stops at
+// the limits, the deadline, the first error (when asked) or the stop flag.
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "core/recorder.hpp"
+#include "engines/engine.hpp"
+
+namespace aistor {
+
+// Where requests come from. next() fills op, file, offset and length; false when there are no more.
+class RequestSource {
+ public:
+  virtual ~RequestSource() = default;
+  [[nodiscard]] virtual bool next(IoRequest& request) = 0;
+};
+
+struct PumpLimits {
+  std::uint64_t bytes =
+      UINT64_MAX;  // recorded bytes (after ramp) after which no more are submitted
+  std::uint64_t ops = UINT64_MAX;
+  std::uint64_t deadline_ns = 0;  // absolute steady time; 0: none
+  std::uint64_t ramp_end_ns = 0;  // ops submitted before it run but are not recorded
+  bool stop_on_error = true;
+};
+
+// Live counters for a progress line, written by one worker with relaxed atomics, read by anyone.
+struct alignas(64) ProgressCounters {
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> ops{0};
+};
+
+enum class PumpEnd : std::uint8_t { done, limit, deadline, error, interrupted };
+
+struct PumpOutcome {
+  PumpEnd end = PumpEnd::done;
+  std::uint64_t ramp_ops = 0;  // ops that completed inside the ramp
+};
+
+class Pump {
+ public:
+  // Allocates queue_depth buffers of `buffer_bytes` from the engine, filled with pseudo-random
+  // bytes so writes carry incompressible data. The effective depth is capped by the engine's
+  // max_in_flight(). `progress` (may be null) is bumped per completion.
+  Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recorder& recorder,
+       const std::atomic<bool>& stop, ProgressCounters* progress = nullptr);
+
+  [[nodiscard]] unsigned depth() const noexcept { return depth_; }
+  [[nodiscard]] PumpOutcome run(RequestSource& source, const PumpLimits& limits);
+
+ private:
+  Engine& engine_;
+  Recorder& recorder_;
+  const std::atomic<bool>& stop_;
+  ProgressCounters* progress_;
+  unsigned depth_;
+  std::vector<Buffer> buffers_;
+};
+
+// Fills memory with pseudo-random bytes (xoshiro256**), seeded: the same seed gives the same bytes.
+void fill_random(std::byte* data, std::size_t bytes, std::uint64_t seed) noexcept;
+
+}  // namespace aistor

@@ -1,0 +1,36 @@
+#pragma once
+// Engines by name: what is compiled in, whether it can run here (probed for real), and a factory.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engines/engine.hpp"
+#include "engines/engine_config.hpp"
+
+namespace aistor {
+
+struct Availability {
+  bool available = false;
+  std::string reason;  // why not, when unavailable; a note (e.g. alignment) when available
+};
+
+struct EngineInfo {
+  std::string name;
+  std::string summary;
+  std::vector<std::string> options;  // keys of the "engine" object this engine accepts
+  bool synchronous = true;
+  // Probes for real (creates a ring, opens a file with O_DIRECT in `dir`...).
+  std::function<Availability(const std::filesystem::path& dir)> probe;
+  std::function<std::unique_ptr<Engine>(const EngineConfig&)> make;
+};
+
+// Every engine compiled in, in a stable order.
+[[nodiscard]] const std::vector<EngineInfo>& engines();
+// nullptr when unknown.
+[[nodiscard]] const EngineInfo* find_engine(std::string_view name);
+// Throws InputError for an unknown name.
+[[nodiscard]] std::unique_ptr<Engine> make_engine(const EngineConfig& config);
+
+}  // namespace aistor

@@ -1,0 +1,71 @@
+#include "report/table.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <vector>
+
+#include "core/units.hpp"
+
+namespace aistor {
+namespace {
+
+std::string engine_label(const nlohmann::json& e) {
+  if (!e.is_object()) return "?";
+  std::string s = e.value("name", "?");
+  if (e.value("direct", false)) s += "+direct";
+  auto qd = e.value("queue_depth", 1u);
+  if (qd > 1) s += fmt::format(" qd{}", qd);
+  return s;
+}
+
+std::string render(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows) {
+    width.resize(std::max(width.size(), r.size()), 0);
+    for (std::size_t i = 0; i < r.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
+  }
+  std::string out;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto& r = rows[k];
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      // Text columns (first three, last two) align left; numbers right.
+      bool left = i < 3 || i + 2 >= r.size();
+      out += left ? fmt::format("{:<{}}", r[i], width[i]) : fmt::format("{:>{}}", r[i], width[i]);
+      out += i + 1 < r.size() ? "  " : "\n";
+    }
+    if (k == 0) {
+      std::size_t total = 0;
+      for (auto w : width)
+        total += w + 2;
+      out += std::string(total - 2, '-') + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string summary_table(const nlohmann::json& report) {
+  std::vector<std::vector<std::string>> rows{
+      {"phase", "engine", "pattern", "MB/s", "IOPS", "p50", "p99", "resident", "status"}};
+  for (const auto& p : report.value("phases", nlohmann::json::array())) {
+    std::string status = p.value("status", "?");
+    if (p.contains("error")) status += ": " + p["error"].get<std::string>();
+    if (!p.contains("bytes_per_s")) {
+      rows.push_back({p.value("name", "?"), engine_label(p.value("engine", nlohmann::json())), "",
+                      "", "", "", "", "", status});
+      continue;
+    }
+    const auto& lat = p["latency_ns"];
+    double resident = p.contains("cache") ? p["cache"].value("resident_fraction_before", 0.0) : 0.0;
+    rows.push_back(
+        {p.value("name", "?"), engine_label(p["engine"]), p["io_pattern"].value("summary", ""),
+         fmt::format("{:.1f}", p.value("bytes_per_s", 0.0) / 1e6),
+         fmt::format("{:.0f}", p.value("iops", 0.0)), human_ns(lat.value("p50", 0.0)),
+         human_ns(lat.value("p99", 0.0)), fmt::format("{:.0f}%", resident * 100), status});
+  }
+  return render(rows);
+}
+
+}  // namespace aistor

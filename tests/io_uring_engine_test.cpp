@@ -1,0 +1,420 @@
+#include "engines/io_uring_engine.hpp"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace aistor {
+namespace {
+
+constexpr std::uint64_t kFileSize = 4 << 20;
+constexpr std::uint32_t kBig = 128 << 10;
+constexpr std::uint32_t kSmall = 4 << 10;
+
+// Differs between neighbouring bytes and between 4 KiB pages, so a misplaced block shows.
+std::byte pattern(std::uint64_t pos) {
+  return static_cast<std::byte>(static_cast<unsigned char>((pos * 31) ^ (pos >> 9) ^ (pos >> 17)));
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string name = "/tmp/aistor_uring_test_XXXXXX";
+    if (::mkdtemp(name.data()) == nullptr) throw_errno("mkdtemp", name);
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void create_empty(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) throw_errno("open", path.string());
+  ::close(fd);
+}
+
+// Runs `requests` keeping one request per buffer of `bufs` in flight; `before` fills a write's
+// buffer, `after` checks each result. Asserts each tag completes exactly once.
+void run(Engine& engine, const std::vector<IoRequest>& requests,
+         const std::vector<std::byte*>& bufs, const std::function<void(const IoRequest&)>& before,
+         const std::function<void(const IoRequest&, std::int64_t)>& after) {
+  std::vector<std::byte*> free_bufs(bufs.rbegin(), bufs.rend());
+  std::map<std::uint64_t, IoRequest> in_flight;
+  std::vector<IoResult> out(bufs.size());
+  std::size_t next = 0;
+  std::size_t completed = 0;
+  const std::uint64_t start_ns = now_ns();
+  while (completed < requests.size()) {
+    std::vector<IoRequest> batch;
+    while (next < requests.size() && !free_bufs.empty()) {
+      IoRequest r = requests[next];
+      r.tag = next++;
+      r.buf = free_bufs.back();
+      free_bufs.pop_back();
+      before(r);
+      batch.push_back(r);
+      in_flight[r.tag] = r;
+    }
+    engine.submit(batch);
+    const std::size_t n = engine.reap(out, 1);
+    ASSERT_GE(n, 1U);
+    ASSERT_LE(n, out.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      auto it = in_flight.find(out[i].tag);
+      ASSERT_NE(it, in_flight.end()) << "tag " << out[i].tag << " unknown or completed twice";
+      EXPECT_GE(out[i].done_ns, start_ns);
+      EXPECT_LE(out[i].done_ns, now_ns());
+      after(it->second, out[i].res);
+      free_bufs.push_back(it->second.buf);
+      in_flight.erase(it);
+      ++completed;
+    }
+  }
+  EXPECT_EQ(completed, requests.size());
+  EXPECT_EQ(engine.reap(out, out.size()), 0U) << "a completion beyond the requests";
+}
+
+struct Variant {
+  const char* name;
+  bool direct;
+  bool fixed_buffers;
+  bool registered_files;
+  bool sqpoll;
+  unsigned submit_batch;
+};
+
+class IoUringEngineTest : public ::testing::TestWithParam<Variant> {
+ protected:
+  void SetUp() override {
+    Availability a = io_uring_engine_info().probe(dir_.path());
+    if (!a.available) GTEST_SKIP() << a.reason;
+    path_ = dir_.path() / "data";
+    create_empty(path_);
+  }
+
+  // nullptr (and skip_ set) when the kernel refuses SQPOLL.
+  std::unique_ptr<Engine> make(unsigned queue_depth) {
+    const Variant& v = GetParam();
+    EngineConfig config;
+    config.name = "io_uring";
+    config.queue_depth = queue_depth;
+    config.direct = v.direct;
+    config.fixed_buffers = v.fixed_buffers;
+    config.registered_files = v.registered_files;
+    config.sqpoll = v.sqpoll;
+    config.submit_batch = v.submit_batch;
+    try {
+      return io_uring_engine_info().make(config);
+    } catch (const SystemError& e) {
+      if (!v.sqpoll) throw;
+      skip_ = std::string("SQPOLL unavailable: ") + e.what();
+      return nullptr;
+    }
+  }
+
+  // nullopt (and skip_ set) when the filesystem refuses O_DIRECT.
+  std::optional<FileId> open(Engine& engine, Access access) {
+    try {
+      return engine.open(path_, access);
+    } catch (const SystemError& e) {
+      if (!GetParam().direct || e.err() != EINVAL) throw;
+      skip_ = std::string("O_DIRECT refused: ") + e.what();
+      return std::nullopt;
+    }
+  }
+
+  static void expect_effective(const Engine& engine, const Variant& v) {
+    const nlohmann::json d = engine.describe();
+    EXPECT_EQ(d["name"], "io_uring");
+    EXPECT_EQ(d["direct"], v.direct);
+    EXPECT_EQ(d["sqpoll"], v.sqpoll);
+    // The kernel may refuse registration (RLIMIT_MEMLOCK); then the engine must say why.
+    if (d["fixed_buffers"] != v.fixed_buffers || d["registered_files"] != v.registered_files) {
+      EXPECT_FALSE(d["notes"].empty()) << d.dump();
+      std::printf("[   NOTE   ] fell back: %s\n", d["notes"].dump().c_str());
+    }
+    EXPECT_LE(d["fixed_buffers"].get<bool>(), v.fixed_buffers);
+    EXPECT_LE(d["registered_files"].get<bool>(), v.registered_files);
+  }
+
+  // Writes the pattern over the whole file with 128 KiB requests at queue depth 8, each slot with
+  // its own allocation (several registered regions).
+  void write_pattern(Engine& engine, FileId file) {
+    std::vector<Buffer> buffers;
+    std::vector<std::byte*> bufs;
+    for (unsigned i = 0; i < 8; ++i) {
+      buffers.push_back(engine.allocate(kBig));
+      ASSERT_EQ(reinterpret_cast<std::uintptr_t>(buffers.back().data()) % 4096, 0U);
+      bufs.push_back(buffers.back().data());
+    }
+    std::vector<IoRequest> requests;
+    for (std::uint64_t off = 0; off < kFileSize; off += kBig) {
+      requests.push_back({Op::write, file, off, kBig, nullptr, 0});
+    }
+    run(
+        engine, requests, bufs,
+        [](const IoRequest& r) {
+          for (std::uint32_t i = 0; i < r.length; ++i)
+            r.buf[i] = pattern(r.offset + i);
+        },
+        [](const IoRequest& r, std::int64_t res) {
+          EXPECT_EQ(res, r.length) << "write at " << r.offset;
+        });
+    engine.sync(file);
+    EXPECT_EQ(std::filesystem::file_size(path_), kFileSize);
+  }
+
+  // Random reads of `length` at queue depth 16 out of one allocation sliced in 16.
+  void read_random(Engine& engine, FileId file, std::uint32_t length, std::uint64_t align,
+                   std::size_t count) {
+    Buffer memory = engine.allocate(16 * std::size_t{length});
+    std::vector<std::byte*> bufs;
+    for (std::size_t i = 0; i < 16; ++i)
+      bufs.push_back(memory.data() + i * length);
+    std::mt19937_64 rng(length + count);
+    std::uniform_int_distribution<std::uint64_t> pick(0, (kFileSize - length) / align);
+    std::vector<IoRequest> requests;
+    for (std::size_t i = 0; i < count; ++i) {
+      requests.push_back({Op::read, file, pick(rng) * align, length, nullptr, 0});
+    }
+    std::size_t wrong = 0;
+    run(
+        engine, requests, bufs, [](const IoRequest& r) { std::memset(r.buf, 0xEE, r.length); },
+        [&](const IoRequest& r, std::int64_t res) {
+          EXPECT_EQ(res, r.length) << "read at " << r.offset;
+          for (std::uint32_t i = 0; i < r.length; ++i) {
+            if (r.buf[i] != pattern(r.offset + i)) ++wrong;
+          }
+        });
+    EXPECT_EQ(wrong, 0U) << "bytes differing from the pattern, length " << length;
+  }
+
+  TempDir dir_;
+  std::filesystem::path path_;
+  std::string skip_;
+};
+
+TEST_P(IoUringEngineTest, WritesThenReadsEveryByteBack) {
+  const Variant& v = GetParam();
+  {
+    auto writer = make(8);
+    if (!writer) GTEST_SKIP() << skip_;
+    EXPECT_EQ(writer->max_in_flight(), 8U);
+    auto file = open(*writer, Access::write);
+    if (!file) GTEST_SKIP() << skip_;
+    write_pattern(*writer, *file);
+    expect_effective(*writer, v);
+    writer->close(*file);
+  }
+  auto reader = make(16);
+  ASSERT_NE(reader, nullptr) << skip_;
+  EXPECT_EQ(reader->max_in_flight(), 16U);
+  auto file = open(*reader, Access::read);
+  ASSERT_TRUE(file.has_value()) << skip_;
+  read_random(*reader, *file, kBig, 4096, 96);
+  // Buffered reads need no alignment; O_DIRECT ones do.
+  read_random(*reader, *file, kSmall, v.direct ? 4096 : 1, 1024);
+  expect_effective(*reader, v);
+  reader->close(*file);
+}
+
+TEST_P(IoUringEngineTest, ReadPastEndOfFileIsShort) {
+  {
+    auto writer = make(8);
+    if (!writer) GTEST_SKIP() << skip_;
+    auto file = open(*writer, Access::write);
+    if (!file) GTEST_SKIP() << skip_;
+    write_pattern(*writer, *file);
+  }
+  auto reader = make(4);
+  ASSERT_NE(reader, nullptr);
+  auto file = open(*reader, Access::read);
+  ASSERT_TRUE(file.has_value());
+  Buffer a = reader->allocate(kBig);
+  Buffer b = reader->allocate(kBig);
+  std::vector<IoRequest> requests{{Op::read, *file, kFileSize - 4096, kBig, a.data(), 1},
+                                  {Op::read, *file, kFileSize, kBig, b.data(), 2}};
+  reader->submit(requests);
+  std::vector<IoResult> out(4);
+  ASSERT_EQ(reader->reap(out, 2), 2U);
+  std::map<std::uint64_t, std::int64_t> res{{out[0].tag, out[0].res}, {out[1].tag, out[1].res}};
+  EXPECT_EQ(res[1], 4096);
+  EXPECT_EQ(res[2], 0);
+  for (std::uint32_t i = 0; i < 4096; ++i) {
+    ASSERT_EQ(a.data()[i], pattern(kFileSize - 4096 + i)) << "byte " << i;
+  }
+
+  // End of file inside a page: the engine resubmits the remainder (unaligned under O_DIRECT)
+  // and must still report exactly the bytes up to the end.
+  ASSERT_EQ(::truncate(path_.c_str(), kFileSize + 100), 0) << std::strerror(errno);
+  std::memset(b.data(), 0xEE, kBig);
+  std::vector<IoRequest> ragged{{Op::read, *file, kFileSize - 4096, kBig, b.data(), 3}};
+  reader->submit(ragged);
+  ASSERT_EQ(reader->reap(out, 1), 1U);
+  EXPECT_EQ(out[0].tag, 3U);
+  EXPECT_EQ(out[0].res, 4096 + 100);
+  EXPECT_EQ(b.data()[4095], pattern(kFileSize - 1));
+  EXPECT_EQ(b.data()[4096], std::byte{0});
+  EXPECT_EQ(b.data()[4096 + 99], std::byte{0});
+}
+
+const Variant kVariants[] = {
+    {"plain", false, false, false, false, 0},
+    {"fixed_buffers", false, true, false, false, 0},
+    {"registered_files", false, false, true, false, 0},
+    {"fixed_buffers_and_files", false, true, true, false, 0},
+    {"submit_batch_3", false, true, true, false, 3},
+    {"direct", true, false, false, false, 0},
+    {"direct_fixed", true, true, true, false, 0},
+    {"sqpoll", false, true, true, true, 0},
+    {"sqpoll_plain", false, false, false, true, 0},
+};
+
+INSTANTIATE_TEST_SUITE_P(Variants, IoUringEngineTest, ::testing::ValuesIn(kVariants),
+                         [](const ::testing::TestParamInfo<Variant>& param) {
+                           return std::string(param.param.name);
+                         });
+
+// Tests of behaviour that does not depend on the options.
+class IoUringEngineBasics : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Availability a = io_uring_engine_info().probe(dir_.path());
+    if (!a.available) GTEST_SKIP() << a.reason;
+    path_ = dir_.path() / "small";
+    int fd = ::open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    std::vector<std::byte> data(64 * kSmall);
+    for (std::size_t i = 0; i < data.size(); ++i)
+      data[i] = pattern(i);
+    ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+    ::close(fd);
+    config_.name = "io_uring";
+    config_.queue_depth = 16;
+  }
+
+  TempDir dir_;
+  std::filesystem::path path_;
+  EngineConfig config_;
+};
+
+TEST_F(IoUringEngineBasics, InfoDescribesTheEngine) {
+  EngineInfo info = io_uring_engine_info();
+  EXPECT_EQ(info.name, "io_uring");
+  EXPECT_FALSE(info.synchronous);
+  EXPECT_EQ(info.options,
+            (std::vector<std::string>{"queue_depth", "direct", "sqpoll", "fixed_buffers",
+                                      "registered_files", "submit_batch"}));
+  EXPECT_EQ(info.probe(dir_.path()).reason, "");
+  auto engine = info.make(config_);
+  EXPECT_EQ(engine->max_in_flight(), 16U);
+  const nlohmann::json d = engine->describe();
+  EXPECT_EQ(d["queue_depth"], 16);
+  EXPECT_GE(d["ring_entries"].get<unsigned>(), 16U);
+  EXPECT_TRUE(d.contains("notes"));
+}
+
+TEST_F(IoUringEngineBasics, ReapReturnsNoMoreThanOutAndKeepsTheRest) {
+  IoUringEngine engine(config_);
+  FileId file = engine.open(path_, Access::read);
+  Buffer memory = engine.allocate(16 * kSmall);
+  std::vector<IoRequest> requests;
+  for (std::uint64_t i = 0; i < 16; ++i) {
+    requests.push_back({Op::read, file, i * kSmall, kSmall, memory.data() + i * kSmall, 100 + i});
+  }
+  engine.submit(requests);
+  std::vector<IoResult> out(16);
+  std::size_t first = engine.reap(std::span(out).first(4), 16);
+  EXPECT_EQ(first, 4U);
+  std::size_t rest = engine.reap(out, 12);
+  EXPECT_EQ(rest, 12U);
+  EXPECT_EQ(engine.reap(out, 5), 0U) << "nothing is outstanding, so reap must not wait";
+  for (std::size_t i = 0; i < 16 * kSmall; ++i)
+    ASSERT_EQ(memory.data()[i], pattern(i));
+}
+
+TEST_F(IoUringEngineBasics, ErrorsOfOneIoAreResults) {
+  IoUringEngine engine(config_);
+  FileId file = engine.open(path_, Access::read);
+  Buffer memory = engine.allocate(kSmall);
+  std::vector<IoRequest> write{{Op::write, file, 0, kSmall, memory.data(), 7}};
+  engine.submit(write);
+  std::vector<IoResult> out(1);
+  ASSERT_EQ(engine.reap(out, 1), 1U);
+  EXPECT_EQ(out[0].tag, 7U);
+  EXPECT_EQ(out[0].res, -EBADF);
+}
+
+TEST_F(IoUringEngineBasics, MisuseThrows) {
+  IoUringEngine engine(config_);
+  EXPECT_THROW((void)engine.open(dir_.path() / "missing", Access::read), SystemError);
+  try {
+    (void)engine.open(dir_.path() / "missing", Access::read);
+  } catch (const SystemError& e) {
+    EXPECT_EQ(e.err(), ENOENT);
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+  FileId file = engine.open(path_, Access::read);
+  Buffer memory = engine.allocate(17 * kSmall);
+  std::vector<IoRequest> too_many;
+  for (std::uint64_t i = 0; i < 17; ++i) {
+    too_many.push_back({Op::read, file, 0, kSmall, memory.data() + i * kSmall, i});
+  }
+  EXPECT_THROW(engine.submit(too_many), std::length_error);
+  std::vector<IoRequest> bad_file{{Op::read, file + 5, 0, kSmall, memory.data(), 0}};
+  EXPECT_THROW(engine.submit(bad_file), std::invalid_argument);
+
+  std::vector<IoRequest> one{{Op::read, file, 0, kSmall, memory.data(), 0}};
+  engine.submit(one);
+  EXPECT_THROW(engine.close(file), std::logic_error);
+  std::vector<IoResult> out(1);
+  ASSERT_EQ(engine.reap(out, 1), 1U);
+  EXPECT_EQ(out[0].res, kSmall);
+  engine.close(file);
+  EXPECT_THROW(engine.close(file), std::invalid_argument);
+}
+
+TEST_F(IoUringEngineBasics, FileIdsAreReusedAfterClose) {
+  IoUringEngine engine(config_);
+  FileId a = engine.open(path_, Access::read);
+  FileId b = engine.open(path_, Access::read_write);
+  EXPECT_NE(a, b);
+  engine.close(a);
+  FileId c = engine.open(path_, Access::read);
+  EXPECT_EQ(c, a);
+  Buffer memory = engine.allocate(kSmall);
+  std::vector<IoRequest> read{{Op::read, c, kSmall, kSmall, memory.data(), 3}};
+  engine.submit(read);
+  std::vector<IoResult> out(2);
+  ASSERT_EQ(engine.reap(out, 1), 1U);
+  EXPECT_EQ(out[0].res, kSmall);
+  EXPECT_EQ(memory.data()[0], pattern(kSmall));
+}
+
+}  // namespace
+}  // namespace aistor

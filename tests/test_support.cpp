@@ -1,0 +1,53 @@
+#include "tests/test_support.hpp"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+#include "engines/pump.hpp"
+
+namespace aistor::test {
+
+ScratchDir::ScratchDir() {
+  // /var/tmp is on the root filesystem here; /tmp may be tmpfs, which would hide O_DIRECT and
+  // page-cache behaviour.
+  const char* base = std::getenv("AISTOR_TEST_DIR");
+  std::string tmpl = std::string(base ? base : "/var/tmp") + "/aistor-test-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp " + tmpl);
+  path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path write_pattern_file(const std::filesystem::path& path, std::uint64_t bytes,
+                                         std::uint64_t seed) {
+  std::vector<std::byte> data(bytes);
+  fill_random(data.data(), data.size(), seed);
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  return path;
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
+    r.output.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace aistor::test

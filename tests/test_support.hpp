@@ -1,0 +1,32 @@
+#pragma once
+// Helpers shared by tests: a scratch directory on a real disk (not tmpfs) that removes itself.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace aistor::test {
+
+class ScratchDir {
+ public:
+  ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir();
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `bytes` of the seeded pattern used by tests; returns the path.
+std::filesystem::path write_pattern_file(const std::filesystem::path& path, std::uint64_t bytes,
+                                         std::uint64_t seed = 7);
+
+// Runs a shell command, returns its exit code and captured stdout+stderr.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+
+}  // namespace aistor::test

@@ -1,0 +1,58 @@
+#pragma once
+// From a config file to a validated Plan: comments allowed, --set overrides applied, `matrix`
+// expanded into one phase per combination, every key checked (unknown keys, wrong types and
+// impossible values are InputErrors naming the JSON path). Nothing is opened or created here.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engines/engine_config.hpp"
+
+namespace aistor {
+
+enum class CacheKind : std::uint8_t { cold, warm, as_is };
+
+struct CachePolicy {
+  CacheKind kind = CacheKind::cold;
+  bool drop_caches = false;  // also echo 3 > drop_caches (root, and allowed by the config)
+};
+
+struct PhaseSpec {
+  std::string name;
+  std::string workload;
+  nlohmann::json config;  // the phase object after expansion (workload keys included)
+  std::string path;       // its JSON path, for messages: "phases[2]"
+  nlohmann::json params;  // the matrix values that made this phase (object; may be empty)
+  EngineConfig engine;
+  CachePolicy cache;
+  unsigned repeat = 1;
+  bool stop_on_error = true;
+  std::filesystem::path dir;
+  std::uint64_t interval_ns = 100'000'000;
+};
+
+struct Plan {
+  nlohmann::json resolved;  // the config after overrides and matrix expansion
+  std::string sha256;       // of resolved.dump()
+  std::filesystem::path dir;
+  bool allow_drop_caches = false;
+  std::vector<PhaseSpec> phases;
+};
+
+// Reads and parses a config file (comments allowed). InputError names the file and line.
+[[nodiscard]] nlohmann::json read_config_file(const std::filesystem::path& path);
+
+// Applies "a.b.0.c=value" (value parsed as JSON when it is JSON, else taken as a string).
+void apply_override(nlohmann::json& config, std::string_view assignment);
+
+// Validates and expands. `dir_override` replaces the config's top-level "dir".
+[[nodiscard]] Plan make_plan(const nlohmann::json& config,
+                             const std::optional<std::filesystem::path>& dir_override);
+
+[[nodiscard]] const char* to_string(CacheKind kind) noexcept;
+
+}  // namespace aistor

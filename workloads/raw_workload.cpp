@@ -1,0 +1,244 @@
+#include "workloads/raw_workload.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <numeric>
+
+#include "core/clock.hpp"
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "core/permutation.hpp"
+#include "core/units.hpp"
+#include "workloads/layout.hpp"
+
+namespace aistor {
+namespace {
+
+constexpr std::uint32_t kMaxBlock = 1u << 30;
+
+bool is_random(RawMode m) {
+  return m == RawMode::randread || m == RawMode::randwrite || m == RawMode::randrw;
+}
+bool reads_only(RawMode m) {
+  return m == RawMode::read || m == RawMode::randread;
+}
+bool writes_only(RawMode m) {
+  return m == RawMode::write || m == RawMode::randwrite;
+}
+
+struct Rng {
+  std::uint64_t s;
+  std::uint64_t next() noexcept {
+    s += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = s;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  std::uint64_t below(std::uint64_t n) noexcept { return n ? next() % n : 0; }
+};
+
+// Offsets and directions of one worker over its region [start, start + length).
+class RawSource final : public RequestSource {
+ public:
+  RawSource(const RawParams& p, FileId file, std::uint64_t start, std::uint64_t length,
+            std::uint64_t seed)
+      : p_(p),
+        file_(file),
+        start_(start),
+        length_(length),
+        rng_{seed},
+        single_(p.block_sizes.size() == 1),
+        perm_(single_ ? length / p.block_sizes[0].first : 1, seed) {
+    for (const auto& [size, weight] : p.block_sizes)
+      total_weight_ += weight;
+  }
+
+  bool next(IoRequest& r) override {
+    r.file = file_;
+    r.op = pick_op();
+    r.length = pick_size();
+    r.offset = is_random(p_.mode) ? random_offset(r.length) : sequential_offset(r.length);
+    return true;
+  }
+
+ private:
+  Op pick_op() {
+    if (reads_only(p_.mode)) return Op::read;
+    if (writes_only(p_.mode)) return Op::write;
+    return rng_.below(100) < p_.read_percent ? Op::read : Op::write;
+  }
+  std::uint32_t pick_size() {
+    if (single_) return p_.block_sizes[0].first;
+    std::uint64_t x = rng_.below(total_weight_);
+    for (const auto& [size, weight] : p_.block_sizes) {
+      if (x < weight) return size;
+      x -= weight;
+    }
+    return p_.block_sizes.back().first;
+  }
+  std::uint64_t sequential_offset(std::uint32_t size) {
+    if (cursor_ + size > length_) cursor_ = 0;  // wrap: time-based runs loop over the region
+    std::uint64_t at = start_ + cursor_;
+    cursor_ += size;
+    return at;
+  }
+  std::uint64_t random_offset(std::uint32_t size) {
+    if (!single_) return start_ + rng_.below(length_ / size) * size;
+    // Every block once per pass, a new order each pass (fio's random map).
+    if (index_ == perm_.size()) {
+      index_ = 0;
+      perm_ = Permutation(perm_.size(), rng_.next());
+    }
+    return start_ + perm_.at(index_++) * size;
+  }
+
+  const RawParams& p_;
+  FileId file_;
+  std::uint64_t start_;
+  std::uint64_t length_;
+  Rng rng_;
+  bool single_;
+  Permutation perm_;
+  std::uint64_t index_ = 0;
+  std::uint64_t cursor_ = 0;
+  std::uint64_t total_weight_ = 0;
+};
+
+RawMode parse_mode(const std::string& s) {
+  if (s == "write") return RawMode::write;
+  if (s == "randread") return RawMode::randread;
+  if (s == "randwrite") return RawMode::randwrite;
+  if (s == "readwrite" || s == "rw") return RawMode::readwrite;
+  if (s == "randrw") return RawMode::randrw;
+  return RawMode::read;
+}
+
+}  // namespace
+
+RawParams RawWorkload::parse(ConfigNode& phase) {
+  RawParams p;
+  p.mode = parse_mode(phase.choice(
+      "rw", "read", {"read", "write", "randread", "randwrite", "readwrite", "rw", "randrw"}));
+  p.read_percent = static_cast<unsigned>(phase.integer("rwmixread", 50, 0, 100));
+  if (reads_only(p.mode)) p.read_percent = 100;
+  if (writes_only(p.mode)) p.read_percent = 0;
+  if (const auto* split = phase.raw("bssplit")) {
+    if (phase.has("block_size")) phase.fail("bssplit", "give either block_size or bssplit");
+    if (!split->is_array() || split->empty()) {
+      phase.fail("bssplit", "must be a non-empty list of {\"size\": ..., \"weight\": ...}");
+    }
+    for (std::size_t i = 0; i < split->size(); ++i) {
+      ConfigNode entry((*split)[i], phase.key_path(fmt::format("bssplit[{}]", i)));
+      auto size = static_cast<std::uint32_t>(entry.size("size", std::nullopt, 1, kMaxBlock));
+      auto weight = static_cast<unsigned>(entry.integer("weight", std::nullopt, 1, 1000000));
+      entry.finish();
+      p.block_sizes.emplace_back(size, weight);
+    }
+  } else {
+    p.block_sizes.emplace_back(
+        static_cast<std::uint32_t>(phase.size("block_size", 128 * 1024, 1, kMaxBlock)), 1);
+  }
+  p.size = phase.size("size", std::nullopt, 1);
+  p.io_size = phase.size("io_size", 0);
+  p.threads = static_cast<unsigned>(phase.integer("threads", 1, 1, 4096));
+  p.file_per_thread = phase.boolean("file_per_thread", true);
+  p.file_name = phase.string("file_name", "");
+  if (p.file_name.find('/') != std::string::npos) {
+    phase.fail("file_name", "must be a plain name inside the phase's directory");
+  }
+  p.runtime_ns = phase.duration_ns("runtime", 0);
+  p.time_based = phase.boolean("time_based", false);
+  p.ramp_ns = phase.duration_ns("ramp", 0);
+  p.fsync_at_end = phase.boolean("fsync_at_end", false);
+  p.seed = static_cast<std::uint64_t>(phase.integer("seed", 1, 0));
+
+  if (p.time_based && p.runtime_ns == 0) phase.fail("time_based", "needs a runtime");
+  std::uint32_t largest = 0;
+  for (const auto& [size, w] : p.block_sizes)
+    largest = std::max(largest, size);
+  std::uint64_t region = p.file_per_thread ? p.size : p.size / p.threads;
+  if (region < largest) {
+    phase.fail("size",
+               fmt::format("{} per worker is smaller than the block size {}", region, largest));
+  }
+  if (p.block_sizes.size() == 1 && region % largest != 0) {
+    phase.fail("size", fmt::format("{} per worker is not a multiple of the block size {}", region,
+                                   largest));
+  }
+  return p;
+}
+
+RawWorkload::RawWorkload(RawParams params) : params_(std::move(params)) {}
+
+std::uint32_t RawWorkload::max_block() const {
+  std::uint32_t m = 0;
+  for (const auto& [size, w] : params_.block_sizes)
+    m = std::max(m, size);
+  return m;
+}
+
+std::uint64_t RawWorkload::region_bytes() const {
+  if (params_.file_per_thread) return params_.size;
+  std::uint64_t r = params_.size / params_.threads;
+  return r / max_block() * max_block();
+}
+
+Goal RawWorkload::goal() const {
+  Goal g;
+  g.duration_ns = params_.time_based ? params_.runtime_ns + params_.ramp_ns : 0;
+  std::uint64_t per = params_.io_size ? params_.io_size : region_bytes();
+  g.bytes = params_.time_based ? 0 : per * params_.threads;
+  return g;
+}
+
+std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
+  std::string base = params_.file_name.empty()
+                         ? fmt::format("aistor-raw-{}", short_size(params_.size))
+                         : params_.file_name;
+  unsigned count = params_.file_per_thread ? params_.threads : 1;
+  std::vector<LayoutFile> layout;
+  files_.clear();
+  for (unsigned i = 0; i < count; ++i) {
+    auto path = env.dir / fmt::format("{}.{}", base, i);
+    layout.push_back({path, params_.size, params_.seed * 1000003 + i});
+    files_.push_back(path);
+  }
+  lay_out(layout, env.stop);
+  return files_;
+}
+
+void RawWorkload::run(WorkerContext& ctx) {
+  const auto& path = files_[params_.file_per_thread ? ctx.index : 0];
+  Access access = reads_only(params_.mode)    ? Access::read
+                  : writes_only(params_.mode) ? Access::write
+                                              : Access::read_write;
+  FileId file = ctx.engine.open(path, access);
+  ctx.recorder.name_file(file, path.string());
+  std::uint64_t region = region_bytes();
+  std::uint64_t start = params_.file_per_thread ? 0 : region * ctx.index;
+  RawSource source(params_, file, start, region, params_.seed * 7919 + ctx.index);
+
+  PumpLimits limits;
+  limits.stop_on_error = ctx.stop_on_error;
+  limits.ramp_end_ns = ctx.start_ns + params_.ramp_ns;
+  if (!params_.time_based) limits.bytes = params_.io_size ? params_.io_size : region;
+  if (params_.runtime_ns) limits.deadline_ns = limits.ramp_end_ns + params_.runtime_ns;
+
+  Pump pump(ctx.engine, ctx.queue_depth, max_block(), ctx.recorder, ctx.stop, ctx.progress);
+  ctx.outcome = pump.run(source, limits);
+  if (params_.fsync_at_end && !reads_only(params_.mode)) {
+    ctx.engine.sync(file);
+    ctx.recorder.extend_to(now_ns());
+  }
+  ctx.engine.close(file);
+}
+
+WorkloadInfo raw_workload_info() {
+  return {"raw", "fio-like reads and writes: sequential, random or mixed, by size or time",
+          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+            return std::make_unique<RawWorkload>(RawWorkload::parse(phase));
+          }};
+}
+
+}  // namespace aistor

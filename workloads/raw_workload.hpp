@@ -1,0 +1,52 @@
+#pragma once
+// The fio-like raw workload: sequential or random reads, writes or a mix, on one file per worker
+// or one shared file, by size, op count or time, with ramp and fsync at end. Files are laid out
+// with incompressible data before the phase (untimed) and reused when they already have the size.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workloads/workload.hpp"
+
+namespace aistor {
+
+enum class RawMode : std::uint8_t { read, write, randread, randwrite, readwrite, randrw };
+
+struct RawParams {
+  RawMode mode = RawMode::read;
+  unsigned read_percent = 100;
+  std::vector<std::pair<std::uint32_t, unsigned>> block_sizes;  // (size, weight)
+  std::uint64_t size = 0;                                       // per file
+  std::uint64_t io_size = 0;  // per worker; 0: the worker's region
+  unsigned threads = 1;
+  bool file_per_thread = true;
+  std::string file_name = "";  // "" → derived from size
+  std::uint64_t runtime_ns = 0;
+  bool time_based = false;
+  std::uint64_t ramp_ns = 0;
+  bool fsync_at_end = false;
+  std::uint64_t seed = 1;
+};
+
+class RawWorkload final : public Workload {
+ public:
+  explicit RawWorkload(RawParams params);
+
+  [[nodiscard]] unsigned workers() const override { return params_.threads; }
+  [[nodiscard]] Goal goal() const override;
+  [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  void run(WorkerContext& ctx) override;
+
+  [[nodiscard]] static RawParams parse(ConfigNode& phase);
+
+ private:
+  [[nodiscard]] std::uint32_t max_block() const;
+  [[nodiscard]] std::uint64_t region_bytes() const;
+
+  RawParams params_;
+  std::vector<std::filesystem::path> files_;
+};
+
+[[nodiscard]] WorkloadInfo raw_workload_info();
+
+}  // namespace aistor

@@ -1,0 +1,19 @@
+#include "workloads/workload.hpp"
+
+#include "workloads/raw_workload.hpp"
+
+namespace aistor {
+
+const std::vector<WorkloadInfo>& workloads() {
+  static const std::vector<WorkloadInfo> all{raw_workload_info()};
+  return all;
+}
+
+const WorkloadInfo* find_workload(std::string_view name) {
+  for (const auto& w : workloads()) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+}  // namespace aistor

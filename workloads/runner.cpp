@@ -1,0 +1,248 @@
+#include "workloads/runner.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "core/page_cache.hpp"
+#include "core/recorder_json.hpp"
+#include "engines/registry.hpp"
+
+namespace aistor {
+namespace {
+
+struct CpuTimes {
+  double user_s = 0;
+  double sys_s = 0;
+};
+
+CpuTimes cpu_now() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return {s(ru.ru_utime), s(ru.ru_stime)};
+}
+
+std::unique_ptr<Workload> build_workload(const PhaseSpec& spec) {
+  ConfigNode node(spec.config, spec.path);
+  return find_workload(spec.workload)->make(node);
+}
+
+// Applies the phase's cache policy to its files; returns what was done, for the report.
+nlohmann::json apply_cache_policy(const PhaseSpec& spec,
+                                  const std::vector<std::filesystem::path>& files) {
+  nlohmann::json j{{"policy", to_string(spec.cache.kind)}, {"drop_caches", spec.cache.drop_caches}};
+  if (spec.cache.kind == CacheKind::cold) {
+    for (const auto& f : files)
+      drop_from_cache(f);
+    if (spec.cache.drop_caches) {
+      std::string why;
+      bool dropped = drop_all_caches(&why);
+      j["drop_caches_done"] = dropped;
+      if (!dropped) j["drop_caches_error"] = why;
+    }
+  } else if (spec.cache.kind == CacheKind::warm) {
+    for (const auto& f : files)
+      warm(f);
+  }
+  Residency r = residency(files);
+  j["resident_bytes_before"] = r.resident_bytes;
+  j["file_bytes"] = r.total_bytes;
+  j["resident_fraction_before"] = r.fraction();
+  return j;
+}
+
+struct WorkerSlot {
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Recorder> recorder;
+  ProgressCounters progress;
+  std::string error;
+  PumpOutcome outcome;
+};
+
+std::string end_name(PumpEnd e) {
+  switch (e) {
+    case PumpEnd::done:
+      return "done";
+    case PumpEnd::limit:
+      return "limit";
+    case PumpEnd::deadline:
+      return "deadline";
+    case PumpEnd::error:
+      return "error";
+    case PumpEnd::interrupted:
+      break;
+  }
+  return "interrupted";
+}
+
+nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t index,
+                         std::size_t total, const RunOptions& options) {
+  nlohmann::json phase{{"name", spec.name},
+                       {"workload", spec.workload},
+                       {"repetition", repetition},
+                       {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
+                       {"dir", spec.dir.string()},
+                       {"status", "ok"},
+                       {"notes", nlohmann::json::array()}};
+  static const std::atomic<bool> never{false};
+  const std::atomic<bool>& global_stop = options.stop ? *options.stop : never;
+  auto workload = build_workload(spec);
+  Goal goal = workload->goal();
+
+  if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
+  std::filesystem::create_directories(spec.dir);
+  PhaseEnv env{spec.dir, &global_stop};
+  std::uint64_t t0 = now_ns();
+  auto files = workload->prepare(env);
+  phase["prepare_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  phase["cache"] = apply_cache_policy(spec, files);
+  double resident = phase["cache"]["resident_fraction_before"].get<double>();
+  if (spec.cache.kind == CacheKind::cold && resident > 0.01) {
+    phase["notes"].push_back(fmt::format(
+        "cold phase found {:.1f}% of its data resident in the page cache", resident * 100));
+  }
+
+  unsigned n = workload->workers();
+  std::vector<std::unique_ptr<WorkerSlot>> slots;
+  for (unsigned i = 0; i < n; ++i) {
+    auto slot = std::make_unique<WorkerSlot>();
+    slot->engine = make_engine(spec.engine);
+    slots.push_back(std::move(slot));
+  }
+  phase["engine"] = slots.front()->engine->describe();
+  phase["workers"] = n;
+
+  std::atomic<bool> phase_stop{false};
+  std::atomic<unsigned> finished{0};
+  auto io_before = proc_self_io();
+  CpuTimes cpu_before = cpu_now();
+  std::uint64_t start = now_ns();
+  for (auto& s : slots)
+    s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      WorkerSlot& s = *slots[i];
+      WorkerContext ctx{
+          i,     *s.engine,  *s.recorder, phase_stop, spec.engine.queue_depth, spec.stop_on_error,
+          start, &s.progress};
+      try {
+        workload->run(ctx);
+      } catch (const std::exception& e) {
+        s.error = e.what();
+        phase_stop = true;
+      }
+      s.outcome = ctx.outcome;
+      ++finished;
+    });
+  }
+  std::uint64_t last_progress = 0;
+  while (finished.load() < n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (global_stop.load()) phase_stop = true;
+    std::uint64_t now = now_ns();
+    if (options.progress && now - last_progress >= 250'000'000) {
+      last_progress = now;
+      ProgressUpdate u{&spec, index, total, static_cast<double>(now - start) / 1e9,
+                       0,     0,     goal,  false};
+      for (const auto& s : slots) {
+        u.bytes += s->progress.bytes.load(std::memory_order_relaxed);
+        u.ops += s->progress.ops.load(std::memory_order_relaxed);
+      }
+      options.progress(u);
+    }
+  }
+  for (auto& t : threads)
+    t.join();
+  CpuTimes cpu_after = cpu_now();
+  auto io_after = proc_self_io();
+
+  Recorder merged(start, spec.interval_ns);
+  nlohmann::json ends = nlohmann::json::array();
+  for (const auto& s : slots) {
+    merged.merge(*s->recorder);
+    ends.push_back(end_name(s->outcome.end));
+    if (!s->error.empty() && phase["status"] == "ok") {
+      phase["status"] = "failed";
+      phase["error"] = s->error;
+    }
+    if (s->outcome.end == PumpEnd::interrupted && phase["status"] == "ok") {
+      phase["status"] = "interrupted";
+    }
+    if (s->outcome.end == PumpEnd::error && phase["status"] == "ok") {
+      phase["status"] = "failed";
+      phase["error"] = "I/O error (see errors.first)";
+    }
+  }
+  if (global_stop.load() && phase["status"] == "ok") phase["status"] = "interrupted";
+  phase.update(to_json(merged));
+  phase["worker_ends"] = ends;
+  phase["queue_depth"] = spec.engine.queue_depth;
+  if (io_before && io_after) {
+    phase["storage_read_bytes"] = io_after->read_bytes - io_before->read_bytes;
+    phase["storage_write_bytes"] = io_after->write_bytes - io_before->write_bytes;
+    auto delivered = merged.stats(Direction::read).bytes;
+    phase["read_amplification"] =
+        delivered ? static_cast<double>(phase["storage_read_bytes"].get<std::uint64_t>()) /
+                        static_cast<double>(delivered)
+                  : 0.0;
+  } else {
+    phase["notes"].push_back("/proc/self/io unreadable: storage bytes unknown");
+  }
+  phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
+                  {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
+  phase["workload"] = workload->summarize();
+  return phase;
+}
+
+}  // namespace
+
+RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
+  RunOutcome out;
+  std::size_t total = 0;
+  for (const auto& p : plan.phases)
+    total += p.repeat;
+  std::size_t index = 0;
+  for (const auto& spec : plan.phases) {
+    for (unsigned rep = 0; rep < spec.repeat; ++rep, ++index) {
+      if (options.stop && options.stop->load()) {
+        out.status = "interrupted";
+        return out;
+      }
+      nlohmann::json phase;
+      try {
+        phase = run_phase(spec, rep, index, total, options);
+      } catch (const std::exception& e) {
+        // Setup failed (layout, open, engine creation): the cell is data, the run goes on.
+        phase = {{"name", spec.name},
+                 {"workload", spec.workload},
+                 {"repetition", rep},
+                 {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
+                 {"dir", spec.dir.string()},
+                 {"status", (options.stop && options.stop->load()) ? "interrupted" : "failed"},
+                 {"error", e.what()},
+                 {"engine", to_json(spec.engine)},
+                 {"notes", nlohmann::json::array()}};
+      }
+      if (options.phase_done) options.phase_done(phase);
+      const auto status = phase["status"].get<std::string>();
+      if (status == "interrupted") out.status = "interrupted";
+      if (status == "failed" && out.status == "ok") out.status = "failed";
+      out.phases.push_back(std::move(phase));
+      if (out.status == "interrupted") return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace aistor

@@ -1,0 +1,75 @@
+#pragma once
+// The workload interface: what I/O a phase does, in what order, on how many workers.
+//
+// A workload is built from its phase's config (reading its own keys through ConfigNode, so bad
+// values fail at validation), prepares its inputs untimed, then run() is called once on each worker
+// thread with that worker's own engine and recorder. Workloads never call the kernel for timed I/O:
+// they hand requests to the pump.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/recorder.hpp"
+#include "engines/engine.hpp"
+#include "engines/pump.hpp"
+
+namespace aistor {
+
+class ConfigNode;
+
+struct PhaseEnv {
+  std::filesystem::path dir;  // the phase's target directory (exists)
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct WorkerContext {
+  unsigned index = 0;
+  Engine& engine;
+  Recorder& recorder;
+  const std::atomic<bool>& stop;
+  unsigned queue_depth = 1;
+  bool stop_on_error = true;
+  std::uint64_t start_ns = 0;  // the phase's time zero
+  ProgressCounters* progress = nullptr;
+  PumpOutcome outcome{};  // set by run()
+};
+
+// What the phase aims at, for the progress line's ETA.
+struct Goal {
+  std::uint64_t bytes = 0;        // 0: unknown
+  std::uint64_t duration_ns = 0;  // 0: not time-based
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  [[nodiscard]] virtual unsigned workers() const = 0;
+  [[nodiscard]] virtual Goal goal() const = 0;
+  // Untimed. Makes or checks inputs; returns the files the phase will touch (for cache policy,
+  // residency). Honors env.stop. Throws SystemError/InputError on failure.
+  [[nodiscard]] virtual std::vector<std::filesystem::path> prepare(const PhaseEnv& env) = 0;
+  // Timed, on each worker thread concurrently; must be safe for distinct `ctx.index` values.
+  virtual void run(WorkerContext& ctx) = 0;
+  // Workload-specific figures for the report's "workload" block (null when none).
+  [[nodiscard]] virtual nlohmann::json summarize() const { return nullptr; }
+};
+
+struct WorkloadInfo {
+  std::string name;
+  std::string summary;
+  // Reads the workload's keys from the phase object; the runner has already read the common ones.
+  std::function<std::unique_ptr<Workload>(ConfigNode& phase)> make;
+};
+
+[[nodiscard]] const std::vector<WorkloadInfo>& workloads();
+[[nodiscard]] const WorkloadInfo* find_workload(std::string_view name);
+
+}  // namespace aistor
