@@ -31,7 +31,8 @@ void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, s
   d.bytes += length;
   d.latency.record(done_ns >= submit_ns ? done_ns - submit_ns : 0);
   ++d.sizes[length];
-  if (next_offset_.size() <= file) next_offset_.resize(file + 1, UINT64_MAX);
+  // A file's first op is sequential when it starts at offset 0, as a reader from the top would.
+  if (next_offset_.size() <= file) next_offset_.resize(file + 1, 0);
   if (next_offset_[file] == offset) ++d.sequential_ops;
   next_offset_[file] = offset + length;
 

@@ -28,7 +28,8 @@ struct ErrorDetail {
 struct DirectionStats {
   std::uint64_t ops = 0;
   std::uint64_t bytes = 0;
-  std::uint64_t sequential_ops = 0;  // ops that started where the previous op on that file ended
+  std::uint64_t sequential_ops = 0;  // ops that started where the previous op on that file
+                                     // ended (the first op on a file: at offset 0)
   LatencyHistogram latency;
   std::map<std::uint32_t, std::uint64_t> sizes;  // request size -> ops
 };

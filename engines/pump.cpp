@@ -100,6 +100,10 @@ PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
         break;
       }
       free_slots.pop_back();
+      if (now >= limits.ramp_end_ns && limits.bytes - planned_bytes < r.length) {
+        // The last request is trimmed so a byte limit is met exactly, never overshot.
+        r.length = static_cast<std::uint32_t>(limits.bytes - planned_bytes);
+      }
       r.buf = buffers_[slot].data();
       r.tag = slot;
       slots[slot].request = r;

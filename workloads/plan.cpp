@@ -213,7 +213,8 @@ Plan make_plan(const nlohmann::json& config,
   ConfigNode top(config, "");
   Plan plan;
   (void)top.string("description", "");
-  plan.dir = dir_override ? *dir_override : std::filesystem::path(top.string("dir", "aistor-data"));
+  std::filesystem::path configured = top.string("dir", "aistor-data");
+  plan.dir = dir_override ? *dir_override : configured;
   plan.allow_drop_caches = top.boolean("allow_drop_caches", false);
   auto interval = top.duration_ns("timeseries_interval", 100'000'000);
   const auto* phases = top.raw("phases");

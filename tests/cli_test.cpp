@@ -1,0 +1,133 @@
+// The aistor binary as a user meets it: exit codes, one-line errors, engines, Ctrl-C.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+namespace aistor {
+namespace {
+
+std::string binary() {
+  return AISTOR_BINARY;
+}
+
+std::filesystem::path write_config(const std::filesystem::path& dir, const std::string& text) {
+  auto path = dir / "config.json";
+  std::ofstream(path) << text;
+  return path;
+}
+
+int line_count(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+struct BadConfig {
+  std::string phase_fragment;
+  std::string expected;
+};
+
+class ValidateRejects : public testing::TestWithParam<BadConfig> {};
+
+TEST_P(ValidateRejects, WithExitTwoAndOneLineNamingThePath) {
+  test::ScratchDir dir;
+  auto config = write_config(dir.path(), R"({"phases": [{"workload": "raw", "size": "1MiB", )" +
+                                             GetParam().phase_fragment + "}]}");
+  auto r = test::run_command(binary() + " validate " + config.string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(line_count(r.output), 1) << r.output;
+  EXPECT_NE(r.output.find(GetParam().expected), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, ValidateRejects,
+    testing::Values(
+        BadConfig{R"("colour": "blue")", "phases[0].colour: unknown key"},
+        BadConfig{R"("engine": {"name": "io_uring", "queue_depth": -1})",
+                  "phases[0].engine.queue_depth: must be at least 1, got -1"},
+        BadConfig{R"("block_size": "12XB")", "phases[0].block_size: \"12XB\" is not a size"},
+        BadConfig{R"("threads": "8")", "phases[0].threads: must be an integer, got string"},
+        BadConfig{R"("runtime": true)", "phases[0].runtime: must be a duration, got boolean"}));
+
+TEST(Cli, ValidateAcceptsTheShippedConfigs) {
+  auto r =
+      test::run_command(binary() + " validate " + AISTOR_SOURCE_DIR "/configs/quickstart.json");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ok: "), std::string::npos);
+}
+
+TEST(Cli, SyntaxErrorsGiveFileLineAndColumn) {
+  test::ScratchDir dir;
+  auto config = write_config(dir.path(), "{\n \"phases\": [\n  {\"workload\": \"raw\",}\n ]\n}\n");
+  auto r = test::run_command(binary() + " validate " + config.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(config.string() + ":3:"), std::string::npos) << r.output;
+  EXPECT_EQ(line_count(r.output), 1) << r.output;
+}
+
+TEST(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(test::run_command(binary() + " frobnicate").exit_code, 2);
+  EXPECT_EQ(test::run_command(binary() + " run").exit_code, 2);
+  EXPECT_EQ(test::run_command(binary() + " run /nonexistent.json").exit_code, 2);
+  EXPECT_EQ(test::run_command(binary() + " validate x.json --bogus").exit_code, 2);
+  EXPECT_EQ(test::run_command(binary() + " --help").exit_code, 0);
+}
+
+TEST(Cli, EnginesListsEveryHostEngineWithAvailability) {
+  test::ScratchDir dir;
+  auto r = test::run_command(binary() + " engines --dir " + dir.path().string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"pread ", "odirect ", "mmap ", "io_uring "}) {
+    EXPECT_NE(r.output.find(std::string("\n") + name), std::string::npos) << name << r.output;
+  }
+  EXPECT_NE(r.output.find("pread      yes"), std::string::npos) << r.output;
+}
+
+TEST(Cli, RunWritesAReportAndOverridesApply) {
+  test::ScratchDir dir;
+  auto config = write_config(
+      dir.path(),
+      R"({"phases": [{"name": "p", "workload": "raw", "size": "4MiB", "block_size": "1MiB"}]})");
+  auto report = dir.path() / "r.json";
+  auto r = test::run_command(binary() + " run " + config.string() + " --dir " +
+                             (dir.path() / "data").string() + " --output " + report.string() +
+                             " --set phases.0.block_size=512KiB");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_EQ(j["schema"], "aistor.report/1");
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["phases"][0]["ops"], 8);
+  EXPECT_EQ(j["phases"][0]["io_pattern"]["summary"], "r=512K seq");
+  EXPECT_EQ(j["config"]["phases"][0]["block_size"], "512KiB");
+  EXPECT_NE(r.output.find("r=512K seq"), std::string::npos) << "summary table: " << r.output;
+}
+
+TEST(Cli, CtrlCStopsWithinASecondAndWritesAnInterruptedReport) {
+  test::ScratchDir dir;
+  auto config = write_config(dir.path(), R"({"phases": [
+      {"name": "long", "workload": "raw", "rw": "randread", "size": "8MiB", "block_size": "4KiB",
+       "runtime": "60s", "time_based": true, "cache": "as-is"},
+      {"name": "never", "workload": "raw", "size": "1MiB"}]})");
+  auto report = dir.path() / "r.json";
+  std::string cmd = binary() + " run " + config.string() + " --dir " +
+                    (dir.path() / "data").string() + " --output " + report.string() +
+                    " > /dev/null 2>&1 & pid=$!; sleep 1.5; kill -INT $pid; "
+                    "start=$(date +%s%N); wait $pid; rc=$?; end=$(date +%s%N); "
+                    "echo rc=$rc ms=$(( (end - start) / 1000000 ))";
+  auto r = test::run_command(cmd);
+  ASSERT_NE(r.output.find("rc=1 "), std::string::npos) << r.output;
+  auto ms = std::stoi(r.output.substr(r.output.find("ms=") + 3));
+  EXPECT_LT(ms, 1000) << r.output;
+  auto j = nlohmann::json::parse(std::ifstream(report));
+  EXPECT_EQ(j["status"], "interrupted");
+  ASSERT_EQ(j["phases"].size(), 1u);
+  EXPECT_EQ(j["phases"][0]["status"], "interrupted");
+  EXPECT_GT(j["phases"][0]["ops"].get<int>(), 0);
+}
+
+}  // namespace
+}  // namespace aistor
