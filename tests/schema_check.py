@@ -297,7 +297,7 @@ def good_copies(report):
     p["errors"] = {"count": 1, "by_errno": {"EIO": 1}, "first": [
         {"errno": 5, "error": "Input/output error", "op": "read", "file": "/x", "offset": 0,
          "length": 4096, "result": -5}]}
-    p["workload"] = {"anything": [1, 2]}
+    p["workload_metrics"] = {"anything": [1, 2]}
     r["status"] = "failed"
     r["targets"].append({"path": "elsewhere", "error": "realpath: No such file"})
     cases.append(("a failed measured phase, no /proc/self/io, a target error", r))

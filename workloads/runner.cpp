@@ -193,15 +193,16 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
     phase["storage_write_bytes"] = io_after->write_bytes - io_before->write_bytes;
     auto delivered = merged.stats(Direction::read).bytes;
     phase["read_amplification"] =
-        delivered ? static_cast<double>(phase["storage_read_bytes"].get<std::uint64_t>()) /
-                        static_cast<double>(delivered)
-                  : 0.0;
+        delivered
+            ? nlohmann::json(static_cast<double>(phase["storage_read_bytes"].get<std::uint64_t>()) /
+                             static_cast<double>(delivered))
+            : nlohmann::json(nullptr);
   } else {
     phase["notes"].push_back("/proc/self/io unreadable: storage bytes unknown");
   }
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
-  phase["workload"] = workload->summarize();
+  phase["workload_metrics"] = workload->summarize();
   return phase;
 }
 

@@ -363,6 +363,19 @@ class Parity:
             jd = self.out / "runs" / job.name
             jd.mkdir(parents=True)
             pairs = []
+            for k in range(1, self.a.warmup_pairs + 1):  # discarded, not in the summary
+                stem = jd / f"warmup{k}"
+                for tool in ("aistor", "fio"):
+                    if self.a.cached:
+                        warm_file(self.file, self.a.size)
+                    r = (self.run_aistor(job, stem, cache) if tool == "aistor"
+                         else self.run_fio(job, stem))
+                    self.progress(job, k, tool + "(warm-up)", r)
+                    if not r.ok:
+                        self.failures.append(f"{job.name} warm-up {k} {tool}: {r.error}")
+            if any(f.startswith(job.name + " ") for f in self.failures):
+                results[job.name] = pairs
+                continue
             for k in range(1, self.a.pairs + 1):
                 stem = jd / f"pair{k}"
                 if self.a.cached:
@@ -418,7 +431,9 @@ def summarize(args, jobs: list[Job], results, failures: list[str]) -> tuple[str,
           f"- mode: {mode}",
           f"- file: `{args.dir / (FILE_BASE + '.0')}`, size {human_size(args.size)}, "
           f"runtime {args.runtime}s" + (f" + ramp {args.ramp}s" if args.ramp else "") +
-          f", {args.pairs} pair(s), order aistor→fio per pair",
+          f", {args.pairs} pair(s), order aistor→fio per pair" +
+          (f", {args.warmup_pairs} discarded warm-up pair(s) per job" if args.warmup_pairs
+           else ""),
           f"- aistor io_uring: {uring}",
           "- latency: aistor `latency_ns` vs fio `lat_ns` (total, submission→completion; fio run "
           "with `--lat_percentiles=1`)",
@@ -426,7 +441,7 @@ def summarize(args, jobs: list[Job], results, failures: list[str]) -> tuple[str,
           f"p50 latency ratio within ±{GOAL_P50_TOL:.0%}", ""]
     data = {"mode": "cached" if args.cached else "direct", "uring": args.uring_mode,
             "size": args.size, "runtime_s": args.runtime, "ramp_s": args.ramp,
-            "pairs": args.pairs, "quick": args.quick, "aistor": str(args.aistor),
+            "pairs": args.pairs, "warmup_pairs": args.warmup_pairs, "quick": args.quick, "aistor": str(args.aistor),
             "fio": args.fio, "dir": str(args.dir), "goals": {"throughput_ratio_min":
             GOAL_TPUT_RATIO, "p50_ratio_tolerance": GOAL_P50_TOL}, "jobs": {}}
 
@@ -533,6 +548,9 @@ def parse_args(argv):
     p.add_argument("--pairs", type=int, default=None,
                    help="aistor/fio pairs per job (default 3, at least 3 unless --quick; "
                         "1 with --quick)")
+    p.add_argument("--warmup-pairs", type=int, default=0,
+                   help="discarded aistor/fio pairs run before the measured ones, per job "
+                        "(default 0)")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default results/fio-parity/<UTC timestamp>)")
     p.add_argument("--jobs", default=None,
@@ -571,8 +589,8 @@ def parse_args(argv):
         a.pairs = 1 if a.quick else 3
     if a.pairs < 1 or (a.pairs < 3 and not a.quick):
         p.error("--pairs must be at least 3 (use --quick for a smoke test)")
-    if a.runtime < 1 or a.ramp < 0:
-        p.error("--runtime must be >= 1 and --ramp >= 0")
+    if a.runtime < 1 or a.ramp < 0 or a.warmup_pairs < 0:
+        p.error("--runtime must be >= 1, --ramp and --warmup-pairs >= 0")
     if a.size % (128 * 1024) != 0:
         p.error("--size must be a multiple of 128KiB")
     if a.out is None:
@@ -594,11 +612,10 @@ def select_jobs(args) -> list[Job]:
     for want in (w.strip() for w in args.jobs.split(",") if w.strip()):
         exact = [j for j in pool if j.name == want]
         hits = exact or [j for j in pool if want in j.name]
-        if len(hits) != 1:
-            die(f"--jobs: {want!r} matches {len(hits)} of: " + ", ".join(j.name for j in pool))
-        if hits[0] not in chosen:
-            chosen.append(hits[0])
-    return chosen
+        if not hits:
+            die(f"--jobs: {want!r} matches none of: " + ", ".join(j.name for j in pool))
+        chosen += [j for j in hits if j not in chosen]
+    return [j for j in pool if j in chosen]  # keep the canonical order
 
 
 def main(argv=None) -> int:

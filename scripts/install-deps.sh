@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what aistor needs on Debian 12 (as root, or through sudo), only what is missing.
+# Usage: scripts/install-deps.sh [--tests] [--peers]
+#   --tests  also what the test suite needs (GoogleTest, python3-jsonschema)
+#   --peers  also the peer tools the comparison scripts run (fio)
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config git liburing-dev libfmt-dev
+          nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --tests) packages+=(python3 python3-jsonschema) ;;
+    --peers) packages+=(fio python3) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
