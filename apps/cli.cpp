@@ -18,6 +18,9 @@
 #include "report/table.hpp"
 #include "workloads/plan.hpp"
 #include "workloads/runner.hpp"
+#ifdef AISTOR_HAVE_CUDA
+#include "cuda/cuda_probe.hpp"
+#endif
 
 #ifndef AISTOR_GIT_SHA
 #define AISTOR_GIT_SHA "unknown"
@@ -85,6 +88,25 @@ nlohmann::json tool_info() {
           {"engines_compiled", names}};
 }
 
+// host_info() plus the GPUs CUDA sees (none, and why, on a machine without one).
+nlohmann::json host_with_gpus() {
+  nlohmann::json host = host_info();
+  host["gpus"] = nlohmann::json::array();
+#ifdef AISTOR_HAVE_CUDA
+  auto probe = aistor::cuda::probe();
+  for (const auto& g : probe.gpus) {
+    host["gpus"].push_back({{"index", g.index},
+                            {"name", g.name},
+                            {"memory_bytes", g.memory_bytes},
+                            {"pci_bus", g.pci_bus}});
+  }
+  if (!probe.error.empty()) host["gpu_note"] = probe.error;
+#else
+  host["gpu_note"] = "built without CUDA (no nvcc found at configure time)";
+#endif
+  return host;
+}
+
 nlohmann::json targets_of(const Plan& plan) {
   nlohmann::json out = nlohmann::json::array();
   std::set<std::string> seen;
@@ -143,7 +165,7 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   ReportParts parts;
   parts.started_at = utc_now_iso8601();
   parts.tool = tool_info();
-  parts.host = host_info();
+  parts.host = host_with_gpus();
   parts.targets = targets_of(plan);
   parts.config = plan.resolved;
   parts.config_sha256 = plan.sha256;

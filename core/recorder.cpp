@@ -7,6 +7,17 @@
 
 namespace aistor {
 
+void DirectionStats::add_size(std::uint32_t size, std::uint64_t n) {
+  auto it = sizes.begin();
+  while (it != sizes.end() && it->first < size)
+    ++it;
+  if (it != sizes.end() && it->first == size) {
+    it->second += n;
+  } else {
+    sizes.insert(it, {size, n});
+  }
+}
+
 Recorder::Recorder(std::uint64_t origin_ns, std::uint64_t interval_ns)
     : origin_ns_(origin_ns), interval_ns_(interval_ns == 0 ? 1 : interval_ns) {}
 
@@ -30,7 +41,7 @@ void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, s
   ++d.ops;
   d.bytes += length;
   d.latency.record(done_ns >= submit_ns ? done_ns - submit_ns : 0);
-  ++d.sizes[length];
+  d.add_size(length, 1);
   // A file's first op is sequential when it starts at offset 0, as a reader from the top would.
   if (next_offset_.size() <= file) next_offset_.resize(file + 1, 0);
   if (next_offset_[file] == offset) ++d.sequential_ops;
@@ -56,7 +67,7 @@ void Recorder::merge(const Recorder& other) {
     d.sequential_ops += o.sequential_ops;
     d.latency.merge(o.latency);
     for (const auto& [size, n] : o.sizes)
-      d.sizes[size] += n;
+      d.add_size(size, n);
   }
   first_submit_ns_ = std::min(first_submit_ns_, other.first_submit_ns_);
   last_done_ns_ = std::max(last_done_ns_, other.last_done_ns_);
