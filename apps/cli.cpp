@@ -1,5 +1,6 @@
 #include "apps/cli.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -121,6 +122,18 @@ nlohmann::json targets_of(const Plan& plan) {
   return out;
 }
 
+// What aistor itself cost: peak resident memory and CPU time of the whole process.
+nlohmann::json process_usage() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return {{"max_rss_bytes", static_cast<std::uint64_t>(ru.ru_maxrss) * 1024},
+          {"user_s", seconds(ru.ru_utime)},
+          {"sys_s", seconds(ru.ru_stime)}};
+}
+
 }  // namespace
 
 std::string usage() {
@@ -175,6 +188,7 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   parts.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   parts.status = outcome.status;
   parts.phases = std::move(outcome.phases);
+  parts.process = process_usage();
   auto report = make_report(parts);
   fmt::print(io.out, "{}", summary_table(report));
   try {

@@ -111,6 +111,7 @@ void PreadEngine::close(FileId file) {
 nlohmann::json PreadEngine::describe() const {
   auto j = to_json(config_);
   j["queue_depth"] = 1;
+  j["direct"] = config_.direct;
   if (config_.direct) {
     j["dio_mem_alignment"] = mem_align_;
     j["bounced_reads"] = bounced_reads_;

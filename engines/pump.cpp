@@ -11,6 +11,7 @@ namespace {
 struct Slot {
   IoRequest request;
   std::uint64_t submit_ns = 0;
+  bool measured = false;  // planned after the ramp: counts toward limits and is recorded
 };
 
 std::uint64_t rotl(std::uint64_t x, int k) {
@@ -107,8 +108,10 @@ PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
       r.buf = buffers_[slot].data();
       r.tag = slot;
       slots[slot].request = r;
-      slots[slot].submit_ns = now;
-      if (now >= limits.ramp_end_ns) {
+      // Ramp membership is decided here, once, so what counts toward the limits is exactly
+      // what gets recorded.
+      slots[slot].measured = now >= limits.ramp_end_ns;
+      if (slots[slot].measured) {
         planned_bytes += r.length;
         ++planned_ops;
       }
@@ -130,7 +133,7 @@ PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
       const Slot& s = slots[slot];
       --in_flight;
       free_slots.push_back(slot);
-      if (s.submit_ns < limits.ramp_end_ns) {
+      if (!s.measured) {
         ++outcome.ramp_ops;
         continue;
       }

@@ -13,16 +13,19 @@
 namespace aistor {
 
 nlohmann::json make_report(const ReportParts& p) {
-  return {{"schema", kReportSchema}, {"status", p.status}, {"started_at", p.started_at},
-          {"wall_s", p.wall_s},      {"tool", p.tool},     {"host", p.host},
-          {"targets", p.targets},    {"config", p.config}, {"config_sha256", p.config_sha256},
-          {"phases", p.phases}};
+  return {{"schema", kReportSchema}, {"status", p.status},  {"started_at", p.started_at},
+          {"wall_s", p.wall_s},      {"tool", p.tool},      {"host", p.host},
+          {"targets", p.targets},    {"config", p.config},  {"config_sha256", p.config_sha256},
+          {"phases", p.phases},      {"process", p.process}};
 }
 
 void write_report(const std::filesystem::path& path, const nlohmann::json& report) {
   auto text = report.dump(2) + "\n";
   auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  std::string tmp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "." + string + "..." at -O2.
+  std::string name = ".";
+  name.append(path.filename().string()).append(".XXXXXX");
+  std::string tmp = (dir / name).string();
   UniqueFd fd(::mkstemp(tmp.data()));
   if (!fd) throw_errno("mkstemp", tmp);
   std::size_t done = 0;

@@ -19,6 +19,7 @@ struct ReportParts {
   nlohmann::json config;   // resolved
   std::string config_sha256;
   nlohmann::json phases;   // list
+  nlohmann::json process;  // the tool's own cost: max_rss_bytes, user_s, sys_s
   std::string started_at;  // ISO 8601 UTC
   double wall_s = 0;
 };

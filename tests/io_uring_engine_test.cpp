@@ -20,6 +20,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "tests/test_support.hpp"
 
 namespace aistor {
 namespace {
@@ -33,24 +34,7 @@ std::byte pattern(std::uint64_t pos) {
   return static_cast<std::byte>(static_cast<unsigned char>((pos * 31) ^ (pos >> 9) ^ (pos >> 17)));
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string name = "/tmp/aistor_uring_test_XXXXXX";
-    if (::mkdtemp(name.data()) == nullptr) throw_errno("mkdtemp", name);
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = test::ScratchDir;
 
 void create_empty(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);

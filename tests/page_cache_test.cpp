@@ -16,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
+#include "tests/test_support.hpp"
 
 namespace aistor {
 namespace {
@@ -23,25 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
-// A directory under /var/tmp (on the root disk; /tmp may be tmpfs), removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = "/var/tmp/aistor_page_cache_XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) throw_errno("mkdtemp", templ);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::ScratchDir;
 
 fs::path write_file(const fs::path& path, std::uint64_t size) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));

@@ -20,30 +20,14 @@
 
 #include "core/error.hpp"
 #include "core/host_info.hpp"
+#include "tests/test_support.hpp"
 
 namespace aistor {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = "/var/tmp/aistor_target_info_XXXXXX";
-    if (::mkdtemp(templ.data()) == nullptr) throw_errno("mkdtemp", templ);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test::ScratchDir;
 
 // The names mountinfo may give for a statfs magic; empty when the magic is not one we know.
 std::set<std::string> names_for_magic(const fs::path& path) {

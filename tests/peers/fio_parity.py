@@ -26,6 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FILE_BASE = "parity"  # aistor's file_name; the file is DIR/parity.0
+ORDER_TEXT = {"ab": "aistor→fio in every pair", "ba": "fio→aistor in every pair",
+              "abba": "alternating (aistor→fio, then fio→aistor, ...)"}
 
 # Goals: aistor throughput at least 97% of fio's, aistor p50 latency within +-10% of fio's.
 GOAL_TPUT_RATIO = 0.97
@@ -380,12 +382,18 @@ class Parity:
                 stem = jd / f"pair{k}"
                 if self.a.cached:
                     warm_file(self.file, self.a.size)
-                ra = self.run_aistor(job, stem, cache)
-                self.progress(job, k, "aistor", ra)
-                if self.a.cached:
-                    warm_file(self.file, self.a.size)
-                rf = self.run_fio(job, stem)
-                self.progress(job, k, "fio", rf)
+                # --order ab: aistor first in every pair (A B A B ...); ba: fio first;
+                # abba: who goes first alternates, so a drift over time favours neither tool.
+                first = "fio" if (self.a.order == "ba" or
+                                  (self.a.order == "abba" and k % 2 == 0)) else "aistor"
+                got = {}
+                for tool in (first, "fio" if first == "aistor" else "aistor"):
+                    if self.a.cached:
+                        warm_file(self.file, self.a.size)
+                    got[tool] = (self.run_aistor(job, stem, cache) if tool == "aistor"
+                                 else self.run_fio(job, stem))
+                    self.progress(job, k, tool, got[tool])
+                ra, rf = got["aistor"], got["fio"]
                 pairs.append((ra, rf))
                 bad = [f"{job.name} pair {k} {tool}: {r.error}"
                        for tool, r in (("aistor", ra), ("fio", rf)) if not r.ok]
@@ -431,7 +439,7 @@ def summarize(args, jobs: list[Job], results, failures: list[str]) -> tuple[str,
           f"- mode: {mode}",
           f"- file: `{args.dir / (FILE_BASE + '.0')}`, size {human_size(args.size)}, "
           f"runtime {args.runtime}s" + (f" + ramp {args.ramp}s" if args.ramp else "") +
-          f", {args.pairs} pair(s), order aistor→fio per pair" +
+          f", {args.pairs} pair(s), order {ORDER_TEXT[args.order]}" +
           (f", {args.warmup_pairs} discarded warm-up pair(s) per job" if args.warmup_pairs
            else ""),
           f"- aistor io_uring: {uring}",
@@ -567,6 +575,9 @@ def parse_args(argv):
                    const="aistor-defaults",
                    help="keep aistor's io_uring defaults (fixed_buffers and registered_files on)")
     p.set_defaults(uring_mode="plain")
+    p.add_argument("--order", choices=sorted(ORDER_TEXT), default="abba",
+                   help="who runs first in a pair: ab (aistor), ba (fio), or abba (the default: "
+                        "alternating, so a drift over the run favours neither)")
     p.add_argument("--quick", action="store_true",
                    help="development smoke test: 1 pair, 1 s, 256 MiB unless given")
     p.add_argument("--list-jobs", action="store_true", help="list the jobs and exit")

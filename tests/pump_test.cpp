@@ -1,0 +1,119 @@
+// The pump on a real engine and file: limits, trimming, errors, the stop flag.
+#include "engines/pump.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "core/clock.hpp"
+#include "engines/registry.hpp"
+#include "tests/test_support.hpp"
+
+namespace aistor {
+namespace {
+
+// Sequential reads from `start`, forever; wrapping to 0 at `wrap` when given.
+class Sequential final : public RequestSource {
+ public:
+  Sequential(FileId file, std::uint64_t start, std::uint32_t size, std::uint64_t wrap = UINT64_MAX)
+      : file_(file), next_(start), size_(size), wrap_(wrap) {}
+  bool next(IoRequest& r) override {
+    if (next_ + size_ > wrap_) next_ = 0;
+    r = {Op::read, file_, next_, size_, nullptr, 0};
+    next_ += size_;
+    return true;
+  }
+
+ private:
+  FileId file_;
+  std::uint64_t next_;
+  std::uint32_t size_;
+  std::uint64_t wrap_;
+};
+
+class PumpTest : public testing::TestWithParam<EngineConfig> {
+ protected:
+  void SetUp() override {
+    path_ = test::write_pattern_file(dir_.path() / "f", 1 << 20);
+    engine_ = make_engine(GetParam());
+    file_ = engine_->open(path_, Access::read);
+  }
+  test::ScratchDir dir_;
+  std::filesystem::path path_;
+  std::unique_ptr<Engine> engine_;
+  FileId file_ = 0;
+  std::atomic<bool> stop_{false};
+};
+
+TEST_P(PumpTest, AByteLimitIsMetExactlyByTrimmingTheLastRequest) {
+  Recorder rec(now_ns(), 1'000'000);
+  Pump pump(*engine_, GetParam().queue_depth, 4096, rec, stop_);
+  Sequential src(file_, 0, 4096);
+  PumpLimits limits;
+  limits.bytes = 10000;  // two whole requests and 1808 bytes
+  auto out = pump.run(src, limits);
+  EXPECT_EQ(out.end, PumpEnd::limit);
+  EXPECT_EQ(rec.bytes(), 10000u);
+  EXPECT_EQ(rec.ops(), 3u);
+  EXPECT_EQ(rec.stats(Direction::read).latency.count(), 3u);
+}
+
+TEST_P(PumpTest, StopsAtTheFirstErrorOrCountsThemAll) {
+  // Reads run off the end of the 1 MiB file: short results are unexpected ends of file.
+  Recorder stop_rec(now_ns(), 1'000'000);
+  Pump pump(*engine_, GetParam().queue_depth, 4096, stop_rec, stop_);
+  Sequential src(file_, (1 << 20) - 8192, 4096);
+  PumpLimits limits;
+  limits.ops = 100;
+  EXPECT_EQ(pump.run(src, limits).end, PumpEnd::error);
+  EXPECT_EQ(stop_rec.ops(), 2u);
+  EXPECT_GE(stop_rec.error_count(), 1u);
+  EXPECT_EQ(stop_rec.errors().begin()->first, ENODATA);
+
+  Recorder all(now_ns(), 1'000'000);
+  Pump counting(*engine_, GetParam().queue_depth, 4096, all, stop_);
+  Sequential src2(file_, (1 << 20) - 8192, 4096);
+  limits.stop_on_error = false;
+  EXPECT_EQ(counting.run(src2, limits).end, PumpEnd::limit);
+  EXPECT_EQ(all.ops(), 2u);
+  EXPECT_EQ(all.error_count(), 98u);
+}
+
+TEST_P(PumpTest, TheStopFlagEndsTheRunAtOnce) {
+  Recorder rec(now_ns(), 1'000'000);
+  stop_ = true;
+  Pump pump(*engine_, GetParam().queue_depth, 4096, rec, stop_);
+  Sequential src(file_, 0, 4096);
+  EXPECT_EQ(pump.run(src, {}).end, PumpEnd::interrupted);
+  EXPECT_EQ(rec.ops(), 0u);
+}
+
+TEST_P(PumpTest, OpsInsideTheRampAreNotRecorded) {
+  Recorder rec(now_ns(), 1'000'000);
+  Pump pump(*engine_, GetParam().queue_depth, 4096, rec, stop_);
+  Sequential src(file_, 0, 4096, 1 << 20);
+  PumpLimits limits;
+  limits.ramp_end_ns = now_ns() + 50'000'000;
+  limits.deadline_ns = limits.ramp_end_ns + 50'000'000;
+  limits.ops = 200;  // counted after the ramp only
+  auto out = pump.run(src, limits);
+  EXPECT_GT(out.ramp_ops, 0u);
+  EXPECT_LE(rec.ops(), 200u);
+  EXPECT_GE(rec.first_submit_ns(), limits.ramp_end_ns);
+}
+
+EngineConfig engine(const char* name, unsigned qd) {
+  EngineConfig c;
+  c.name = name;
+  c.queue_depth = qd;
+  return c;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PumpTest,
+                         testing::Values(engine("pread", 1), engine("io_uring", 8)),
+                         [](const testing::TestParamInfo<EngineConfig>& p) {
+                           return p.param.name + std::to_string(p.param.queue_depth);
+                         });
+
+}  // namespace
+}  // namespace aistor
