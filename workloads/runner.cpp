@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -85,6 +87,100 @@ std::string end_name(PumpEnd e) {
   return "interrupted";
 }
 
+// Untimed: creates the directory, lets the workload make its inputs, applies the cache policy.
+void prepare_phase(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
+                   nlohmann::json& phase) {
+  std::filesystem::create_directories(spec.dir);
+  PhaseEnv env{spec.dir, &stop};
+  std::uint64_t t0 = now_ns();
+  auto files = workload.prepare(env);
+  phase["prepare_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  phase["cache"] = apply_cache_policy(spec, files);
+  double resident = phase["cache"]["resident_fraction_before"].get<double>();
+  if (spec.cache.kind == CacheKind::cold && resident > 0.01) {
+    phase["notes"].push_back(fmt::format(
+        "cold phase found {:.1f}% of its data resident in the page cache", resident * 100));
+  }
+}
+
+// Timed: one thread per worker; the calling thread watches the stop flag and reports progress.
+void run_workers(const PhaseSpec& spec, Workload& workload, std::uint64_t start,
+                 std::vector<std::unique_ptr<WorkerSlot>>& slots, const std::atomic<bool>& stop,
+                 const std::function<void(std::uint64_t bytes, std::uint64_t ops)>& progress) {
+  std::atomic<bool> phase_stop{false};
+  std::atomic<std::size_t> finished{0};
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < slots.size(); ++i) {
+    threads.emplace_back([&, i] {
+      WorkerSlot& s = *slots[i];
+      WorkerContext ctx{
+          i,     *s.engine,  *s.recorder, phase_stop, spec.engine.queue_depth, spec.stop_on_error,
+          start, &s.progress};
+      try {
+        workload.run(ctx);
+      } catch (const std::exception& e) {
+        s.error = e.what();
+        phase_stop = true;  // one failed worker ends the phase for all
+      }
+      s.outcome = ctx.outcome;
+      ++finished;
+    });
+  }
+  std::uint64_t last_progress = 0;
+  while (finished.load() < slots.size()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (stop.load()) phase_stop = true;
+    std::uint64_t now = now_ns();
+    if (progress && now - last_progress >= 250'000'000) {
+      last_progress = now;
+      std::uint64_t bytes = 0;
+      std::uint64_t ops = 0;
+      for (const auto& s : slots) {
+        bytes += s->progress.bytes.load(std::memory_order_relaxed);
+        ops += s->progress.ops.load(std::memory_order_relaxed);
+      }
+      progress(bytes, ops);
+    }
+  }
+  for (auto& t : threads)
+    t.join();
+}
+
+// The phase's status from how each worker ended: the first failure names the error.
+void set_status(const std::vector<std::unique_ptr<WorkerSlot>>& slots, bool stopped,
+                nlohmann::json& phase) {
+  nlohmann::json ends = nlohmann::json::array();
+  for (const auto& s : slots) {
+    ends.push_back(end_name(s->outcome.end));
+    if (phase["status"] != "ok") continue;
+    if (!s->error.empty()) {
+      phase["status"] = "failed";
+      phase["error"] = s->error;
+    } else if (s->outcome.end == PumpEnd::error) {
+      phase["status"] = "failed";
+      phase["error"] = "I/O error (see errors.first)";
+    } else if (s->outcome.end == PumpEnd::interrupted) {
+      phase["status"] = "interrupted";
+    }
+  }
+  if (stopped && phase["status"] == "ok") phase["status"] = "interrupted";
+  phase["worker_ends"] = ends;
+}
+
+void add_storage_bytes(const std::optional<ProcIo>& before, const std::optional<ProcIo>& after,
+                       std::uint64_t delivered, nlohmann::json& phase) {
+  if (!before || !after) {
+    phase["notes"].push_back("/proc/self/io unreadable: storage bytes unknown");
+    return;
+  }
+  std::uint64_t read = after->read_bytes - before->read_bytes;
+  phase["storage_read_bytes"] = read;
+  phase["storage_write_bytes"] = after->write_bytes - before->write_bytes;
+  phase["read_amplification"] =
+      delivered ? nlohmann::json(static_cast<double>(read) / static_cast<double>(delivered))
+                : nlohmann::json(nullptr);
+}
+
 nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t index,
                          std::size_t total, const RunOptions& options) {
   nlohmann::json phase{{"name", spec.name},
@@ -95,111 +191,44 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
                        {"status", "ok"},
                        {"notes", nlohmann::json::array()}};
   static const std::atomic<bool> never{false};
-  const std::atomic<bool>& global_stop = options.stop ? *options.stop : never;
+  const std::atomic<bool>& stop = options.stop ? *options.stop : never;
   auto workload = build_workload(spec);
   Goal goal = workload->goal();
-
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
-  std::filesystem::create_directories(spec.dir);
-  PhaseEnv env{spec.dir, &global_stop};
-  std::uint64_t t0 = now_ns();
-  auto files = workload->prepare(env);
-  phase["prepare_s"] = static_cast<double>(now_ns() - t0) / 1e9;
-  phase["cache"] = apply_cache_policy(spec, files);
-  double resident = phase["cache"]["resident_fraction_before"].get<double>();
-  if (spec.cache.kind == CacheKind::cold && resident > 0.01) {
-    phase["notes"].push_back(fmt::format(
-        "cold phase found {:.1f}% of its data resident in the page cache", resident * 100));
-  }
+  prepare_phase(spec, *workload, stop, phase);
 
-  unsigned n = workload->workers();
+  // Engines are made before the clock starts: rings, registrations and probes are not I/O.
   std::vector<std::unique_ptr<WorkerSlot>> slots;
-  for (unsigned i = 0; i < n; ++i) {
-    auto slot = std::make_unique<WorkerSlot>();
-    slot->engine = make_engine(spec.engine);
-    slots.push_back(std::move(slot));
+  for (unsigned i = 0; i < workload->workers(); ++i) {
+    slots.push_back(std::make_unique<WorkerSlot>());
+    slots.back()->engine = make_engine(spec.engine);
   }
   phase["engine"] = slots.front()->engine->describe();
-  phase["workers"] = n;
+  phase["workers"] = slots.size();
+  phase["queue_depth"] = spec.engine.queue_depth;
 
-  std::atomic<bool> phase_stop{false};
-  std::atomic<unsigned> finished{0};
   auto io_before = proc_self_io();
   CpuTimes cpu_before = cpu_now();
   std::uint64_t start = now_ns();
   for (auto& s : slots)
     s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
-  std::vector<std::thread> threads;
-  for (unsigned i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      WorkerSlot& s = *slots[i];
-      WorkerContext ctx{
-          i,     *s.engine,  *s.recorder, phase_stop, spec.engine.queue_depth, spec.stop_on_error,
-          start, &s.progress};
-      try {
-        workload->run(ctx);
-      } catch (const std::exception& e) {
-        s.error = e.what();
-        phase_stop = true;
-      }
-      s.outcome = ctx.outcome;
-      ++finished;
-    });
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  if (options.progress) {
+    progress = [&](std::uint64_t bytes, std::uint64_t ops) {
+      double elapsed = static_cast<double>(now_ns() - start) / 1e9;
+      options.progress({&spec, index, total, elapsed, bytes, ops, goal, false});
+    };
   }
-  std::uint64_t last_progress = 0;
-  while (finished.load() < n) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (global_stop.load()) phase_stop = true;
-    std::uint64_t now = now_ns();
-    if (options.progress && now - last_progress >= 250'000'000) {
-      last_progress = now;
-      ProgressUpdate u{&spec, index, total, static_cast<double>(now - start) / 1e9,
-                       0,     0,     goal,  false};
-      for (const auto& s : slots) {
-        u.bytes += s->progress.bytes.load(std::memory_order_relaxed);
-        u.ops += s->progress.ops.load(std::memory_order_relaxed);
-      }
-      options.progress(u);
-    }
-  }
-  for (auto& t : threads)
-    t.join();
+  run_workers(spec, *workload, start, slots, stop, progress);
   CpuTimes cpu_after = cpu_now();
   auto io_after = proc_self_io();
 
   Recorder merged(start, spec.interval_ns);
-  nlohmann::json ends = nlohmann::json::array();
-  for (const auto& s : slots) {
+  for (const auto& s : slots)
     merged.merge(*s->recorder);
-    ends.push_back(end_name(s->outcome.end));
-    if (!s->error.empty() && phase["status"] == "ok") {
-      phase["status"] = "failed";
-      phase["error"] = s->error;
-    }
-    if (s->outcome.end == PumpEnd::interrupted && phase["status"] == "ok") {
-      phase["status"] = "interrupted";
-    }
-    if (s->outcome.end == PumpEnd::error && phase["status"] == "ok") {
-      phase["status"] = "failed";
-      phase["error"] = "I/O error (see errors.first)";
-    }
-  }
-  if (global_stop.load() && phase["status"] == "ok") phase["status"] = "interrupted";
+  set_status(slots, stop.load(), phase);
   phase.update(to_json(merged));
-  phase["worker_ends"] = ends;
-  phase["queue_depth"] = spec.engine.queue_depth;
-  if (io_before && io_after) {
-    phase["storage_read_bytes"] = io_after->read_bytes - io_before->read_bytes;
-    phase["storage_write_bytes"] = io_after->write_bytes - io_before->write_bytes;
-    auto delivered = merged.stats(Direction::read).bytes;
-    phase["read_amplification"] =
-        delivered
-            ? nlohmann::json(static_cast<double>(phase["storage_read_bytes"].get<std::uint64_t>()) /
-                             static_cast<double>(delivered))
-            : nlohmann::json(nullptr);
-  } else {
-    phase["notes"].push_back("/proc/self/io unreadable: storage bytes unknown");
-  }
+  add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
   phase["workload_metrics"] = workload->summarize();
