@@ -188,6 +188,7 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   parts.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   parts.status = outcome.status;
   parts.phases = std::move(outcome.phases);
+  parts.repetitions = std::move(outcome.repetitions);
   parts.process = process_usage();
   auto report = make_report(parts);
   fmt::print(io.out, "{}", summary_table(report));

@@ -42,10 +42,6 @@ void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, s
   d.bytes += length;
   d.latency.record(done_ns >= submit_ns ? done_ns - submit_ns : 0);
   d.add_size(length, 1);
-  // A file's first op is sequential when it starts at offset 0, as a reader from the top would.
-  if (next_offset_.size() <= file) next_offset_.resize(file + 1, 0);
-  if (next_offset_[file] == offset) ++d.sequential_ops;
-  next_offset_[file] = offset + length;
 
   first_submit_ns_ = std::min(first_submit_ns_, submit_ns);
   last_done_ns_ = std::max(last_done_ns_, done_ns);
@@ -64,6 +60,7 @@ void Recorder::merge(const Recorder& other) {
     const auto& o = other.dirs_[i];
     d.ops += o.ops;
     d.bytes += o.bytes;
+    d.issued_ops += o.issued_ops;
     d.sequential_ops += o.sequential_ops;
     d.latency.merge(o.latency);
     for (const auto& [size, n] : o.sizes)
@@ -119,7 +116,7 @@ std::string pattern_of(const DirectionStats& stats) {
   } else {
     size = short_size(stats.sizes.begin()->first) + "-" + short_size(stats.sizes.rbegin()->first);
   }
-  double seq = static_cast<double>(stats.sequential_ops) / static_cast<double>(stats.ops);
+  double seq = stats.sequential_fraction();
   const char* order = seq >= 0.9 ? "seq" : (seq <= 0.1 ? "rand" : "mixed");
   return size + " " + order;
 }

@@ -28,8 +28,14 @@ struct ErrorDetail {
 struct DirectionStats {
   std::uint64_t ops = 0;
   std::uint64_t bytes = 0;
-  std::uint64_t sequential_ops = 0;  // ops that started where the previous op on that file
-                                     // ended (the first op on a file: at offset 0)
+  // Sequentiality is judged in the order requests were issued (completions of a deep queue
+  // arrive out of order): issued ops, and those that started where the previous issued op on
+  // that file ended (the first op on a file: at offset 0).
+  std::uint64_t issued_ops = 0;
+  std::uint64_t sequential_ops = 0;
+  [[nodiscard]] double sequential_fraction() const {
+    return issued_ops ? static_cast<double>(sequential_ops) / static_cast<double>(issued_ops) : 0.0;
+  }
   LatencyHistogram latency;
   // (request size, ops), ascending by size. A workload uses few sizes, so a scan of a small
   // vector beats a map on the hot path.
@@ -46,6 +52,15 @@ class Recorder {
 
   // Names a file id for error details (ids are per worker engine).
   void name_file(std::uint32_t file, std::string name);
+
+  // One operation as it is issued (measured ops only): feeds sequentiality.
+  void issue(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length) {
+    auto& d = dirs_[static_cast<int>(dir)];
+    if (next_offset_.size() <= file) next_offset_.resize(file + 1, 0);
+    ++d.issued_ops;
+    if (next_offset_[file] == offset) ++d.sequential_ops;
+    next_offset_[file] = offset + length;
+  }
 
   // One completed operation. `result` is bytes done or -errno; a short non-negative result is an
   // unexpected end of file (ENODATA). Only successful ops feed latency and throughput.

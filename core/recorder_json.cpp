@@ -19,8 +19,7 @@ nlohmann::json direction_json(const DirectionStats& d, double seconds) {
           {"iops", seconds > 0 ? static_cast<double>(d.ops) / seconds : 0.0},
           {"latency_ns", to_json(d.latency, false)},
           {"sizes", sizes},
-          {"sequential_fraction",
-           d.ops ? static_cast<double>(d.sequential_ops) / static_cast<double>(d.ops) : 0.0},
+          {"sequential_fraction", d.sequential_fraction()},
           {"pattern", pattern_of(d)}};
 }
 
@@ -52,6 +51,7 @@ nlohmann::json to_json(const Recorder& r) {
   const auto& rd = r.stats(Direction::read);
   const auto& wr = r.stats(Direction::write);
   std::uint64_t seq = rd.sequential_ops + wr.sequential_ops;
+  std::uint64_t issued = rd.issued_ops + wr.issued_ops;
   nlohmann::json sizes = nlohmann::json::object();
   for (const auto* d : {&rd, &wr}) {
     for (const auto& [size, n] : d->sizes) {
@@ -86,7 +86,7 @@ nlohmann::json to_json(const Recorder& r) {
            {{"summary", r.io_pattern()},
             {"sizes", sizes},
             {"sequential_fraction",
-             r.ops() ? static_cast<double>(seq) / static_cast<double>(r.ops()) : 0.0}}},
+             issued ? static_cast<double>(seq) / static_cast<double>(issued) : 0.0}}},
           {"achieved_queue_depth", r.achieved_queue_depth()},
           {"errors", errors},
           {"timeseries",

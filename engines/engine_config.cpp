@@ -58,7 +58,7 @@ EngineConfig parse_engine_config(ConfigNode& node) {
   if (accepts("fixed_buffers")) c.fixed_buffers = node.boolean("fixed_buffers", true);
   if (accepts("registered_files")) c.registered_files = node.boolean("registered_files", true);
   if (accepts("submit_batch")) {
-    c.submit_batch = static_cast<unsigned>(node.integer("submit_batch", 0, 0, 65536));
+    c.submit_batch = static_cast<unsigned>(node.integer("submit_batch", 1, 0, 65536));
   }
   if (accepts("madvise")) {
     c.madvise = parse_madvise(

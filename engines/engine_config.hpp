@@ -22,7 +22,11 @@ struct EngineConfig {
   bool sqpoll = false;
   bool fixed_buffers = true;
   bool registered_files = true;
-  unsigned submit_batch = 0;  // 0: submit as requests arrive, in one call per pump round
+  // Requests handed to the kernel per io_uring_enter. 1 (the default, as fio's
+  // iodepth_batch_submit=1) sends each as soon as it is ready; 0 sends all that one pump round
+  // prepared in one call (fewer syscalls; but on a virtio disk with mq-deadline the plugged batch
+  // cost ~15 % of 4 KiB random IOPS at QD32, measured side by side).
+  unsigned submit_batch = 1;
   // mmap
   Madvise madvise = Madvise::none;
   bool populate = false;  // MAP_POPULATE

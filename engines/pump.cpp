@@ -114,6 +114,8 @@ PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
       if (slots[slot].measured) {
         planned_bytes += r.length;
         ++planned_ops;
+        recorder_.issue(r.op == Op::read ? Direction::read : Direction::write, r.file, r.offset,
+                        r.length);
       }
       batch.push_back(r);
     }

@@ -20,7 +20,8 @@ struct ReportParts {
   std::string config_sha256;
   nlohmann::json phases;   // list
   nlohmann::json process;  // the tool's own cost: max_rss_bytes, user_s, sys_s
-  std::string started_at;  // ISO 8601 UTC
+  nlohmann::json repetitions = nlohmann::json::array();  // medians of repeated phases
+  std::string started_at;                                // ISO 8601 UTC
   double wall_s = 0;
 };
 

@@ -18,7 +18,9 @@ std::string engine_label(const nlohmann::json& e) {
   return s;
 }
 
-std::string render(const std::vector<std::vector<std::string>>& rows) {
+// Aligns columns; the first `lead` and last `trail` columns are text (left), the rest numbers.
+std::string render(const std::vector<std::vector<std::string>>& rows, std::size_t lead,
+                   std::size_t trail) {
   std::vector<std::size_t> width;
   for (const auto& r : rows) {
     width.resize(std::max(width.size(), r.size()), 0);
@@ -28,12 +30,14 @@ std::string render(const std::vector<std::vector<std::string>>& rows) {
   std::string out;
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto& r = rows[k];
+    std::string line;
     for (std::size_t i = 0; i < r.size(); ++i) {
-      // Text columns (first three, last two) align left; numbers right.
-      bool left = i < 3 || i + 2 >= r.size();
-      out += left ? fmt::format("{:<{}}", r[i], width[i]) : fmt::format("{:>{}}", r[i], width[i]);
-      out += i + 1 < r.size() ? "  " : "\n";
+      bool left = i < lead || i + trail >= r.size();
+      line += left ? fmt::format("{:<{}}", r[i], width[i]) : fmt::format("{:>{}}", r[i], width[i]);
+      if (i + 1 < r.size()) line += "  ";
     }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
     if (k == 0) {
       std::size_t total = 0;
       for (auto w : width)
@@ -65,7 +69,27 @@ std::string summary_table(const nlohmann::json& report) {
          fmt::format("{:.0f}", p.value("iops", 0.0)), human_ns(lat.value("p50", 0.0)),
          human_ns(lat.value("p99", 0.0)), fmt::format("{:.0f}%", resident * 100), status});
   }
-  return render(rows);
+  std::string out = render(rows, 3, 2);
+  const auto reps = report.value("repetitions", nlohmann::json::array());
+  if (!reps.empty()) {
+    std::vector<std::vector<std::string>> summary{
+        {"repeated phase", "ok", "median MB/s", "min-max MB/s", "median IOPS", "median p99"}};
+    for (const auto& r : reps) {
+      std::string ok = fmt::format("{}/{}", r.value("ok", 0), r.value("repetitions", 0));
+      if (!r.contains("bytes_per_s")) {
+        summary.push_back({r.value("name", "?"), ok, "", "", "", ""});
+        continue;
+      }
+      const auto& b = r["bytes_per_s"];
+      summary.push_back(
+          {r.value("name", "?"), ok, fmt::format("{:.1f}", b.value("median", 0.0) / 1e6),
+           fmt::format("{:.1f}-{:.1f}", b.value("min", 0.0) / 1e6, b.value("max", 0.0) / 1e6),
+           fmt::format("{:.0f}", r["iops"].value("median", 0.0)),
+           human_ns(r["p99_ns"].value("median", 0.0))});
+    }
+    out += "\n" + render(summary, 2, 0);
+  }
+  return out;
 }
 
 }  // namespace aistor

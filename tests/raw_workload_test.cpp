@@ -2,6 +2,8 @@
 // exact counts a storage engineer would compute by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/plan.hpp"
@@ -127,6 +129,44 @@ TEST(RawWorkload, MixedReadWriteHonoursTheMixAndSizeSplit) {
   EXPECT_NEAR(reads / ops, 0.70, 0.05);
   double small = phase["io_pattern"]["sizes"]["4096"].get<double>();
   EXPECT_NEAR(small / ops, 0.75, 0.05);
+}
+
+TEST(RawWorkload, AnOpLimitStopsAtExactlyThatManyOps) {
+  test::ScratchDir dir;
+  auto phase = run_one(dir.path(), {{"workload", "raw"},
+                                    {"rw", "randread"},
+                                    {"size", "16MiB"},
+                                    {"block_size", "4KiB"},
+                                    {"ops", 100},
+                                    {"engine", {{"name", "io_uring"}, {"queue_depth", 16}}}});
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  EXPECT_EQ(phase["ops"], 100);
+  EXPECT_EQ(phase["bytes"], 409600);
+  EXPECT_EQ(phase["worker_ends"][0], "limit");
+}
+
+TEST(RawWorkload, RepeatKeepsEveryRepetitionAndTheirMedian) {
+  test::ScratchDir dir;
+  nlohmann::json config{{"dir", dir.path().string()},
+                        {"phases",
+                         {{{"name", "r"},
+                           {"workload", "raw"},
+                           {"size", "4MiB"},
+                           {"block_size", "1MiB"},
+                           {"repeat", 3}}}}};
+  RunOutcome out = run_plan(make_plan(config, std::nullopt), {});
+  ASSERT_EQ(out.phases.size(), 3u);
+  for (unsigned i = 0; i < 3; ++i)
+    EXPECT_EQ(out.phases[i]["repetition"], i);
+  ASSERT_EQ(out.repetitions.size(), 1u);
+  const auto& r = out.repetitions[0];
+  EXPECT_EQ(r["ok"], 3);
+  std::vector<double> v;
+  for (const auto& p : out.phases)
+    v.push_back(p["bytes_per_s"].get<double>());
+  std::sort(v.begin(), v.end());
+  EXPECT_DOUBLE_EQ(r["bytes_per_s"]["median"].get<double>(), v[1]);
+  EXPECT_DOUBLE_EQ(r["bytes_per_s"]["min"].get<double>(), v[0]);
 }
 
 TEST(RawWorkload, TimeBasedRunsForItsRuntimeAfterRamp) {

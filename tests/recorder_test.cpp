@@ -9,6 +9,7 @@ namespace aistor {
 TEST(Recorder, CountsSequentialReadsAndNamesThePattern) {
   Recorder r(0, 1'000'000'000);
   for (std::uint64_t i = 0; i < 512; ++i) {
+    r.issue(Direction::read, 0, i * 131072, 131072);
     r.record(Direction::read, 0, i * 131072, 131072, 131072, i * 1000, i * 1000 + 500);
   }
   EXPECT_EQ(r.ops(), 512u);
@@ -24,8 +25,20 @@ TEST(Recorder, RandomWritesAndMixes) {
   for (auto off : offsets)
     r.record(Direction::write, 0, off, 4096, 4096, 0, 10);
   EXPECT_EQ(r.io_pattern(), "w=4K rand");
+  r.issue(Direction::read, 1, 4096, 1048576);
   r.record(Direction::read, 1, 4096, 1048576, 1048576, 0, 10);
   EXPECT_EQ(r.io_pattern(), "r=1M rand, w=4K rand");
+}
+
+TEST(Recorder, SequentialityFollowsIssueOrderNotCompletionOrder) {
+  Recorder r(0, 1'000'000);
+  for (std::uint64_t i = 0; i < 4; ++i)
+    r.issue(Direction::read, 0, i * 4096, 4096);
+  // A deep queue completes them out of order; the pattern is still sequential.
+  for (std::uint64_t i : {3, 1, 0, 2})
+    r.record(Direction::read, 0, i * 4096, 4096, 4096, 0, 5);
+  EXPECT_EQ(r.stats(Direction::read).sequential_fraction(), 1.0);
+  EXPECT_EQ(r.io_pattern(), "r=4K seq");
 }
 
 TEST(Recorder, ErrorsAreCountedByErrnoWithDetails) {

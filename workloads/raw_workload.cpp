@@ -141,6 +141,7 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
   }
   p.size = phase.size("size", std::nullopt, 1);
   p.io_size = phase.size("io_size", 0);
+  p.ops = static_cast<std::uint64_t>(phase.integer("ops", 0, 0));
   p.threads = static_cast<unsigned>(phase.integer("threads", 1, 1, 4096));
   p.file_per_thread = phase.boolean("file_per_thread", true);
   p.file_name = phase.string("file_name", "");
@@ -223,6 +224,7 @@ void RawWorkload::run(WorkerContext& ctx) {
   limits.stop_on_error = ctx.stop_on_error;
   limits.ramp_end_ns = ctx.start_ns + params_.ramp_ns;
   if (!params_.time_based) limits.bytes = params_.io_size ? params_.io_size : region;
+  if (params_.ops) limits.ops = params_.ops;
   if (params_.runtime_ns) limits.deadline_ns = limits.ramp_end_ns + params_.runtime_ns;
 
   Pump pump(ctx.engine, ctx.queue_depth, max_block(), ctx.recorder, ctx.stop, ctx.progress);

@@ -18,6 +18,7 @@ struct RawParams {
   std::vector<std::pair<std::uint32_t, unsigned>> block_sizes;  // (size, weight)
   std::uint64_t size = 0;                                       // per file
   std::uint64_t io_size = 0;  // per worker; 0: the worker's region
+  std::uint64_t ops = 0;      // per worker; 0: no op limit (fio's number_ios)
   unsigned threads = 1;
   bool file_per_thread = true;
   std::string file_name = "";  // "" → derived from size

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -235,6 +236,36 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   return phase;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The repetitions of one phase summarised: median, min and max of each headline figure.
+nlohmann::json summarize_repetitions(const PhaseSpec& spec, const nlohmann::json& phases) {
+  nlohmann::json out{{"name", spec.name}, {"repetitions", spec.repeat}};
+  std::vector<const nlohmann::json*> ok;
+  for (const auto& p : phases) {
+    if (p["name"] == spec.name && p["status"] == "ok") ok.push_back(&p);
+  }
+  out["ok"] = ok.size();
+  if (ok.empty()) return out;
+  auto figure = [&](const char* key, auto get) {
+    std::vector<double> v;
+    for (const auto* p : ok)
+      v.push_back(get(*p));
+    out[key] = {{"median", median(v)},
+                {"min", *std::min_element(v.begin(), v.end())},
+                {"max", *std::max_element(v.begin(), v.end())}};
+  };
+  figure("bytes_per_s", [](const nlohmann::json& p) { return p["bytes_per_s"].get<double>(); });
+  figure("iops", [](const nlohmann::json& p) { return p["iops"].get<double>(); });
+  figure("p50_ns", [](const nlohmann::json& p) { return p["latency_ns"]["p50"].get<double>(); });
+  figure("p99_ns", [](const nlohmann::json& p) { return p["latency_ns"]["p99"].get<double>(); });
+  return out;
+}
+
 }  // namespace
 
 RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
@@ -271,6 +302,7 @@ RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
       out.phases.push_back(std::move(phase));
       if (out.status == "interrupted") return out;
     }
+    if (spec.repeat > 1) out.repetitions.push_back(summarize_repetitions(spec, out.phases));
   }
   return out;
 }

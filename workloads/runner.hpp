@@ -34,6 +34,9 @@ struct RunOptions {
 struct RunOutcome {
   std::string status = "ok";  // ok | failed | interrupted
   nlohmann::json phases = nlohmann::json::array();
+  // For each phase run more than once: the median (and spread) of its headline figures over the
+  // repetitions that succeeded.
+  nlohmann::json repetitions = nlohmann::json::array();
 };
 
 [[nodiscard]] RunOutcome run_plan(const Plan& plan, const RunOptions& options);

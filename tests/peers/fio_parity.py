@@ -217,6 +217,8 @@ class Parity:
         }
         if self.a.ramp:
             phase["ramp"] = f"{self.a.ramp}s"
+        if self.a.vary_seed:
+            phase["seed"] = self.next_seed()
         return {"description": f"fio parity: {job.name}", "dir": str(self.a.dir),
                 "phases": [phase]}
 
@@ -263,7 +265,15 @@ class Parity:
             cmd.append(f"--ramp_time={self.a.ramp}")
         if not job.direct:
             cmd.append("--invalidate=0")  # keep the warmed page cache
+        if self.a.vary_seed:
+            cmd.append(f"--randseed={self.next_seed()}")
         return cmd
+
+    def next_seed(self) -> int:
+        # Every run a new random sequence, so neither tool re-reads the blocks its previous run
+        # left in a cache below the guest (virtual disks cache on the host).
+        self.seed_counter = getattr(self, "seed_counter", 1000) + 1
+        return self.seed_counter
 
     def run_fio(self, job: Job, stem: Path) -> RunResult:
         out_json = stem.with_name(stem.name + "-fio.json")
@@ -443,6 +453,9 @@ def summarize(args, jobs: list[Job], results, failures: list[str]) -> tuple[str,
           (f", {args.warmup_pairs} discarded warm-up pair(s) per job" if args.warmup_pairs
            else ""),
           f"- aistor io_uring: {uring}",
+          "- random seeds: " + ("a new seed for every run of either tool (`--vary-seed`)"
+                                if args.vary_seed else
+                                "each tool repeats its own sequence (fio randrepeat=1, aistor seed 1)"),
           "- latency: aistor `latency_ns` vs fio `lat_ns` (total, submission→completion; fio run "
           "with `--lat_percentiles=1`)",
           f"- goals: throughput ratio (aistor/fio, median of per-pair ratios) ≥ {GOAL_TPUT_RATIO}; "
@@ -578,6 +591,9 @@ def parse_args(argv):
     p.add_argument("--order", choices=sorted(ORDER_TEXT), default="abba",
                    help="who runs first in a pair: ab (aistor), ba (fio), or abba (the default: "
                         "alternating, so a drift over the run favours neither)")
+    p.add_argument("--vary-seed", action="store_true",
+                   help="a different random seed for every run of either tool (default: each "
+                        "tool repeats its own sequence, as fio's randrepeat=1 does)")
     p.add_argument("--quick", action="store_true",
                    help="development smoke test: 1 pair, 1 s, 256 MiB unless given")
     p.add_argument("--list-jobs", action="store_true", help="list the jobs and exit")

@@ -1,0 +1,39 @@
+#include "report/table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace aistor {
+
+TEST(SummaryTable, OneRowPerPhaseAlignedWithTheRepeatSummaryBelow) {
+  nlohmann::json report = nlohmann::json::parse(R"({
+    "phases": [
+      {"name": "seq", "engine": {"name": "io_uring", "queue_depth": 32, "direct": true},
+       "io_pattern": {"summary": "r=128K seq"}, "bytes_per_s": 1.5e9, "iops": 11444,
+       "latency_ns": {"p50": 2500000, "p99": 4100000}, "cache": {"resident_fraction_before": 0},
+       "status": "ok"},
+      {"name": "bad", "engine": {"name": "odirect"}, "status": "failed",
+       "error": "open x: Invalid argument"}],
+    "repetitions": [{"name": "seq", "repetitions": 3, "ok": 3,
+       "bytes_per_s": {"median": 1.5e9, "min": 1.4e9, "max": 1.6e9},
+       "iops": {"median": 11444, "min": 1, "max": 2},
+       "p50_ns": {"median": 1, "min": 1, "max": 1},
+       "p99_ns": {"median": 4100000, "min": 1, "max": 1}}]})");
+  EXPECT_EQ(
+      summary_table(report),
+      "phase  engine                pattern       MB/s   IOPS      p50      p99  resident  "
+      "status\n" +
+          std::string(116, '-') +
+          "\n"
+          "seq    io_uring+direct qd32  r=128K seq  1500.0  11444  2.50 ms  4.10 ms  0%        "
+          "ok\n"
+          "bad    odirect                                                                      "
+          "failed: open x: Invalid argument\n"
+          "\n"
+          "repeated phase  ok   median MB/s   min-max MB/s  median IOPS  median p99\n"
+          "------------------------------------------------------------------------\n"
+          "seq             3/3       1500.0  1400.0-1600.0        11444     4.10 ms\n");
+}
+
+}  // namespace aistor
