@@ -12,7 +12,7 @@ namespace {
 std::string engine_label(const nlohmann::json& e) {
   if (!e.is_object()) return "?";
   std::string s = e.value("name", "?");
-  if (e.value("direct", false)) s += "+direct";
+  if (e.value("direct", false) && s != "odirect") s += "+direct";
   auto qd = e.value("queue_depth", 1u);
   if (qd > 1) s += fmt::format(" qd{}", qd);
   return s;
