@@ -61,102 +61,144 @@ Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recor
   }
 }
 
-PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
-  PumpOutcome outcome;
-  std::vector<Slot> slots(depth_);
-  std::vector<unsigned> free_slots(depth_);
-  for (unsigned i = 0; i < depth_; ++i)
-    free_slots[i] = depth_ - 1 - i;
-  std::vector<IoRequest> batch;
-  batch.reserve(depth_);
-  std::vector<IoResult> results(depth_);
-  std::uint64_t planned_bytes = 0;
-  std::uint64_t planned_ops = 0;
-  bool stopping = false;
-  std::size_t in_flight = 0;
+namespace {
 
-  for (;;) {
-    batch.clear();
+// The state of one Pump::run: slots, what is planned and in flight, and why it ends.
+class PumpRun {
+ public:
+  PumpRun(unsigned depth, const std::vector<Buffer>& buffers, Recorder& recorder,
+          const PumpLimits& limits)
+      : buffers_(buffers), recorder_(recorder), limits_(limits), slots_(depth), results_(depth) {
+    for (unsigned i = depth; i > 0; --i)
+      free_.push_back(i - 1);
+    batch_.reserve(depth);
+  }
+
+  // Takes requests from the source into free slots until a limit, the deadline, the stop flag
+  // or the source's end says stop. The batch is left in batch().
+  void fill(RequestSource& source, const std::atomic<bool>& stop) {
+    batch_.clear();
     std::uint64_t now = now_ns();
-    while (!stopping && !free_slots.empty()) {
-      if (stop_.load(std::memory_order_relaxed)) {
-        outcome.end = PumpEnd::interrupted;
-        stopping = true;
-        break;
+    while (!stopping_ && !free_.empty()) {
+      if (stop.load(std::memory_order_relaxed)) {
+        end(PumpEnd::interrupted);
+      } else if (limits_.deadline_ns != 0 && now >= limits_.deadline_ns) {
+        end(PumpEnd::deadline);
+      } else if (planned_bytes_ >= limits_.bytes || planned_ops_ >= limits_.ops) {
+        end(PumpEnd::limit);
+      } else {
+        IoRequest r;
+        if (!source.next(r)) {
+          end(PumpEnd::done);
+        } else {
+          plan(r, now);
+        }
       }
-      if (limits.deadline_ns != 0 && now >= limits.deadline_ns) {
-        outcome.end = PumpEnd::deadline;
-        stopping = true;
-        break;
-      }
-      if (planned_bytes >= limits.bytes || planned_ops >= limits.ops) {
-        outcome.end = PumpEnd::limit;
-        stopping = true;
-        break;
-      }
-      unsigned slot = free_slots.back();
-      IoRequest r;
-      if (!source.next(r)) {
-        stopping = true;
-        break;
-      }
-      free_slots.pop_back();
-      if (now >= limits.ramp_end_ns && limits.bytes - planned_bytes < r.length) {
-        // The last request is trimmed so a byte limit is met exactly, never overshot.
-        r.length = static_cast<std::uint32_t>(limits.bytes - planned_bytes);
-      }
-      r.buf = buffers_[slot].data();
-      r.tag = slot;
-      slots[slot].request = r;
-      // Ramp membership is decided here, once, so what counts toward the limits is exactly
-      // what gets recorded.
-      slots[slot].measured = now >= limits.ramp_end_ns;
-      if (slots[slot].measured) {
-        planned_bytes += r.length;
-        ++planned_ops;
-        recorder_.issue(r.op == Op::read ? Direction::read : Direction::write, r.file, r.offset,
-                        r.length);
-      }
-      batch.push_back(r);
     }
-    if (!batch.empty()) {
-      // Stamp just before handing over, so the time spent building the batch is not latency.
-      now = now_ns();
-      for (const auto& r : batch)
-        slots[r.tag].submit_ns = now;
-      engine_.submit(batch);
-      in_flight += batch.size();
-    }
-    if (in_flight == 0) break;
-    std::size_t n = engine_.reap(results, 1);
+  }
+
+  // Stamps the batch just before it is handed over, so building it is not latency.
+  void submit(Engine& engine) {
+    if (batch_.empty()) return;
+    std::uint64_t now = now_ns();
+    for (const auto& r : batch_)
+      slots_[r.tag].submit_ns = now;
+    engine.submit(batch_);
+    in_flight_ += batch_.size();
+  }
+
+  [[nodiscard]] bool idle() const { return in_flight_ == 0; }
+
+  // Waits for at least one completion and records what came back.
+  void complete(Engine& engine, ProgressCounters* progress) {
+    std::size_t n = engine.reap(results_, 1);
     for (std::size_t i = 0; i < n; ++i) {
-      const IoResult& done = results[i];
+      const IoResult& done = results_[i];
       auto slot = static_cast<unsigned>(done.tag);
-      const Slot& s = slots[slot];
-      --in_flight;
-      free_slots.push_back(slot);
+      const Slot& s = slots_[slot];
+      --in_flight_;
+      free_.push_back(slot);
       if (!s.measured) {
-        ++outcome.ramp_ops;
+        ++outcome_.ramp_ops;
         continue;
       }
       const IoRequest& r = s.request;
-      recorder_.record(r.op == Op::read ? Direction::read : Direction::write, r.file, r.offset,
-                       r.length, done.res, s.submit_ns, done.done_ns);
-      if (done.res != static_cast<std::int64_t>(r.length) && limits.stop_on_error && !stopping) {
-        outcome.end = PumpEnd::error;
-        stopping = true;
+      recorder_.record(direction(r), r.file, r.offset, r.length, done.res, s.submit_ns,
+                       done.done_ns);
+      if (done.res != static_cast<std::int64_t>(r.length) && limits_.stop_on_error) {
+        end(PumpEnd::error);
       }
-      if (progress_ != nullptr && done.res > 0) {
+      if (progress != nullptr && done.res > 0) {
         // One writer per counter: a plain load and store, no locked instruction on the hot path.
-        auto& b = progress_->bytes;
-        auto& o = progress_->ops;
+        auto& b = progress->bytes;
+        auto& o = progress->ops;
         b.store(b.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(done.res),
                 std::memory_order_relaxed);
         o.store(o.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       }
     }
   }
-  return outcome;
+
+  [[nodiscard]] const PumpOutcome& outcome() const { return outcome_; }
+
+ private:
+  static Direction direction(const IoRequest& r) {
+    return r.op == Op::read ? Direction::read : Direction::write;
+  }
+
+  void end(PumpEnd why) {
+    if (stopping_) return;  // the first reason to stop is the one reported
+    stopping_ = true;
+    outcome_.end = why;
+  }
+
+  void plan(IoRequest& r, std::uint64_t now) {
+    unsigned slot = free_.back();
+    free_.pop_back();
+    // Ramp membership is decided here, once, so what counts toward the limits is exactly what
+    // gets recorded.
+    bool measured = now >= limits_.ramp_end_ns;
+    if (measured && limits_.bytes - planned_bytes_ < r.length) {
+      // The last request is trimmed so a byte limit is met exactly, never overshot.
+      r.length = static_cast<std::uint32_t>(limits_.bytes - planned_bytes_);
+    }
+    r.buf = buffers_[slot].data();
+    r.tag = slot;
+    slots_[slot].request = r;
+    slots_[slot].measured = measured;
+    if (measured) {
+      planned_bytes_ += r.length;
+      ++planned_ops_;
+      recorder_.issue(direction(r), r.file, r.offset, r.length);
+    }
+    batch_.push_back(r);
+  }
+
+  const std::vector<Buffer>& buffers_;
+  Recorder& recorder_;
+  const PumpLimits& limits_;
+  std::vector<Slot> slots_;
+  std::vector<unsigned> free_;
+  std::vector<IoRequest> batch_;
+  std::vector<IoResult> results_;
+  std::uint64_t planned_bytes_ = 0;
+  std::uint64_t planned_ops_ = 0;
+  std::size_t in_flight_ = 0;
+  bool stopping_ = false;
+  PumpOutcome outcome_;
+};
+
+}  // namespace
+
+PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
+  PumpRun run(depth_, buffers_, recorder_, limits);
+  for (;;) {
+    run.fill(source, stop_);
+    run.submit(engine_);
+    if (run.idle()) break;
+    run.complete(engine_, progress_);
+  }
+  return run.outcome();
 }
 
 }  // namespace aistor
