@@ -140,6 +140,12 @@ std::string usage() {
   return "usage: aistor run CONFIG [--set path=value]... [--dir DIR] [--output FILE]\n"
          "       aistor validate CONFIG [--set path=value]... [--dir DIR]\n"
          "       aistor engines [--dir DIR]\n"
+         "       aistor gen dataset --dir DIR [--format "
+         "raw|tfrecord|tfrecord-gzip|tfrecord-zlib|ffrecord]\n"
+         "              [--preset openwebtext|imagenet --scale S | --samples N --files K --sizes "
+         "JSON]\n"
+         "              [--seed S] [--threads T]\n"
+         "       aistor inspect PATH [--json]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
 }
 

@@ -17,6 +17,8 @@ struct Streams {
 int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
 int validate(const std::vector<std::string>& args, Streams io);
 int engines(const std::vector<std::string>& args, Streams io);
+int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
+int inspect(const std::vector<std::string>& args, Streams io);
 
 // The "tool" block of reports: version, git sha, build type, engines compiled in.
 [[nodiscard]] std::string usage();

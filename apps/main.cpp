@@ -42,6 +42,11 @@ int main(int argc, char** argv) {
     install_handlers();
     return aistor::cli::run(args, io, g_stop);
   }
+  if (verb == "gen") {
+    install_handlers();
+    return aistor::cli::gen(args, io, g_stop);
+  }
+  if (verb == "inspect") return aistor::cli::inspect(args, io);
   if (verb == "validate") return aistor::cli::validate(args, io);
   if (verb == "engines") return aistor::cli::engines(args, io);
   std::cerr << "aistor: unknown command \"" << verb << "\"\n" << aistor::cli::usage();

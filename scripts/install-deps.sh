@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git liburing-dev libfmt-dev
-          nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+          nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev)
 for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(python3 python3-jsonschema) ;;

@@ -1,0 +1,191 @@
+#include "workloads/formats/inspect.hpp"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <iterator>
+
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "core/histogram.hpp"
+#include "core/units.hpp"
+#include "workloads/formats/dataset.hpp"
+#include "workloads/formats/ffrecord.hpp"
+#include "workloads/formats/sample_content.hpp"
+#include "workloads/formats/tfrecord.hpp"
+
+namespace aistor::formats {
+namespace {
+
+// Record sizes reuse the log-linear histogram: bounded memory whatever the count.
+struct Tally {
+  std::uint64_t records = 0;
+  std::uint64_t payload_bytes = 0;
+  std::uint64_t file_bytes = 0;
+  std::uint64_t files = 0;
+  LatencyHistogram sizes;
+
+  void add(std::uint64_t length) {
+    ++records;
+    payload_bytes += length;
+    sizes.record(length);
+  }
+  nlohmann::json json() const {
+    return {{"records", records},
+            {"payload_bytes", payload_bytes},
+            {"file_bytes", file_bytes},
+            {"files", files},
+            {"sizes",
+             {{"min", sizes.min()},
+              {"p50", sizes.quantile(0.5)},
+              {"mean", sizes.mean()},
+              {"p99", sizes.quantile(0.99)},
+              {"max", sizes.max()}}}};
+  }
+};
+
+const char* compression_name(TfCompression c) {
+  return c == TfCompression::gzip ? "gzip" : c == TfCompression::zlib ? "zlib" : "none";
+}
+
+// A sample of an aistor dataset must be the one its position says.
+void check_generated(const std::filesystem::path& file, std::uint64_t index, std::uint64_t offset,
+                     std::span<const std::byte> data, std::uint64_t id, std::uint64_t seed) {
+  if (auto wrong = check_sample(data, id, seed)) {
+    throw InputError(
+        fmt::format("{}: record {} at offset {}: {}", file.string(), index, offset, *wrong));
+  }
+}
+
+void tally_tfrecord(const std::filesystem::path& file, Tally& t, const DatasetSpec* spec,
+                    std::uint64_t first_id, TfCompression* seen) {
+  auto stats = scan_tfrecord(
+      file, true, [&](std::uint64_t i, std::uint64_t off, std::span<const std::byte> data) {
+        t.add(data.size());
+        if (spec != nullptr) check_generated(file, i, off, data, first_id + i, spec->seed);
+      });
+  t.file_bytes += stats.file_bytes;
+  ++t.files;
+  if (seen != nullptr) *seen = stats.compression;
+}
+
+void tally_ffrecord(const std::filesystem::path& file, Tally& t, const DatasetSpec* spec,
+                    std::uint64_t first_id) {
+  auto f = FfRecordFile::open(file, 0);
+  f.verify();
+  std::vector<std::byte> buf;
+  for (std::uint64_t i = 0; i < f.size(); ++i) {
+    auto ref = f.ref(i);
+    t.add(ref.length);
+    if (spec != nullptr) {
+      buf.resize(ref.length);
+      f.read(i, buf);
+      check_generated(file, i, ref.offset, buf, first_id + i, spec->seed);
+    }
+  }
+  t.file_bytes += f.file_bytes();
+  ++t.files;
+}
+
+bool looks_like_ffrecord(const std::filesystem::path& file) {
+  try {
+    (void)FfRecordFile::open(file, 0);
+    return true;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+nlohmann::json inspect_dataset(const std::filesystem::path& dir, const nlohmann::json& manifest) {
+  DatasetSpec spec =
+      dataset_spec_from_json(manifest.value("spec", nlohmann::json()), dir / kManifestName);
+  if (!manifest.value("complete", false)) {
+    throw InputError(fmt::format("{}: the dataset's generation did not finish", dir.string()));
+  }
+  Tally t;
+  auto parts = spec.format == DatasetFormat::raw ? spec.fan_out : spec.files;
+  for (std::uint32_t f = 0; f < parts; ++f) {
+    auto first = spec.first_sample_of(f);
+    auto path = dir / spec.record_file(f);
+    if (spec.format == DatasetFormat::ffrecord) {
+      tally_ffrecord(path, t, &spec, first);
+    } else if (spec.format == DatasetFormat::raw) {
+      for (std::uint64_t i = first; i < spec.first_sample_of(f + 1); ++i) {
+        auto file = dir / spec.raw_file(i);
+        std::ifstream in(file, std::ios::binary);
+        if (!in) throw InputError(fmt::format("{}: missing sample {}", file.string(), i));
+        std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+        auto data = std::as_bytes(std::span(bytes));
+        t.add(data.size());
+        t.file_bytes += data.size();
+        ++t.files;
+        check_generated(file, 0, 0, data, i, spec.seed);
+      }
+    } else {
+      tally_tfrecord(path, t, &spec, first, nullptr);
+    }
+  }
+  if (t.records != spec.samples) {
+    throw InputError(fmt::format("{}: {} records where the manifest says {}", dir.string(),
+                                 t.records, spec.samples));
+  }
+  auto j = t.json();
+  j["path"] = dir.string();
+  j["format"] = to_string(spec.format);
+  j["aistor_dataset"] = to_json(spec);
+  j["checked"] = "record checksums and every sample's id, length and content checksum";
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json inspect(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    throw InputError(fmt::format("{}: no such file or directory", path.string()));
+  }
+  if (std::filesystem::is_directory(status)) {
+    if (auto manifest = read_manifest(path)) return inspect_dataset(path, *manifest);
+    throw InputError(
+        fmt::format("{}: a directory without an aistor manifest ({}); point inspect "
+                    "at a record file",
+                    path.string(), kManifestName));
+  }
+  if (std::filesystem::file_size(path) == 0) {
+    throw InputError(fmt::format("{}: offset 0: empty file", path.string()));
+  }
+  Tally t;
+  nlohmann::json j;
+  if (looks_like_ffrecord(path)) {
+    tally_ffrecord(path, t, nullptr, 0);
+    j = t.json();
+    j["format"] = "ffrecord";
+  } else {
+    TfCompression c = TfCompression::none;
+    tally_tfrecord(path, t, nullptr, 0, &c);
+    j = t.json();
+    j["format"] = "tfrecord";
+    j["compression"] = compression_name(c);
+  }
+  j["path"] = path.string();
+  j["checked"] = "every record checksum";
+  return j;
+}
+
+std::string describe_inspection(const nlohmann::json& r) {
+  const auto& s = r["sizes"];
+  std::string out = fmt::format("{}: {}", r.value("path", ""), r.value("format", "?"));
+  if (r.contains("compression") && r["compression"] != "none") {
+    out += fmt::format(" ({})", r["compression"].get<std::string>());
+  }
+  out += fmt::format(
+      "\n  records {}, payload {}, on disk {} in {} file(s)\n  sizes min {} p50 {} mean {:.0f} "
+      "p99 {} max {} bytes\n  ok: {}\n",
+      r.value("records", 0), human_bytes(r.value("payload_bytes", 0.0)),
+      human_bytes(r.value("file_bytes", 0.0)), r.value("files", 0), s.value("min", 0),
+      s.value("p50", 0), s.value("mean", 0.0), s.value("p99", 0), s.value("max", 0),
+      r.value("checked", ""));
+  return out;
+}
+
+}  // namespace aistor::formats

@@ -1,0 +1,19 @@
+#pragma once
+// What a file or dataset directory is, checked through: `aistor inspect`.
+//
+// Recognises an aistor dataset directory (its manifest), a raw sample tree, a TFRecord file
+// (plain, GZIP or ZLIB) and an FFRecord file; counts records and payload bytes, summarises sizes,
+// and checks every checksum (and, for aistor-generated data, that each sample is the one expected).
+// Corruption throws InputError naming the file, the record and its byte offset.
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+namespace aistor::formats {
+
+[[nodiscard]] nlohmann::json inspect(const std::filesystem::path& path);
+
+// The human form of inspect()'s result.
+[[nodiscard]] std::string describe_inspection(const nlohmann::json& result);
+
+}  // namespace aistor::formats
