@@ -106,6 +106,42 @@ TEST(Cli, RunWritesAReportAndOverridesApply) {
   EXPECT_NE(r.output.find("r=512K seq"), std::string::npos) << "summary table: " << r.output;
 }
 
+TEST(Cli, GenDatasetThenInspectAndCatchACorruptCopy) {
+  test::ScratchDir dir;
+  auto ds = dir.path() / "ds";
+  auto gen = test::run_command(binary() + " gen dataset --dir " + ds.string() +
+                               " --format ffrecord --samples 200 --files 2 --seed 4");
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  auto ok = test::run_command(binary() + " inspect " + ds.string() + " --json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  auto j = nlohmann::json::parse(ok.output);
+  EXPECT_EQ(j["records"], 200);
+  EXPECT_EQ(j["format"], "ffrecord");
+  EXPECT_EQ(j["payload_bytes"], 200 * 4096);
+  // One flipped byte in the second file's 7th sample: exit 1, one line with file and sample.
+  auto file = ds / "part-00001-of-00002.ffr";
+  std::uint64_t header = 12 + 12 * 100;
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(header + 6 * 4096 + 100));
+    f.put('\x7f');
+  }
+  auto bad = test::run_command(binary() + " inspect " + ds.string());
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_EQ(line_count(bad.output), 1) << bad.output;
+  EXPECT_NE(bad.output.find(file.string() + ": sample 6 at offset " +
+                            std::to_string(header + 6 * 4096)),
+            std::string::npos)
+      << bad.output;
+  // A directory aistor did not make is refused, and left as it was.
+  std::filesystem::create_directories(dir.path() / "theirs");
+  std::ofstream(dir.path() / "theirs" / "x") << "x";
+  auto refused = test::run_command(binary() + " gen dataset --dir " +
+                                   (dir.path() / "theirs").string() + " --samples 5");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "theirs" / "x"));
+}
+
 TEST(Cli, CtrlCStopsWithinASecondAndWritesAnInterruptedReport) {
   test::ScratchDir dir;
   auto config = write_config(dir.path(), R"({"phases": [
