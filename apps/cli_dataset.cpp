@@ -1,6 +1,7 @@
 // The dataset verbs: `aistor gen dataset` and `aistor inspect`.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <charconv>
 #include <ostream>
 #include <thread>
 
@@ -30,7 +31,13 @@ nlohmann::json dataset_options(const std::vector<std::string>& args, std::string
       continue;
     }
     if (key == "threads") {
-      threads = static_cast<unsigned>(std::stoul(text));
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > 1024) {
+        throw InputError(
+            fmt::format("gen dataset: --threads: \"{}\" is not a count from 1 to 1024", text));
+      }
+      threads = n;
       continue;
     }
     std::replace(key.begin(), key.end(), '-', '_');

@@ -1,5 +1,6 @@
 #include "engines/posix_io.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,11 @@ std::int64_t pwrite_full(int fd, const std::byte* buf, std::size_t length,
     done += static_cast<std::size_t>(n);
   }
   return static_cast<std::int64_t>(done);
+}
+
+void start_writeback(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
+  (void)::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length),
+                          SYNC_FILE_RANGE_WRITE);
 }
 
 }  // namespace aistor

@@ -30,8 +30,7 @@ void fill_random(std::byte* data, std::size_t bytes, std::uint64_t seed) noexcep
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     v = z ^ (z >> 31);
   }
-  std::size_t i = 0;
-  while (i < bytes) {
+  auto next = [&s]() noexcept {
     std::uint64_t out = rotl(s[1] * 5, 7) * 9;
     std::uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -40,9 +39,17 @@ void fill_random(std::byte* data, std::size_t bytes, std::uint64_t seed) noexcep
     s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
-    std::size_t n = std::min<std::size_t>(8, bytes - i);
-    std::memcpy(data + i, &out, n);
-    i += n;
+    return out;
+  };
+  // Whole words with a fixed-size copy (one store each), then the tail once.
+  std::size_t i = 0;
+  for (; i + 8 <= bytes; i += 8) {
+    std::uint64_t v = next();
+    std::memcpy(data + i, &v, 8);
+  }
+  if (i < bytes) {
+    std::uint64_t v = next();
+    std::memcpy(data + i, &v, bytes - i);
   }
 }
 

@@ -93,8 +93,9 @@ void check_offsets(const std::filesystem::path& file, std::span<const std::uint6
 // ---------------------------------------------------------------------------------------------
 // FfRecordWriter
 
-FfRecordWriter::FfRecordWriter(const std::filesystem::path& file, std::uint64_t samples)
-    : path_(file), samples_(samples) {
+FfRecordWriter::FfRecordWriter(const std::filesystem::path& file, std::uint64_t samples,
+                               bool fsync_on_finish)
+    : path_(file), samples_(samples), fsync_on_finish_(fsync_on_finish) {
   constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (samples_ > (kMax - kFixedHeader) / 12) {
     throw InputError(
@@ -146,6 +147,7 @@ void FfRecordWriter::append(std::span<const std::byte> payload) {
   if (payload.size() >= kWriteBuffer) {
     // Large payloads skip the copy; the buffer is empty here, so order is kept.
     write_at(fd_.get(), path_, payload, end_);
+    if (!fsync_on_finish_) start_writeback(fd_.get(), end_, payload.size());
     buffered_at_ = end_ + payload.size();
   } else {
     if (buffer_.capacity() < kWriteBuffer) buffer_.reserve(kWriteBuffer);
@@ -159,6 +161,7 @@ void FfRecordWriter::append(std::span<const std::byte> payload) {
 void FfRecordWriter::flush() {
   if (buffer_.empty()) return;
   write_at(fd_.get(), path_, buffer_, buffered_at_);
+  if (!fsync_on_finish_) start_writeback(fd_.get(), buffered_at_, buffer_.size());
   buffered_at_ += buffer_.size();
   buffer_.clear();
 }
@@ -185,7 +188,7 @@ void FfRecordWriter::finish() {
   write_at(fd_.get(), path_, checksum_bytes, kChecksumsAt);
   write_at(fd_.get(), path_, offset_bytes, kChecksumsAt + checksum_bytes.size());
   // fsync has reported any deferred write error, so close's own result adds nothing.
-  if (::fsync(fd_.get()) != 0) throw_errno("fsync", path_.string());
+  if (fsync_on_finish_ && ::fsync(fd_.get()) != 0) throw_errno("fsync", path_.string());
   fd_.reset();
   finished_ = true;
   checksums_ = {};

@@ -32,7 +32,10 @@ class FfRecordWriter {
  public:
   // Creates or truncates `file`. Throws SystemError when it cannot be opened, InputError when
   // `samples` cannot be indexed in a file (header larger than 2^63 bytes).
-  FfRecordWriter(const std::filesystem::path& file, std::uint64_t samples);
+  // `fsync_on_finish` false starts writeback as data is written and leaves the final sync to the
+  // caller (see TfRecordWriter).
+  FfRecordWriter(const std::filesystem::path& file, std::uint64_t samples,
+                 bool fsync_on_finish = true);
   FfRecordWriter(FfRecordWriter&&) noexcept = default;
   FfRecordWriter& operator=(FfRecordWriter&& other) noexcept;
   FfRecordWriter(const FfRecordWriter&) = delete;
@@ -60,6 +63,7 @@ class FfRecordWriter {
   std::filesystem::path path_;
   UniqueFd fd_;
   std::uint64_t samples_ = 0;
+  bool fsync_on_finish_ = true;
   std::vector<std::uint32_t> checksums_;
   std::vector<std::uint64_t> offsets_;
   std::vector<std::byte> buffer_;  // pending payload bytes, destined for [buffered_at_, end_)

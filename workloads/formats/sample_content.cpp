@@ -41,7 +41,7 @@ std::optional<std::string> check_sample(std::span<const std::byte> sample,
                                         std::uint64_t expected_id, std::uint64_t seed) {
   if (sample.size() < kSampleHeader) {
     std::vector<std::byte> want(sample.size());
-    fill_sample(want, expected_id, seed);
+    fill_random(want.data(), want.size(), content_seed(expected_id, seed));
     if (std::memcmp(want.data(), sample.data(), sample.size()) != 0) {
       return fmt::format("bytes differ from sample {}", expected_id);
     }

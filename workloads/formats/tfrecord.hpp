@@ -31,8 +31,12 @@ enum class TfCompression { none, gzip, zlib };
 class TfRecordWriter {
  public:
   // Creates or truncates `file` (and removes a stale "<file>.idx"). Throws SystemError.
+  // `fsync_on_finish` false starts writeback as data is written and leaves the final sync to the
+  // caller (a generator syncs the whole
+  // filesystem once at the end instead of once per file).
   explicit TfRecordWriter(const std::filesystem::path& file,
-                          TfCompression compression = TfCompression::none);
+                          TfCompression compression = TfCompression::none,
+                          bool fsync_on_finish = true);
   TfRecordWriter(TfRecordWriter&&) noexcept;
   TfRecordWriter& operator=(TfRecordWriter&&) noexcept;
   TfRecordWriter(const TfRecordWriter&) = delete;

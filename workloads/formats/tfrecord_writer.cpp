@@ -32,6 +32,7 @@ struct TfRecordWriter::State {
   std::filesystem::path file;
   std::filesystem::path idx_tmp;  // empty when no index is written
   TfCompression compression = TfCompression::none;
+  bool fsync_on_finish = true;
   UniqueFd fd;
   UniqueFd idx_fd;
   std::vector<std::byte> buf = std::vector<std::byte>(kBufferBytes);
@@ -51,6 +52,7 @@ struct TfRecordWriter::State {
 
   void write_file(std::span<const std::byte> data) {
     write_all(fd.get(), data, written, file);
+    if (!fsync_on_finish) start_writeback(fd.get(), written, data.size());
     written += data.size();
   }
 
@@ -98,10 +100,12 @@ struct TfRecordWriter::State {
   }
 };
 
-TfRecordWriter::TfRecordWriter(const std::filesystem::path& file, TfCompression compression)
+TfRecordWriter::TfRecordWriter(const std::filesystem::path& file, TfCompression compression,
+                               bool fsync_on_finish)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.file = file;
+  s.fsync_on_finish = fsync_on_finish;
   s.compression = compression;
   std::filesystem::path idx = file;
   idx += ".idx";
@@ -188,11 +192,13 @@ void TfRecordWriter::finish() {
     s.deflate_chunk({}, Z_FINISH);
     s.z.reset();
   }
-  if (::fsync(s.fd.get()) != 0) throw_errno("fsync", s.file.string());
+  if (s.fsync_on_finish && ::fsync(s.fd.get()) != 0) throw_errno("fsync", s.file.string());
   s.fd.reset();
   if (!s.idx_fd) return;
   s.flush_index();
-  if (::fsync(s.idx_fd.get()) != 0) throw_errno("fsync", s.idx_tmp.string());
+  if (s.fsync_on_finish && ::fsync(s.idx_fd.get()) != 0) {
+    throw_errno("fsync", s.idx_tmp.string());
+  }
   s.idx_fd.reset();
   std::filesystem::path idx = s.file;
   idx += ".idx";
