@@ -129,9 +129,9 @@ TEST(Cli, GenDatasetThenInspectAndCatchACorruptCopy) {
   auto bad = test::run_command(binary() + " inspect " + ds.string());
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_EQ(line_count(bad.output), 1) << bad.output;
-  EXPECT_NE(bad.output.find(file.string() + ": sample 6 at offset " +
-                            std::to_string(header + 6 * 4096)),
-            std::string::npos)
+  EXPECT_NE(
+      bad.output.find(file.string() + ": sample 6 at offset " + std::to_string(header + 6 * 4096)),
+      std::string::npos)
       << bad.output;
   // A directory aistor did not make is refused, and left as it was.
   std::filesystem::create_directories(dir.path() / "theirs");
