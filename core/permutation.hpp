@@ -4,6 +4,8 @@
 // value exactly once in a shuffled order; another seed gives another order.
 #include <cstdint>
 
+#include "core/splitmix.hpp"
+
 namespace aistor {
 
 class Permutation {
@@ -27,10 +29,7 @@ class Permutation {
 
  private:
   [[nodiscard]] std::uint64_t round(std::uint64_t v, unsigned r) const noexcept {
-    std::uint64_t z = v + seed_ + 0x9e3779b97f4a7c15ULL * (r + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return (z ^ (z >> 31)) & mask_;
+    return mix64(v + seed_ + kGolden64 * (r + 1)) & mask_;
   }
   [[nodiscard]] std::uint64_t encrypt(std::uint64_t x) const noexcept {
     std::uint64_t l = x >> half_;

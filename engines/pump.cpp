@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "core/splitmix.hpp"
 
 namespace aistor {
 namespace {
@@ -23,13 +24,8 @@ std::uint64_t rotl(std::uint64_t x, int k) {
 void fill_random(std::byte* data, std::size_t bytes, std::uint64_t seed) noexcept {
   // splitmix64 seeds xoshiro256**.
   std::uint64_t s[4];
-  for (auto& v : s) {
-    seed += 0x9e3779b97f4a7c15ULL;
-    std::uint64_t z = seed;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    v = z ^ (z >> 31);
-  }
+  for (auto& v : s)
+    v = splitmix64(seed);
   auto next = [&s]() noexcept {
     std::uint64_t out = rotl(s[1] * 5, 7) * 9;
     std::uint64_t t = s[1] << 17;

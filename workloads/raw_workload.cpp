@@ -8,6 +8,7 @@
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/permutation.hpp"
+#include "core/splitmix.hpp"
 #include "core/units.hpp"
 #include "workloads/layout.hpp"
 
@@ -28,13 +29,7 @@ bool writes_only(RawMode m) {
 
 struct Rng {
   std::uint64_t s;
-  std::uint64_t next() noexcept {
-    s += 0x9e3779b97f4a7c15ULL;
-    std::uint64_t z = s;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() noexcept { return splitmix64(s); }
   std::uint64_t below(std::uint64_t n) noexcept { return n ? next() % n : 0; }
 };
 

@@ -4,15 +4,13 @@
 #include <cmath>
 
 #include "core/config_node.hpp"
+#include "core/splitmix.hpp"
 
 namespace aistor::formats {
 namespace {
 
 std::uint64_t mix(std::uint64_t z) noexcept {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return mix64(z + kGolden64);
 }
 
 // Uniform in (0, 1), never 0 (logarithms follow).
