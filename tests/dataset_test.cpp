@@ -9,9 +9,11 @@
 #include "core/error.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/formats/dataset.hpp"
+#include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/inspect.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/size_distribution.hpp"
+#include "workloads/formats/tfrecord.hpp"
 
 namespace aistor::formats {
 namespace {
@@ -162,6 +164,105 @@ TEST(Inspect, EmptyAndMissingFilesAreErrors) {
   std::ofstream(dir.path() / "empty.tfrecord");
   EXPECT_THROW((void)inspect(dir.path() / "empty.tfrecord"), InputError);
   EXPECT_THROW((void)inspect(dir.path() / "missing"), InputError);
+}
+
+// ---- Directories aistor did not make ---------------------------------------------------------
+
+void write_file(const std::filesystem::path& p, std::size_t bytes, char fill) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << std::string(bytes, fill);
+}
+
+std::vector<std::byte> bytes_of(std::size_t n, std::uint8_t seed) {
+  std::vector<std::byte> v(n);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<std::byte>(seed + i * 7);
+  return v;
+}
+
+TEST(Inspect, RawTreeWithoutManifest) {
+  test::ScratchDir dir;
+  const auto root = dir.path() / "imagenet";
+  write_file(root / "n01440764" / "a.JPEG", 1000, 'x');
+  write_file(root / "n01440764" / "b.JPEG", 3000, 'y');
+  write_file(root / "n01443537" / "c.JPEG", 5, 'z');
+  write_file(root / "n01443537" / "deep" / "d.JPEG", 0, 'z');
+  write_file(root / ".cache" / "ignored", 100, 'q');
+  write_file(root / ".hidden", 100, 'q');
+  const auto info = inspect(root);
+  EXPECT_EQ(info["format"], "raw");
+  EXPECT_EQ(info["records"], 4);
+  EXPECT_EQ(info["files"], 4);
+  EXPECT_EQ(info["payload_bytes"], 4005);
+  EXPECT_EQ(info["sizes"]["min"], 0);
+  EXPECT_EQ(info["sizes"]["max"], 3000);
+  EXPECT_NE(info["checked"].get<std::string>().find("no checksums"), std::string::npos);
+}
+
+TEST(Inspect, RecordFileDirectoriesWithoutManifest) {
+  test::ScratchDir dir;
+  const auto tf = dir.path() / "tf";
+  std::filesystem::create_directories(tf);
+  for (int f = 0; f < 2; ++f) {  // names without an extension, as tf.data shards often have
+    TfRecordWriter w(tf / ("train-0000" + std::to_string(f) + "-of-00002"));
+    for (int i = 0; i < 10 + f; ++i)
+      w.append(bytes_of(100 + i, static_cast<std::uint8_t>(i)));
+    w.finish();
+  }
+  write_file(tf / "train-00000-of-00002.idx", 10, '0');  // a sidecar, not a sample
+  auto info = inspect(tf);
+  EXPECT_EQ(info["format"], "tfrecord");
+  EXPECT_EQ(info["compression"], "none");
+  EXPECT_EQ(info["records"], 21);
+  EXPECT_EQ(info["files"], 2);
+  EXPECT_EQ(info["payload_bytes"], 10 * 100 + 45 + 11 * 100 + 55);
+
+  const auto ff = dir.path() / "ff";
+  std::filesystem::create_directories(ff);
+  for (int f = 0; f < 3; ++f) {
+    FfRecordWriter w(ff / ("part-" + std::to_string(f)), 4);  // no .ffr: found by its header
+    for (int i = 0; i < 4; ++i)
+      w.append(bytes_of(50, static_cast<std::uint8_t>(f)));
+    w.finish();
+  }
+  info = inspect(ff);
+  EXPECT_EQ(info["format"], "ffrecord");
+  EXPECT_EQ(info["records"], 12);
+  EXPECT_EQ(info["files"], 3);
+  EXPECT_EQ(info["payload_bytes"], 600);
+
+  // A flipped payload byte in the second file is named by file, record and offset.
+  {
+    std::fstream f(tf / "train-00001-of-00002", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(16 + 100 + 12 + 3);  // record 1's payload
+    f.put('\x55');
+  }
+  try {
+    (void)inspect(tf);
+    FAIL() << "corruption not found";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("train-00001-of-00002: record 1 at offset 116"), std::string::npos) << what;
+  }
+}
+
+TEST(Inspect, MixedOrEmptyDirectoriesAreErrors) {
+  test::ScratchDir dir;
+  const auto mixed = dir.path() / "mixed";
+  write_file(mixed / "a.bin", 100, 'a');
+  {
+    TfRecordWriter w(mixed / "b.tfrecord");
+    w.append(bytes_of(10, 1));
+    w.finish();
+  }
+  try {
+    (void)inspect(mixed);
+    FAIL() << "mixed directory accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("mixed directory"), std::string::npos) << e.what();
+  }
+  std::filesystem::create_directories(dir.path() / "empty" / "sub");
+  EXPECT_THROW((void)inspect(dir.path() / "empty"), InputError);
 }
 
 }  // namespace

@@ -198,6 +198,42 @@ TEST(FfRecord, RoundTripsADatasetOfThreeFiles) {
   EXPECT_EQ(std::filesystem::file_size(paths[2]), 12U);
 }
 
+// More samples than the writer holds before writing header entries (64 Ki): the header it
+// writes in batches, with checksum_meta from two combined CRCs, equals one built in one piece.
+TEST(FfRecord, HeaderWrittenInBatchesEqualsOneBuiltWhole) {
+  test::ScratchDir dir;
+  const auto path = dir.path() / "many.ffr";
+  constexpr std::uint64_t kSamples = 150001;
+  Bytes checksums;
+  Bytes offsets;
+  Bytes data;
+  std::uint64_t offset = 12 + 12 * kSamples;
+  {
+    FfRecordWriter w(path, kSamples);
+    for (std::uint64_t i = 0; i < kSamples; ++i) {
+      const Bytes p = payload(1, i, i % 5);
+      w.append(p);
+      put_u32(checksums, detail::crc32_portable(p));
+      put_u64(offsets, offset);
+      offset += p.size();
+      data.insert(data.end(), p.begin(), p.end());
+    }
+    w.finish();
+  }
+  Bytes meta_input;
+  put_u64(meta_input, kSamples);
+  meta_input.insert(meta_input.end(), checksums.begin(), checksums.end());
+  meta_input.insert(meta_input.end(), offsets.begin(), offsets.end());
+  Bytes expected;
+  put_u32(expected, detail::crc32_portable(meta_input));
+  expected.insert(expected.end(), meta_input.begin(), meta_input.end());
+  expected.insert(expected.end(), data.begin(), data.end());
+  EXPECT_EQ(read_whole(path), expected);
+  auto f = FfRecordFile::open(path, 0);
+  EXPECT_EQ(f.size(), kSamples);
+  EXPECT_NO_THROW(f.verify());
+}
+
 TEST(FfRecord, CrossChecksWithAPythonReader) {
   if (test::run_command("python3 -c 'import zlib, struct'").exit_code != 0) {
     GTEST_SKIP() << "python3 with zlib is not available";

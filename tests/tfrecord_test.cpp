@@ -130,6 +130,8 @@ TEST(Crc, KnownVectors) {
   EXPECT_EQ(detail::crc32c_portable(zeros), 0x8A9136AAU);
   EXPECT_EQ(crc32c({}), 0U);
   EXPECT_EQ(crc32({}), 0U);
+  EXPECT_EQ(crc32({}, 0x1234U), 0x1234U);  // an empty (null) span passes the running CRC through
+  EXPECT_EQ(crc32c({}, 0x1234U), 0x1234U);
   EXPECT_EQ(masked_crc32c({}), 0xa282ead8U);
 }
 
@@ -155,6 +157,22 @@ TEST(Crc, HardwareMatchesTable) {
       ASSERT_EQ(crc32c(s, 0x1234), detail::crc32c_portable(s, 0x1234)) << len << " " << start;
     }
   EXPECT_EQ(crc32c(buf), detail::crc32c_portable(buf));
+}
+
+TEST(Crc, Crc32FoldingMatchesZlib) {
+  if (!detail::crc32_hardware()) GTEST_SKIP() << "CPU lacks PCLMULQDQ; only zlib's path runs";
+  std::mt19937_64 rng(5);
+  std::vector<std::byte> buf(70000);
+  for (auto& b : buf)
+    b = static_cast<std::byte>(rng());
+  for (std::size_t len = 0; len < 400; ++len)
+    for (std::size_t start : {0, 1, 5, 15}) {
+      auto s = std::span(buf).subspan(start, len);
+      ASSERT_EQ(crc32(s, 0x89abcdef), detail::crc32_portable(s, 0x89abcdef)) << len << " " << start;
+    }
+  EXPECT_EQ(crc32(buf), detail::crc32_portable(buf));
+  const std::vector<std::byte> ones(4096, std::byte{0xFF});
+  EXPECT_EQ(crc32(ones), detail::crc32_portable(ones));
 }
 
 // ---- Format, checked against bytes built from the spec -----------------------------------------

@@ -8,6 +8,8 @@
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
+#include <smmintrin.h>
+#include <wmmintrin.h>
 #endif
 
 namespace aistor::formats {
@@ -71,6 +73,69 @@ bool probe_sse42() noexcept {
   __builtin_cpu_init();
   return __builtin_cpu_supports("sse4.2") != 0;
 }
+
+__attribute__((target("sse4.1,pclmul"))) inline __m128i load(const std::byte* q) noexcept {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+}
+
+// x * k, folded 128 bits forward, xor the next block.
+__attribute__((target("sse4.1,pclmul"))) inline __m128i fold(__m128i x, __m128i k,
+                                                             __m128i next) noexcept {
+  const __m128i lo = _mm_clmulepi64_si128(x, k, 0x00);
+  const __m128i hi = _mm_clmulepi64_si128(x, k, 0x11);
+  return _mm_xor_si128(_mm_xor_si128(hi, lo), next);
+}
+
+// CRC-32 (IEEE, reflected) by carry-less multiplication: Gopal et al., "Fast CRC Computation for
+// Generic Polynomials Using PCLMULQDQ Instruction" (Intel, 2009). Folds four 128-bit lanes over
+// 64-byte blocks, then one lane over 16-byte blocks, then Barrett-reduces to 32 bits. `n` must be
+// a multiple of 16 and at least 64; `c` is the pre-inverted running CRC, as the raw loops above.
+// The constants are x^k mod P(x), bit-reflected, for the k the paper lists (k1 = x^(4*128+32),
+// k2 = x^(4*128-32), k3 = x^(128+32), k4 = x^(128-32), k5 = x^64) and mu = floor(x^64 / P(x)).
+__attribute__((target("sse4.1,pclmul"))) std::uint32_t pclmul_crc32_raw(const std::byte* p,
+                                                                        std::size_t n,
+                                                                        std::uint32_t c) noexcept {
+  const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596LL, 0x0154442bd4LL);
+  const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009eLL, 0x01751997d0LL);
+  const __m128i k5 = _mm_set_epi64x(0, 0x0163cd6124LL);
+  const __m128i poly_mu = _mm_set_epi64x(0x01f7011641LL, 0x01db710641LL);
+  const __m128i low32 = _mm_setr_epi32(-1, 0, -1, 0);
+
+  __m128i x1 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(c)));
+  __m128i x2 = load(p + 16);
+  __m128i x3 = load(p + 32);
+  __m128i x4 = load(p + 48);
+  p += 64;
+  n -= 64;
+  while (n >= 64) {
+    x1 = fold(x1, k1k2, load(p));
+    x2 = fold(x2, k1k2, load(p + 16));
+    x3 = fold(x3, k1k2, load(p + 32));
+    x4 = fold(x4, k1k2, load(p + 48));
+    p += 64;
+    n -= 64;
+  }
+  x1 = fold(x1, k3k4, x2);
+  x1 = fold(x1, k3k4, x3);
+  x1 = fold(x1, k3k4, x4);
+  while (n >= 16) {
+    x1 = fold(x1, k3k4, load(p));
+    p += 16;
+    n -= 16;
+  }
+  // 128 -> 64 bits, then 64 -> 32 by k5.
+  __m128i x = _mm_xor_si128(_mm_srli_si128(x1, 8), _mm_clmulepi64_si128(x1, k3k4, 0x10));
+  x = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x, low32), k5, 0x00), _mm_srli_si128(x, 4));
+  // Barrett reduction.
+  __m128i t = _mm_clmulepi64_si128(_mm_and_si128(x, low32), poly_mu, 0x10);
+  t = _mm_clmulepi64_si128(_mm_and_si128(t, low32), poly_mu, 0x00);
+  return static_cast<std::uint32_t>(_mm_extract_epi32(_mm_xor_si128(x, t), 1));
+}
+
+bool probe_pclmul() noexcept {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("pclmul") != 0 && __builtin_cpu_supports("sse4.1") != 0;
+}
 #endif
 
 }  // namespace
@@ -84,6 +149,29 @@ std::uint32_t crc32c_portable(std::span<const std::byte> data, std::uint32_t crc
 bool crc32c_hardware() noexcept {
 #if defined(__x86_64__)
   static const bool has = probe_sse42();
+  return has;
+#else
+  return false;
+#endif
+}
+
+std::uint32_t crc32_portable(std::span<const std::byte> data, std::uint32_t crc) noexcept {
+  // zlib answers a null buffer with the initial value, not `crc`; an empty span may be null.
+  uLong c = crc;
+  const auto* p = reinterpret_cast<const Bytef*>(data.data());
+  std::size_t n = data.size();
+  while (n > 0) {  // zlib takes uInt lengths
+    const auto chunk = static_cast<uInt>(n < UINT_MAX ? n : UINT_MAX);
+    c = ::crc32(c, p, chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return static_cast<std::uint32_t>(c);
+}
+
+bool crc32_hardware() noexcept {
+#if defined(__x86_64__)
+  static const bool has = probe_pclmul();
   return has;
 #else
   return false;
@@ -105,16 +193,14 @@ std::uint32_t masked_crc32c(std::span<const std::byte> data) noexcept {
 }
 
 std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) noexcept {
-  uLong c = crc;
-  const auto* p = reinterpret_cast<const Bytef*>(data.data());
-  std::size_t n = data.size();
-  do {  // zlib takes uInt lengths; also runs once for empty input so `crc` passes through
-    const auto chunk = static_cast<uInt>(n < UINT_MAX ? n : UINT_MAX);
-    c = ::crc32(c, p, chunk);
-    p += chunk;
-    n -= chunk;
-  } while (n > 0);
-  return static_cast<std::uint32_t>(c);
+#if defined(__x86_64__)
+  if (data.size() >= 64 && detail::crc32_hardware()) {
+    const std::size_t folded = data.size() & ~std::size_t{15};
+    crc = ~pclmul_crc32_raw(data.data(), folded, ~crc);
+    data = data.subspan(folded);
+  }
+#endif
+  return detail::crc32_portable(data, crc);
 }
 
 }  // namespace aistor::formats

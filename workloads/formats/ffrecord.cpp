@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "core/error.hpp"
 #include "engines/posix_io.hpp"
@@ -26,6 +27,7 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;
+constexpr std::size_t kIndexBatch = std::size_t{1} << 16;  // header entries held before writing
 constexpr std::size_t kVerifyBuffer = std::size_t{4} << 20;
 constexpr std::uint64_t kFixedHeader = 12;  // checksum_meta + N
 constexpr std::uint64_t kChecksumsAt = 12;
@@ -103,10 +105,10 @@ FfRecordWriter::FfRecordWriter(const std::filesystem::path& file, std::uint64_t 
   }
   fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd_) throw_errno("open", path_.string());
-  // Reserving only a bounded amount keeps a huge count from failing before the first append.
-  constexpr std::uint64_t kReserveCap = std::uint64_t{1} << 20;
-  checksums_.reserve(std::min(samples_, kReserveCap));
-  offsets_.reserve(std::min(samples_, kReserveCap));
+  checksums_.reserve(std::min<std::uint64_t>(samples_, kIndexBatch));
+  offsets_.reserve(std::min<std::uint64_t>(samples_, kIndexBatch));
+  const auto n = static_cast<std::int64_t>(samples_);
+  checksums_crc_ = crc32(std::as_bytes(std::span(&n, 1)));
   end_ = buffered_at_ = ffrecord_header_bytes(samples_);
 }
 
@@ -116,6 +118,11 @@ FfRecordWriter& FfRecordWriter::operator=(FfRecordWriter&& other) noexcept {
     path_ = std::move(other.path_);
     fd_ = std::move(other.fd_);
     samples_ = other.samples_;
+    fsync_on_finish_ = other.fsync_on_finish_;
+    appended_ = other.appended_;
+    indexed_ = other.indexed_;
+    checksums_crc_ = other.checksums_crc_;
+    offsets_crc_ = other.offsets_crc_;
     checksums_ = std::move(other.checksums_);
     offsets_ = std::move(other.offsets_);
     buffer_ = std::move(other.buffer_);
@@ -134,7 +141,7 @@ void FfRecordWriter::abandon() noexcept {
 
 void FfRecordWriter::append(std::span<const std::byte> payload) {
   if (finished_) throw std::logic_error(path_.string() + ": append after finish");
-  if (offsets_.size() >= samples_) {
+  if (appended_ >= samples_) {
     throw std::logic_error(
         fmt::format("{}: more than the {} samples announced", path_.string(), samples_));
   }
@@ -155,7 +162,22 @@ void FfRecordWriter::append(std::span<const std::byte> payload) {
   }
   checksums_.push_back(crc);
   offsets_.push_back(end_);
+  ++appended_;
   end_ += payload.size();
+  if (offsets_.size() >= kIndexBatch) flush_index();
+}
+
+void FfRecordWriter::flush_index() {
+  if (offsets_.empty()) return;
+  auto checksum_bytes = std::as_bytes(std::span(checksums_));
+  auto offset_bytes = std::as_bytes(std::span(offsets_));
+  write_at(fd_.get(), path_, checksum_bytes, kChecksumsAt + 4 * indexed_);
+  write_at(fd_.get(), path_, offset_bytes, kChecksumsAt + 4 * samples_ + 8 * indexed_);
+  checksums_crc_ = crc32(checksum_bytes, checksums_crc_);
+  offsets_crc_ = crc32(offset_bytes, offsets_crc_);
+  indexed_ += offsets_.size();
+  checksums_.clear();
+  offsets_.clear();
 }
 
 void FfRecordWriter::flush() {
@@ -168,25 +190,20 @@ void FfRecordWriter::flush() {
 
 void FfRecordWriter::finish() {
   if (finished_) return;
-  if (offsets_.size() != samples_) {
-    throw std::logic_error(fmt::format("{}: finish after {} of {} samples", path_.string(),
-                                       offsets_.size(), samples_));
+  if (appended_ != samples_) {
+    throw std::logic_error(
+        fmt::format("{}: finish after {} of {} samples", path_.string(), appended_, samples_));
   }
   flush();
+  flush_index();
+  // CRC(N ++ checksums ++ offsets) from CRC(N ++ checksums) and CRC(offsets).
+  const auto meta = static_cast<std::uint32_t>(
+      ::crc32_combine64(checksums_crc_, offsets_crc_, static_cast<z_off64_t>(8 * samples_)));
   const auto n = static_cast<std::int64_t>(samples_);
-  auto n_bytes = std::as_bytes(std::span(&n, 1));
-  auto checksum_bytes = std::as_bytes(std::span(checksums_));
-  auto offset_bytes = std::as_bytes(std::span(offsets_));
-  std::uint32_t meta = crc32(n_bytes);
-  meta = crc32(checksum_bytes, meta);
-  meta = crc32(offset_bytes, meta);
-
   std::byte fixed[kFixedHeader];
   std::memcpy(fixed, &meta, 4);
   std::memcpy(fixed + 4, &n, 8);
   write_at(fd_.get(), path_, fixed, 0);
-  write_at(fd_.get(), path_, checksum_bytes, kChecksumsAt);
-  write_at(fd_.get(), path_, offset_bytes, kChecksumsAt + checksum_bytes.size());
   // fsync has reported any deferred write error, so close's own result adds nothing.
   if (fsync_on_finish_ && ::fsync(fd_.get()) != 0) throw_errno("fsync", path_.string());
   fd_.reset();

@@ -24,8 +24,10 @@ namespace aistor::formats {
 }
 
 // Writes one .ffr file of exactly `samples` samples. Payloads go out sequentially through a 1 MiB
-// buffer; per-sample checksums and offsets stay in memory (12 bytes a sample) until finish()
-// writes the header and fsyncs. Not thread-safe. A writer destroyed (or assigned over) before
+// buffer; per-sample checksums and offsets are written into the header space reserved for them
+// every 64 Ki samples, so memory stays under 2 MiB whatever the count; checksum_meta is kept as
+// two running CRCs joined by crc32_combine, so nothing is read back. finish() writes the fixed
+// header and fsyncs. Not thread-safe. A writer destroyed (or assigned over) before
 // finish() succeeded truncates its file to 0 bytes without throwing, so a half-written file is
 // never mistaken for a dataset (FfRecordFile::open rejects it as too short).
 class FfRecordWriter {
@@ -52,19 +54,24 @@ class FfRecordWriter {
   // Idempotent once it has succeeded.
   void finish();
 
-  [[nodiscard]] std::uint64_t appended() const noexcept { return offsets_.size(); }
+  [[nodiscard]] std::uint64_t appended() const noexcept { return appended_; }
   // Bytes the file will have once finished (header plus the payloads appended so far).
   [[nodiscard]] std::uint64_t file_bytes() const noexcept { return end_; }
 
  private:
   void flush();
+  void flush_index();
   void abandon() noexcept;
 
   std::filesystem::path path_;
   UniqueFd fd_;
   std::uint64_t samples_ = 0;
   bool fsync_on_finish_ = true;
-  std::vector<std::uint32_t> checksums_;
+  std::uint64_t appended_ = 0;
+  std::uint64_t indexed_ = 0;             // entries already written into the header
+  std::uint32_t checksums_crc_ = 0;       // CRC-32 of N and checksums[0, indexed_)
+  std::uint32_t offsets_crc_ = 0;         // CRC-32 of offsets[0, indexed_) alone
+  std::vector<std::uint32_t> checksums_;  // entries [indexed_, appended_)
   std::vector<std::uint64_t> offsets_;
   std::vector<std::byte> buffer_;  // pending payload bytes, destined for [buffered_at_, end_)
   std::uint64_t buffered_at_ = 0;

@@ -1,13 +1,22 @@
 #include "workloads/formats/inspect.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/histogram.hpp"
+#include "core/unique_fd.hpp"
 #include "core/units.hpp"
+#include "engines/posix_io.hpp"
+#include "workloads/formats/crc.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/sample_content.hpp"
@@ -95,6 +104,102 @@ bool looks_like_ffrecord(const std::filesystem::path& file) {
   }
 }
 
+// What a file in a directory without a manifest is. Record files are recognised by name
+// (".ffr", "tfrecord" in the name) or by a valid header: an FFRecord header whose index fits the
+// file, or a TFRecord length header whose masked CRC-32C matches (2^-32 odds for other bytes).
+// Anything else is one raw sample.
+enum class FileKind { raw, tfrecord, ffrecord };
+
+const char* kind_name(FileKind k) {
+  return k == FileKind::ffrecord ? "ffrecord" : k == FileKind::tfrecord ? "tfrecord" : "raw";
+}
+
+FileKind classify(const std::filesystem::path& file, std::uint64_t size) {
+  std::string name = file.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (file.extension() == ".ffr") return FileKind::ffrecord;
+  if (name.find("tfrecord") != std::string::npos) return FileKind::tfrecord;
+  std::array<std::byte, 12> head{};
+  if (size < head.size()) return FileKind::raw;
+  const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open", file.string());
+  const std::int64_t n = pread_full(fd.get(), head.data(), head.size(), 0);
+  if (n < 0) throw_system(static_cast<int>(-n), "pread", file.string());
+  if (static_cast<std::size_t>(n) < head.size()) return FileKind::raw;
+  std::uint32_t length_crc = 0;
+  std::memcpy(&length_crc, head.data() + 8, 4);
+  if (masked_crc32c(std::span(head).first(8)) == length_crc) return FileKind::tfrecord;
+  std::uint64_t samples = 0;
+  std::memcpy(&samples, head.data() + 4, 8);
+  if (samples < size / 12 && ffrecord_header_bytes(samples) <= size && looks_like_ffrecord(file))
+    return FileKind::ffrecord;
+  return FileKind::raw;
+}
+
+bool hidden_or_sidecar(const std::filesystem::path& p) {
+  const std::string name = p.filename().string();
+  return name.starts_with('.') || p.extension() == ".idx";
+}
+
+// A directory someone else made: every regular file under it (hidden files and .idx sidecars
+// aside) must be of one kind. Record files are checked in name order; raw samples are counted
+// as the directory lists them, so memory stays bounded for trees of millions of files.
+nlohmann::json inspect_foreign_directory(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::optional<FileKind> kind;
+  fs::path first;
+  std::vector<fs::path> record_files;
+  Tally t;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
+  if (ec) throw_system(ec.value(), "opendir", dir.string());
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw_system(ec.value(), "readdir", dir.string());
+    const fs::path& p = it->path();
+    if (hidden_or_sidecar(p)) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    const std::uint64_t size = it->file_size();
+    const FileKind k = classify(p, size);
+    if (!kind) {
+      kind = k;
+      first = p;
+    } else if (*kind != k) {
+      throw InputError(fmt::format("{}: mixed directory: {} is {} but {} is {}", dir.string(),
+                                   first.string(), kind_name(*kind), p.string(), kind_name(k)));
+    }
+    if (k == FileKind::raw) {
+      t.add(size);
+      t.file_bytes += size;
+      ++t.files;
+    } else {
+      record_files.push_back(p);
+    }
+  }
+  if (!kind) throw InputError(fmt::format("{}: no files to inspect", dir.string()));
+  std::sort(record_files.begin(), record_files.end());
+  std::optional<TfCompression> compression;
+  for (const auto& f : record_files) {
+    if (*kind == FileKind::ffrecord) {
+      tally_ffrecord(f, t, nullptr, 0);
+    } else {
+      TfCompression c = TfCompression::none;
+      tally_tfrecord(f, t, nullptr, 0, &c);
+      if (!compression) compression = c;
+    }
+  }
+  auto j = t.json();
+  j["path"] = dir.string();
+  j["format"] = kind_name(*kind);
+  if (compression) j["compression"] = compression_name(*compression);
+  j["checked"] = *kind == FileKind::raw ? "file sizes only: raw samples carry no checksums"
+                                        : "every record checksum in every file";
+  return j;
+}
+
 nlohmann::json inspect_dataset(const std::filesystem::path& dir, const nlohmann::json& manifest) {
   DatasetSpec spec =
       dataset_spec_from_json(manifest.value("spec", nlohmann::json()), dir / kManifestName);
@@ -146,10 +251,7 @@ nlohmann::json inspect(const std::filesystem::path& path) {
   }
   if (std::filesystem::is_directory(status)) {
     if (auto manifest = read_manifest(path)) return inspect_dataset(path, *manifest);
-    throw InputError(
-        fmt::format("{}: a directory without an aistor manifest ({}); point inspect "
-                    "at a record file",
-                    path.string(), kManifestName));
+    return inspect_foreign_directory(path);
   }
   if (std::filesystem::file_size(path) == 0) {
     throw InputError(fmt::format("{}: offset 0: empty file", path.string()));
