@@ -64,6 +64,10 @@ EngineConfig parse_engine_config(ConfigNode& node) {
     c.madvise = parse_madvise(
         node.choice("madvise", "none", {"none", "normal", "sequential", "random", "willneed"}));
   }
+  if (accepts("fadvise")) {
+    c.fadvise = parse_madvise(
+        node.choice("fadvise", "none", {"none", "normal", "sequential", "random", "willneed"}));
+  }
   if (accepts("populate")) c.populate = node.boolean("populate", false);
   if (accepts("touch")) c.touch = node.boolean("touch", false);
   if (!accepts("queue_depth") && node.has("queue_depth")) {
@@ -75,7 +79,9 @@ EngineConfig parse_engine_config(ConfigNode& node) {
     }
   }
   for (const auto& [key, value] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"sqpoll", "only io_uring has it"}, {"madvise", "only mmap has it"}}) {
+           {"sqpoll", "only io_uring has it"},
+           {"madvise", "only mmap has it"},
+           {"fadvise", "mmap takes madvise instead"}}) {
     if (node.has(key) && !accepts(key)) {
       node.fail(key, fmt::format("engine {} does not take this option ({})", c.name, value));
     }
@@ -95,6 +101,7 @@ nlohmann::json to_json(const EngineConfig& c) {
     if (key == "registered_files") j["registered_files"] = c.registered_files;
     if (key == "submit_batch") j["submit_batch"] = c.submit_batch;
     if (key == "madvise") j["madvise"] = to_string(c.madvise);
+    if (key == "fadvise") j["fadvise"] = to_string(c.fadvise);
     if (key == "populate") j["populate"] = c.populate;
     if (key == "touch") j["touch"] = c.touch;
   }

@@ -1,4 +1,5 @@
 #include "engines/io_uring_engine.hpp"
+#include "engines/posix_io.hpp"
 
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -133,6 +134,7 @@ FileId IoUringEngine::open(const std::filesystem::path& path, Access access) {
     }
     throw_errno("open", path.string());
   }
+  apply_fadvise(fd.get(), config_.fadvise, path);
   auto free = std::find_if(files_.begin(), files_.end(), [](const OpenFile& f) { return !f.fd; });
   auto id = static_cast<FileId>(free - files_.begin());
   if (free == files_.end()) files_.emplace_back();
@@ -378,6 +380,7 @@ nlohmann::json IoUringEngine::describe() const {
       {"fixed_buffers", fixed_buffers_ok_},
       {"registered_files", file_table_ok_},
       {"submit_batch", config_.submit_batch},
+      {"fadvise", to_string(config_.fadvise)},
       {"notes", notes_},
   };
 }
@@ -387,7 +390,7 @@ EngineInfo io_uring_engine_info() {
       .name = "io_uring",
       .summary = "asynchronous reads and writes through liburing; queue_depth in flight per worker",
       .options = {"queue_depth", "direct", "sqpoll", "fixed_buffers", "registered_files",
-                  "submit_batch"},
+                  "submit_batch", "fadvise"},
       .synchronous = false,
       .probe = probe_io_uring,
       .make = [](const EngineConfig& config) -> std::unique_ptr<Engine> {

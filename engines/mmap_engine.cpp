@@ -49,7 +49,14 @@ FileId MmapEngine::open(const std::filesystem::path& path, Access access) {
       throw_errno("madvise", path.string());
     }
   }
-  files_.push_back({std::move(fd), std::move(map), path, writable});
+  // Closed slots are reused, so opening and closing a file per sample keeps the table small.
+  File f{std::move(fd), std::move(map), path, writable};
+  auto slot = std::find_if(files_.begin(), files_.end(), [](const File& g) { return !g.fd; });
+  if (slot != files_.end()) {
+    *slot = std::move(f);
+    return static_cast<FileId>(slot - files_.begin());
+  }
+  files_.push_back(std::move(f));
   return static_cast<FileId>(files_.size() - 1);
 }
 

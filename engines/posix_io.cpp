@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "core/error.hpp"
+
 namespace aistor {
 
 std::int64_t pread_full(int fd, std::byte* buf, std::size_t length, std::uint64_t offset) noexcept {
@@ -39,6 +41,27 @@ std::int64_t pwrite_full(int fd, const std::byte* buf, std::size_t length,
 void start_writeback(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
   (void)::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length),
                           SYNC_FILE_RANGE_WRITE);
+}
+
+void apply_fadvise(int fd, Madvise advice, const std::filesystem::path& path) {
+  int a = POSIX_FADV_NORMAL;
+  switch (advice) {
+    case Madvise::none:
+      return;
+    case Madvise::normal:
+      break;
+    case Madvise::sequential:
+      a = POSIX_FADV_SEQUENTIAL;
+      break;
+    case Madvise::random:
+      a = POSIX_FADV_RANDOM;
+      break;
+    case Madvise::willneed:
+      a = POSIX_FADV_WILLNEED;
+      break;
+  }
+  if (int err = ::posix_fadvise(fd, 0, 0, a); err != 0)
+    throw_system(err, "posix_fadvise", path.string());
 }
 
 }  // namespace aistor

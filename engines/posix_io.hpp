@@ -3,6 +3,9 @@
 // Returns bytes transferred (less than `length` only at end of file) or -errno.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+
+#include "engines/engine_config.hpp"
 
 namespace aistor {
 
@@ -15,5 +18,8 @@ namespace aistor {
 // syncs once at the end keeps the device busy meanwhile instead of leaving all the writeback for
 // that last sync. Best effort: errors surface at the final sync.
 void start_writeback(int fd, std::uint64_t offset, std::uint64_t length) noexcept;
+
+// posix_fadvise over the whole file (nothing for Madvise::none). Throws SystemError naming `path`.
+void apply_fadvise(int fd, Madvise advice, const std::filesystem::path& path);
 
 }  // namespace aistor

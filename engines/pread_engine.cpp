@@ -51,11 +51,18 @@ FileId PreadEngine::open(const std::filesystem::path& path, Access access) {
     }
     throw_errno("open", path.string());
   }
+  apply_fadvise(fd.get(), config_.fadvise, path);
   File f{std::move(fd), path, 1};
   if (config_.direct) {
     auto align = dio_alignment(path);
     f.offset_align = align ? std::max<std::uint32_t>(align->offset, 1) : 512;
     if (align) mem_align_ = std::max(mem_align_, align->mem);
+  }
+  // Closed slots are reused, so opening and closing a file per sample keeps the table small.
+  auto slot = std::find_if(files_.begin(), files_.end(), [](const File& g) { return !g.fd; });
+  if (slot != files_.end()) {
+    *slot = std::move(f);
+    return static_cast<FileId>(slot - files_.begin());
   }
   files_.push_back(std::move(f));
   return static_cast<FileId>(files_.size() - 1);
@@ -112,6 +119,7 @@ nlohmann::json PreadEngine::describe() const {
   auto j = to_json(config_);
   j["queue_depth"] = 1;
   j["direct"] = config_.direct;
+  j["fadvise"] = to_string(config_.fadvise);
   if (config_.direct) {
     j["dio_mem_alignment"] = mem_align_;
     j["bounced_reads"] = bounced_reads_;
@@ -143,7 +151,7 @@ Availability probe_direct(const std::filesystem::path& dir) {
 EngineInfo pread_engine_info() {
   return {"pread",
           "pread/pwrite, synchronous; option direct for O_DIRECT",
-          {"direct"},
+          {"direct", "fadvise"},
           true,
           [](const std::filesystem::path&) {
             return Availability{true, ""};
@@ -156,7 +164,7 @@ EngineInfo pread_engine_info() {
 EngineInfo odirect_engine_info() {
   return {"odirect",
           "pread/pwrite with O_DIRECT and aligned buffers",
-          {},
+          {"fadvise"},
           true,
           probe_direct,
           [](const EngineConfig& c) -> std::unique_ptr<Engine> {

@@ -11,6 +11,7 @@ namespace {
 
 struct Slot {
   IoRequest request;
+  std::uint64_t source_tag = 0;  // the source's own tag, restored for completed()
   std::uint64_t submit_ns = 0;
   bool measured = false;  // planned after the ramp: counts toward limits and is recorded
 };
@@ -113,14 +114,17 @@ class PumpRun {
   [[nodiscard]] bool idle() const { return in_flight_ == 0; }
 
   // Waits for at least one completion and records what came back.
-  void complete(Engine& engine, ProgressCounters* progress) {
+  void complete(Engine& engine, RequestSource& source, ProgressCounters* progress) {
     std::size_t n = engine.reap(results_, 1);
     for (std::size_t i = 0; i < n; ++i) {
       const IoResult& done = results_[i];
       auto slot = static_cast<unsigned>(done.tag);
-      const Slot& s = slots_[slot];
+      Slot& s = slots_[slot];
       --in_flight_;
       free_.push_back(slot);
+      IoRequest handed_back = s.request;
+      handed_back.tag = s.source_tag;
+      source.completed(handed_back, done.res);
       if (!s.measured) {
         ++outcome_.ramp_ops;
         continue;
@@ -166,6 +170,7 @@ class PumpRun {
       r.length = static_cast<std::uint32_t>(limits_.bytes - planned_bytes_);
     }
     r.buf = buffers_[slot].data();
+    slots_[slot].source_tag = r.tag;
     r.tag = slot;
     slots_[slot].request = r;
     slots_[slot].measured = measured;
@@ -199,7 +204,7 @@ PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
     run.fill(source, stop_);
     run.submit(engine_);
     if (run.idle()) break;
-    run.complete(engine_, progress_);
+    run.complete(engine_, source, progress_);
   }
   return run.outcome();
 }

@@ -12,10 +12,13 @@
 namespace aistor {
 
 // Where requests come from. next() fills op, file, offset and length; false when there are no more.
+// It may also set `tag`: the pump keeps it and hands the request back, with its buffer, to
+// completed() when the request is done (ramp requests included), `res` as the engine returned it.
 class RequestSource {
  public:
   virtual ~RequestSource() = default;
   [[nodiscard]] virtual bool next(IoRequest& request) = 0;
+  virtual void completed(const IoRequest& /*request*/, std::int64_t /*res*/) {}
 };
 
 struct PumpLimits {

@@ -313,7 +313,7 @@ TEST_F(IoUringEngineBasics, InfoDescribesTheEngine) {
   EXPECT_FALSE(info.synchronous);
   EXPECT_EQ(info.options,
             (std::vector<std::string>{"queue_depth", "direct", "sqpoll", "fixed_buffers",
-                                      "registered_files", "submit_batch"}));
+                                      "registered_files", "submit_batch", "fadvise"}));
   EXPECT_EQ(info.probe(dir_.path()).reason, "");
   auto engine = info.make(config_);
   EXPECT_EQ(engine->max_in_flight(), 16U);

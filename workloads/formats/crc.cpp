@@ -86,19 +86,30 @@ __attribute__((target("sse4.1,pclmul"))) inline __m128i fold(__m128i x, __m128i 
   return _mm_xor_si128(_mm_xor_si128(hi, lo), next);
 }
 
-// CRC-32 (IEEE, reflected) by carry-less multiplication: Gopal et al., "Fast CRC Computation for
+// A reflected CRC by carry-less multiplication: Gopal et al., "Fast CRC Computation for
 // Generic Polynomials Using PCLMULQDQ Instruction" (Intel, 2009). Folds four 128-bit lanes over
 // 64-byte blocks, then one lane over 16-byte blocks, then Barrett-reduces to 32 bits. `n` must be
 // a multiple of 16 and at least 64; `c` is the pre-inverted running CRC, as the raw loops above.
-// The constants are x^k mod P(x), bit-reflected, for the k the paper lists (k1 = x^(4*128+32),
-// k2 = x^(4*128-32), k3 = x^(128+32), k4 = x^(128-32), k5 = x^64) and mu = floor(x^64 / P(x)).
-__attribute__((target("sse4.1,pclmul"))) std::uint32_t pclmul_crc32_raw(const std::byte* p,
-                                                                        std::size_t n,
-                                                                        std::uint32_t c) noexcept {
-  const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596LL, 0x0154442bd4LL);
-  const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009eLL, 0x01751997d0LL);
-  const __m128i k5 = _mm_set_epi64x(0, 0x0163cd6124LL);
-  const __m128i poly_mu = _mm_set_epi64x(0x01f7011641LL, 0x01db710641LL);
+// The constants are (x^e mod P(x)) bit-reflected and shifted left by one, for the e the paper
+// lists (k1: e = 4*128+32, k2: 4*128-32, k3: 128+32, k4: 128-32, k5: 64), then P itself and
+// mu = floor(x^64 / P(x)), both reflected.
+struct FoldConstants {
+  long long k1, k2, k3, k4, k5, poly, mu;
+};
+// CRC-32 (0x04C11DB7); these equal the paper's and zlib's. CRC-32C (0x1EDC6F41) by the same
+// formulas (tests/tfrecord_test.cpp checks both paths against the table implementations).
+constexpr FoldConstants kCrc32Fold{0x154442bd4, 0x1c6e41596, 0x1751997d0, 0x0ccaa009e,
+                                   0x163cd6124, 0x1db710641, 0x1f7011641};
+constexpr FoldConstants kCrc32cFold{0x0740eef02, 0x09e4addf8, 0x0f20c0dfe, 0x14cd00bd6,
+                                    0x0dd45aab8, 0x105ec76f1, 0x0dea713f1};
+
+__attribute__((target("sse4.1,pclmul"))) std::uint32_t fold_raw(const std::byte* p, std::size_t n,
+                                                                std::uint32_t c,
+                                                                const FoldConstants& k) noexcept {
+  const __m128i k1k2 = _mm_set_epi64x(k.k2, k.k1);
+  const __m128i k3k4 = _mm_set_epi64x(k.k4, k.k3);
+  const __m128i k5 = _mm_set_epi64x(0, k.k5);
+  const __m128i poly_mu = _mm_set_epi64x(k.mu, k.poly);
   const __m128i low32 = _mm_setr_epi32(-1, 0, -1, 0);
 
   __m128i x1 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(c)));
@@ -182,7 +193,17 @@ bool crc32_hardware() noexcept {
 
 std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t crc) noexcept {
 #if defined(__x86_64__)
-  if (detail::crc32c_hardware()) return ~sse42_raw(data.data(), data.size(), ~crc);
+  if (detail::crc32c_hardware()) {
+    std::uint32_t c = ~crc;
+    // The crc32 instruction is one 8-byte stream; folding runs four lanes, which pays from a few
+    // hundred bytes on.
+    if (data.size() >= 256 && detail::crc32_hardware()) {
+      const std::size_t folded = data.size() & ~std::size_t{15};
+      c = fold_raw(data.data(), folded, c, kCrc32cFold);
+      data = data.subspan(folded);
+    }
+    return ~sse42_raw(data.data(), data.size(), c);
+  }
 #endif
   return detail::crc32c_portable(data, crc);
 }
@@ -196,7 +217,7 @@ std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) noexcept
 #if defined(__x86_64__)
   if (data.size() >= 64 && detail::crc32_hardware()) {
     const std::size_t folded = data.size() & ~std::size_t{15};
-    crc = ~pclmul_crc32_raw(data.data(), folded, ~crc);
+    crc = ~fold_raw(data.data(), folded, ~crc, kCrc32Fold);
     data = data.subspan(folded);
   }
 #endif
