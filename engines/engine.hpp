@@ -34,6 +34,9 @@ struct IoRequest {
   std::uint32_t length = 0;
   std::byte* buf = nullptr;
   std::uint64_t tag = 0;
+  // A read that may end early at end of file (an O_DIRECT read of a file's last, partial block):
+  // a short result is its success, recorded with the bytes it got. Engines ignore it.
+  bool to_eof = false;
 };
 
 struct IoResult {

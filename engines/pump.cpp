@@ -130,9 +130,11 @@ class PumpRun {
         continue;
       }
       const IoRequest& r = s.request;
-      recorder_.record(direction(r), r.file, r.offset, r.length, done.res, s.submit_ns,
+      const bool short_ok = r.to_eof && done.res >= 0 && done.res < r.length;
+      const auto expected = short_ok ? static_cast<std::uint32_t>(done.res) : r.length;
+      recorder_.record(direction(r), r.file, r.offset, expected, done.res, s.submit_ns,
                        done.done_ns);
-      if (done.res != static_cast<std::int64_t>(r.length) && limits_.stop_on_error) {
+      if (done.res != static_cast<std::int64_t>(expected) && limits_.stop_on_error) {
         end(PumpEnd::error);
       }
       if (progress != nullptr && done.res > 0) {

@@ -1,0 +1,227 @@
+// Integration: the samples workload through the runner on generated datasets, every engine and
+// format, with the counts the configuration implies; verification catching a corrupted sample;
+// AU arithmetic when compute dominates; config errors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/error.hpp"
+#include "engines/registry.hpp"
+#include "tests/test_support.hpp"
+#include "workloads/formats/dataset_index.hpp"
+#include "workloads/formats/tfrecord.hpp"
+#include "workloads/plan.hpp"
+#include "workloads/runner.hpp"
+
+namespace aistor {
+namespace {
+
+nlohmann::json run_one(const std::filesystem::path& dir, const nlohmann::json& phase) {
+  nlohmann::json config{{"dir", dir.string()}, {"phases", nlohmann::json::array({phase})}};
+  Plan plan = make_plan(config, std::nullopt);
+  RunOutcome out = run_plan(plan, {});
+  EXPECT_EQ(out.phases.size(), 1u);
+  return out.phases.at(0);
+}
+
+nlohmann::json dataset(const std::string& format, std::uint64_t samples) {
+  return {{"format", format}, {"samples", samples},
+          {"files", 3},       {"fan_out", 4},
+          {"seed", 5},        {"sizes", {{"kind", "uniform"}, {"min", "100B"}, {"max", "9000B"}}}};
+}
+
+struct Case {
+  nlohmann::json engine;
+  std::string format;
+};
+
+class SamplesPerEngine : public testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    const auto name = GetParam().engine["name"].get<std::string>();
+    Availability a = find_engine(name)->probe(dir_.path());
+    if (!a.available) GTEST_SKIP() << name << " unavailable here: " << a.reason;
+  }
+  test::ScratchDir dir_;
+};
+
+// Two epochs of 700 samples in batches of 32 over 2 readers and 2 accelerators: every sample
+// delivered and verified once per epoch, each epoch's bytes equal the dataset's payload.
+TEST_P(SamplesPerEngine, DeliversEverySampleOncePerEpochVerified) {
+  constexpr std::uint64_t kSamples = 700;
+  auto phase = run_one(dir_.path(), {{"workload", "samples"},
+                                     {"dataset", dataset(GetParam().format, kSamples)},
+                                     {"epochs", 2},
+                                     {"batch_size", 32},
+                                     {"read_threads", 2},
+                                     {"accelerators", 2},
+                                     {"verify", true},
+                                     {"engine", GetParam().engine}});
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  const auto& w = phase["workload_metrics"];
+  const std::uint64_t payload = w["dataset"]["payload_bytes"];
+  EXPECT_EQ(w["dataset"]["samples"], kSamples);
+  EXPECT_EQ(w["samples"], 2 * kSamples);
+  EXPECT_EQ(w["verified_samples"], 2 * kSamples);
+  EXPECT_EQ(w["delivered_bytes"], 2 * payload);
+  EXPECT_EQ(w["batches_per_epoch"], 22);  // ceil(700 / 32)
+  EXPECT_EQ(w["steps"], 2 * 22 - 2);      // each accelerator's first step is left out
+  ASSERT_EQ(w["epochs"].size(), 2u);
+  for (const auto& e : w["epochs"]) {
+    EXPECT_EQ(e["samples"], kSamples);
+    EXPECT_EQ(e["delivered_bytes"], payload);
+  }
+  EXPECT_EQ(phase["errors"]["count"], 0);
+  EXPECT_EQ(phase["read"]["ops"], 2 * kSamples);  // one request per sample
+  const bool direct = phase["engine"].value("direct", false);
+  if (direct) {
+    EXPECT_GE(phase["read"]["bytes"].get<std::uint64_t>(), 2 * payload);  // aligned around
+  } else {
+    EXPECT_EQ(phase["read"]["bytes"], 2 * payload);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EnginesAndFormats, SamplesPerEngine,
+    testing::Values(Case{{{"name", "pread"}}, "tfrecord"}, Case{{{"name", "pread"}}, "ffrecord"},
+                    Case{{{"name", "pread"}}, "raw"}, Case{{{"name", "mmap"}}, "tfrecord"},
+                    Case{{{"name", "mmap"}}, "raw"}, Case{{{"name", "odirect"}}, "tfrecord"},
+                    Case{{{"name", "odirect"}}, "raw"},
+                    Case{{{"name", "io_uring"}, {"queue_depth", 16}}, "ffrecord"},
+                    Case{{{"name", "io_uring"}, {"queue_depth", 16}}, "raw"},
+                    Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "tfrecord"},
+                    Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "raw"}),
+    [](const testing::TestParamInfo<Case>& param_info) {
+      std::string name = param_info.param.engine["name"].get<std::string>() +
+                         (param_info.param.engine.value("direct", false) ? "_direct_" : "_") +
+                         param_info.param.format;
+      return name;
+    });
+
+TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
+  test::ScratchDir dir;
+  const auto phase_json = nlohmann::json{{"workload", "samples"},
+                                         {"dataset", dataset("tfrecord", 300)},
+                                         {"verify", true},
+                                         {"cache", "as-is"},
+                                         {"engine", {{"name", "pread"}}}};
+  auto first = run_one(dir.path(), phase_json);
+  ASSERT_EQ(first["status"], "ok") << first.dump();
+  const std::filesystem::path ds = first["workload_metrics"]["dataset"]["dir"].get<std::string>();
+  const auto index = formats::DatasetIndex::open(ds);
+  const auto& ref = index.at(123);
+  {
+    std::fstream f(index.path_of(ref), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(ref.offset + 40));
+    const char c = static_cast<char>(f.peek());
+    f.put(static_cast<char>(c ^ 0x20));
+  }
+  auto second = run_one(dir.path(), phase_json);  // the manifest matches: the dataset is reused
+  ASSERT_EQ(second["status"], "failed") << second.dump();
+  const std::string error = second["error"];
+  EXPECT_NE(error.find("sample 123: " + index.path_of(ref).string() + " at offset " +
+                       std::to_string(ref.offset) + ": content checksum mismatch"),
+            std::string::npos)
+      << error;
+}
+
+// One accelerator computing 20 ms per batch on a cached dataset: compute dominates, so AU is
+// high, the compute time is at least the drawn total, and the run takes at least that long.
+TEST(SamplesWorkload, AcceleratorUtilisationWhenComputeDominates) {
+  test::ScratchDir dir;
+  auto phase = run_one(dir.path(), {{"workload", "samples"},
+                                    {"dataset", dataset("ffrecord", 400)},
+                                    {"batch_size", 40},
+                                    {"epochs", 2},
+                                    {"compute", "20ms"},
+                                    {"cache", "warm"},
+                                    {"engine", {{"name", "pread"}}}});
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  const auto& w = phase["workload_metrics"];
+  EXPECT_EQ(w["steps"], 19);  // 2 x 10 batches, the first left out
+  EXPECT_GE(w["compute_s"].get<double>(), 19 * 0.020);
+  EXPECT_LT(w["compute_s"].get<double>(), 19 * 0.020 + 0.2);
+  EXPECT_GE(w["seconds"].get<double>(), 19 * 0.020);
+  EXPECT_GT(w["au"].get<double>(), 0.9);
+  EXPECT_LE(w["au"].get<double>(), 1.0);
+  const double au = w["au"];
+  const double compute = w["compute_s"];
+  const double stall = w["stall_s"];
+  EXPECT_DOUBLE_EQ(au, compute / (compute + stall));
+  for (const auto& e : w["epochs"])
+    EXPECT_GT(e["au"].get<double>(), 0.9);
+}
+
+TEST(SamplesWorkload, WithoutComputeAuIsNull) {
+  test::ScratchDir dir;
+  auto phase = run_one(
+      dir.path(),
+      {{"workload", "samples"}, {"dataset", dataset("raw", 50)}, {"engine", {{"name", "pread"}}}});
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  EXPECT_TRUE(phase["workload_metrics"]["au"].is_null());
+  EXPECT_EQ(phase["workload_metrics"]["samples"], 50);
+}
+
+TEST(SamplesWorkload, ReadsAUsersTfRecordFileByPath) {
+  test::ScratchDir dir;
+  const auto file = dir.path() / "train.tfrecord";
+  {
+    formats::TfRecordWriter w(file);
+    std::vector<std::byte> payload(777, std::byte{7});
+    for (int i = 0; i < 90; ++i)
+      w.append(payload);
+    w.finish();
+  }
+  auto phase = run_one(dir.path(), {{"workload", "samples"},
+                                    {"path", file.string()},
+                                    {"epochs", 3},
+                                    {"batch_size", 8},
+                                    {"shuffle", "files"},
+                                    {"engine", {{"name", "io_uring"}, {"queue_depth", 4}}}});
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  EXPECT_EQ(phase["workload_metrics"]["samples"], 270);
+  EXPECT_EQ(phase["workload_metrics"]["delivered_bytes"], 270 * 777);
+  EXPECT_EQ(std::filesystem::file_size(file), 90u * (777 + 16));  // untouched
+
+  auto verify = run_one(dir.path(), {{"workload", "samples"},
+                                     {"path", file.string()},
+                                     {"verify", true},
+                                     {"engine", {{"name", "pread"}}}});
+  EXPECT_EQ(verify["status"], "failed");
+  EXPECT_NE(verify["error"].get<std::string>().find("verify needs an aistor dataset"),
+            std::string::npos);
+}
+
+TEST(SamplesWorkload, ConfigErrorsNameTheKey) {
+  test::ScratchDir dir;
+  auto expect_error = [&](const nlohmann::json& phase, const std::string& what) {
+    nlohmann::json config{{"dir", dir.path().string()}, {"phases", nlohmann::json::array({phase})}};
+    try {
+      (void)make_plan(config, std::nullopt);
+      ADD_FAILURE() << "accepted: " << phase.dump();
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  expect_error({{"workload", "samples"}}, "phases[0].dataset: give exactly one of");
+  expect_error({{"workload", "samples"}, {"dataset", dataset("raw", 10)}, {"path", "/x"}},
+               "give exactly one of");
+  expect_error({{"workload", "samples"}, {"dataset", dataset("raw", 10)}, {"batch_size", 0}},
+               "phases[0].batch_size");
+  expect_error({{"workload", "samples"},
+                {"dataset", dataset("raw", 10)},
+                {"batch_size", 64},
+                {"drop_last", true}},
+               "no batch is left");
+  expect_error({{"workload", "samples"}, {"dataset", dataset("raw", 10)}, {"shuffle", "yes"}},
+               "phases[0].shuffle");
+  expect_error({{"workload", "samples"},
+                {"dataset", dataset("raw", 10)},
+                {"compute", {{"distribution", "normal"}, {"mean", "1ms"}}}},
+               "phases[0].compute.stddev");
+  expect_error({{"workload", "samples"}, {"dataset", dataset("raw", 10)}, {"epoch", 2}},
+               "phases[0].epoch");
+}
+
+}  // namespace
+}  // namespace aistor

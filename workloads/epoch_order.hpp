@@ -1,0 +1,48 @@
+#pragma once
+// The order in which one epoch visits a dataset's samples, as training input pipelines shuffle.
+//
+//   global  a seeded permutation of all samples, a new one each epoch (PyTorch's
+//           DataLoader(shuffle=True), DLIO's sample shuffle)
+//   files   the files in a new seeded order each epoch, each file's samples in file order
+//           (tf.data: list_files(shuffle=True) then sequential records; its shuffle buffer reorders
+//           samples after they are read, so it does not change the I/O and is not modelled)
+//   none    sample 0, 1, 2, ... every epoch (validation and test passes)
+//
+// at(epoch, position) is a pure function: thread-safe, O(1) memory for global and none, O(files)
+// per epoch for files. Every epoch visits every sample exactly once.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace aistor {
+
+enum class ShuffleMode : std::uint8_t { global, files, none };
+
+[[nodiscard]] std::optional<ShuffleMode> parse_shuffle(std::string_view name) noexcept;
+[[nodiscard]] const char* to_string(ShuffleMode mode) noexcept;
+
+class EpochOrder {
+ public:
+  // `file_starts` holds the first sample of each file in sample order and ends with `samples`
+  // (files of contiguous samples, as record formats have); empty means one file per sample (raw
+  // trees), where `files` is the same as `global`. Throws std::invalid_argument when it is not
+  // ascending from 0 to `samples`.
+  EpochOrder(ShuffleMode mode, std::uint64_t samples, std::vector<std::uint64_t> file_starts,
+             std::uint64_t seed, unsigned epochs);
+
+  [[nodiscard]] std::uint64_t samples() const noexcept { return samples_; }
+  // The sample visited at `position` (< samples()) of `epoch` (< epochs).
+  [[nodiscard]] std::uint64_t at(unsigned epoch, std::uint64_t position) const;
+
+ private:
+  ShuffleMode mode_;
+  std::uint64_t samples_;
+  std::uint64_t seed_;
+  std::vector<std::uint64_t> file_starts_;
+  // files mode, per epoch: the files in visiting order and where each starts in that order.
+  std::vector<std::vector<std::uint32_t>> file_order_;
+  std::vector<std::vector<std::uint64_t>> position_starts_;
+};
+
+}  // namespace aistor

@@ -1,0 +1,93 @@
+#pragma once
+// The training input pipeline: epochs of shuffled sample reads from a packed dataset, batched,
+// prefetched by reader threads and consumed by simulated accelerators.
+//
+// Workers: `read_threads` readers (worker index < read_threads) claim batches from a
+// BatchPipeline and keep up to queue_depth sample reads in flight on their engine; the other
+// `accelerators` workers take batches in order and "compute" for a drawn time (ComputeTime).
+// The dataset is an aistor dataset generated (or reused) untimed in prepare(), or a user's own
+// dataset given by "path" (an aistor dataset directory, a TFRecord file with or without .idx, an
+// FFRecord file), never written to.
+//
+// With a direct engine (odirect, pread/io_uring with direct) each sample is read through aligned
+// requests around it; exactly the sample's bytes are delivered. Per-sample read latency goes to
+// the recorder (storage bytes read); delivered bytes, samples, batch waits, accelerator
+// utilisation and one row per epoch go to summarize().
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workloads/batch_pipeline.hpp"
+#include "workloads/compute_time.hpp"
+#include "workloads/epoch_order.hpp"
+#include "workloads/formats/dataset.hpp"
+#include "workloads/formats/dataset_index.hpp"
+#include "workloads/workload.hpp"
+
+namespace aistor {
+
+struct SamplesParams {
+  std::optional<formats::DatasetSpec> dataset;  // generate (or reuse) this dataset
+  std::filesystem::path path;                   // or read this existing one
+  unsigned epochs = 1;
+  std::uint32_t batch_size = 32;
+  bool drop_last = false;
+  ShuffleMode shuffle = ShuffleMode::global;
+  std::uint64_t seed = 1;
+  unsigned read_threads = 1;
+  unsigned accelerators = 1;
+  unsigned prefetch = 0;  // 0: 2 x read_threads
+  ComputeTime compute;
+  bool verify = false;
+  bool epoch_residency = true;
+};
+
+class SamplesWorkload final : public Workload {
+ public:
+  explicit SamplesWorkload(SamplesParams params);
+  ~SamplesWorkload() override;
+
+  [[nodiscard]] unsigned workers() const override {
+    return params_.read_threads + params_.accelerators;
+  }
+  [[nodiscard]] Goal goal() const override;
+  [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  void run(WorkerContext& ctx) override;
+  [[nodiscard]] nlohmann::json summarize() const override;
+
+  [[nodiscard]] static SamplesParams parse(ConfigNode& phase);
+
+  struct ReaderTally;
+  struct AcceleratorTally;
+  struct EpochRow;
+
+ private:
+  void read(WorkerContext& ctx);
+  void accelerate(WorkerContext& ctx);
+  void epoch_begins(unsigned epoch);
+  void epoch_ends(unsigned epoch);
+
+  SamplesParams params_;
+  std::filesystem::path dataset_dir_;
+  nlohmann::json dataset_info_;
+  std::optional<formats::DatasetIndex> index_;
+  std::optional<EpochOrder> order_;
+  std::unique_ptr<BatchPipeline> pipeline_;
+  std::vector<std::filesystem::path> files_;
+  std::uint32_t max_length_ = 0;
+  std::uint64_t payload_bytes_ = 0;
+  std::vector<std::unique_ptr<ReaderTally>> readers_;
+  std::vector<std::unique_ptr<AcceleratorTally>> accelerators_;
+  std::vector<EpochRow> epochs_;
+  std::mutex failure_mu_;
+  std::string failure_;  // the first verification failure
+};
+
+[[nodiscard]] WorkloadInfo samples_workload_info();
+
+}  // namespace aistor
