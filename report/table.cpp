@@ -50,6 +50,40 @@ std::string render(const std::vector<std::vector<std::string>>& rows, std::size_
 
 }  // namespace
 
+namespace {
+
+// The samples workload's own headline figures, one row per phase that has them.
+std::string training_table(const nlohmann::json& report) {
+  std::vector<std::vector<std::string>> rows{{"training phase", "epochs", "samples/s",
+                                              "delivered MB/s", "AU", "stall s", "read ampl.",
+                                              "verified"}};
+  auto number = [](const nlohmann::json& j, const char* key, const char* format, double scale) {
+    return j.contains(key) && j[key].is_number()
+               ? fmt::format(fmt::runtime(format), j[key].get<double>() * scale)
+               : std::string("-");
+  };
+  for (const auto& p : report.value("phases", nlohmann::json::array())) {
+    if (p.value("workload", "") != "samples") continue;
+    const auto& w = p.value("workload_metrics", nlohmann::json());
+    if (!w.is_object() || !w.contains("samples")) continue;
+    std::string ampl = "-";
+    if (p.contains("read_amplification") && p["read_amplification"].is_number()) {
+      ampl = fmt::format("{:.2f}", p["read_amplification"].get<double>());
+    }
+    rows.push_back({p.value("name", "?"),
+                    fmt::format("{}/{}", w.value("epochs", nlohmann::json::array()).size(),
+                                w.value("epochs_planned", 0)),
+                    number(w, "samples_per_s", "{:.0f}", 1), number(w, "delivered_bytes_per_s", "{:.1f}", 1e-6),
+                    number(w, "au", "{:.1f}%", 100), number(w, "stall_s", "{:.2f}", 1), ampl,
+                    w.contains("verified_samples") && w["verified_samples"].is_number()
+                        ? std::to_string(w["verified_samples"].get<std::uint64_t>())
+                        : "-"});
+  }
+  return rows.size() > 1 ? "\n" + render(rows, 1, 0) : std::string();
+}
+
+}  // namespace
+
 std::string summary_table(const nlohmann::json& report) {
   std::vector<std::vector<std::string>> rows{
       {"phase", "engine", "pattern", "MB/s", "IOPS", "p50", "p99", "resident", "status"}};
@@ -70,6 +104,7 @@ std::string summary_table(const nlohmann::json& report) {
          human_ns(lat.value("p99", 0.0)), fmt::format("{:.0f}%", resident * 100), status});
   }
   std::string out = render(rows, 3, 2);
+  out += training_table(report);
   const auto reps = report.value("repetitions", nlohmann::json::array());
   if (!reps.empty()) {
     std::vector<std::vector<std::string>> summary{

@@ -36,4 +36,25 @@ TEST(SummaryTable, OneRowPerPhaseAlignedWithTheRepeatSummaryBelow) {
           "seq             3/3       1500.0  1400.0-1600.0        11444     4.10 ms\n");
 }
 
+TEST(SummaryTable, SamplesPhasesAddATrainingTable) {
+  nlohmann::json report = nlohmann::json::parse(R"({
+    "phases": [
+      {"name": "train", "workload": "samples", "engine": {"name": "pread"},
+       "io_pattern": {"summary": "r=5K rand"}, "bytes_per_s": 2.5e8, "iops": 50000,
+       "latency_ns": {"p50": 20000, "p99": 40000}, "cache": {"resident_fraction_before": 1},
+       "status": "ok", "read_amplification": 1.25,
+       "workload_metrics": {"samples": 100000, "epochs": [{}, {}], "epochs_planned": 2,
+         "samples_per_s": 49999.6, "delivered_bytes_per_s": 2.5e8, "au": 0.9731,
+         "stall_s": 0.5, "verified_samples": null}}]})");
+  const std::string table = summary_table(report);
+  EXPECT_NE(table.find("training phase  epochs  samples/s  delivered MB/s     AU  stall s  "
+                       "read ampl.  verified\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("train              2/2      50000           250.0  97.3%     0.50        "
+                       "1.25         -\n"),
+            std::string::npos)
+      << table;
+}
+
 }  // namespace aistor
