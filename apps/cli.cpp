@@ -195,6 +195,7 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   parts.status = outcome.status;
   parts.phases = std::move(outcome.phases);
   parts.repetitions = std::move(outcome.repetitions);
+  parts.searches = std::move(outcome.searches);
   parts.process = process_usage();
   auto report = make_report(parts);
   fmt::print(io.out, "{}", summary_table(report));

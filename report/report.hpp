@@ -21,6 +21,7 @@ struct ReportParts {
   nlohmann::json phases;   // list
   nlohmann::json process;  // the tool's own cost: max_rss_bytes, user_s, sys_s
   nlohmann::json repetitions = nlohmann::json::array();  // medians of repeated phases
+  nlohmann::json searches = nlohmann::json::array();     // phases run as a search
   std::string started_at;                                // ISO 8601 UTC
   double wall_s = 0;
 };

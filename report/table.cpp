@@ -73,13 +73,46 @@ std::string training_table(const nlohmann::json& report) {
     rows.push_back({p.value("name", "?"),
                     fmt::format("{}/{}", w.value("epochs", nlohmann::json::array()).size(),
                                 w.value("epochs_planned", 0)),
-                    number(w, "samples_per_s", "{:.0f}", 1), number(w, "delivered_bytes_per_s", "{:.1f}", 1e-6),
+                    number(w, "samples_per_s", "{:.0f}", 1),
+                    number(w, "delivered_bytes_per_s", "{:.1f}", 1e-6),
                     number(w, "au", "{:.1f}%", 100), number(w, "stall_s", "{:.2f}", 1), ampl,
                     w.contains("verified_samples") && w["verified_samples"].is_number()
                         ? std::to_string(w["verified_samples"].get<std::uint64_t>())
                         : "-"});
   }
-  return rows.size() > 1 ? "\n" + render(rows, 1, 0) : std::string();
+  std::string out;
+  if (rows.size() > 1) {
+    out = "\n";  // appended, not "\n" + ...: GCC 12 warns falsely (-Wrestrict) on that form
+    out += render(rows, 1, 0);
+  }
+  return out;
+}
+
+// One line per search: which value of the searched key was the largest to meet the target.
+std::string search_table(const nlohmann::json& report) {
+  std::vector<std::vector<std::string>> rows{{"search", "key", "target", "best", "trials"}};
+  for (const auto& s : report.value("searches", nlohmann::json::array())) {
+    std::string best = s["best"].is_number() ? std::to_string(s["best"].get<std::int64_t>())
+                                             : "none (the first value missed)";
+    if (s.value("limited_by_range", false)) best += " (the top of the range)";
+    std::string trials;
+    for (const auto& t : s["trials"]) {
+      if (!trials.empty()) trials += ", ";
+      trials +=
+          fmt::format("{}:{}", t["value"].get<std::int64_t>(),
+                      t["metric"].is_number() ? fmt::format("{:.3g}", t["metric"].get<double>())
+                                              : std::string("-"));
+    }
+    rows.push_back({s.value("name", "?"), s.value("param", "?"),
+                    fmt::format("{} >= {:g}", s.value("metric", "?"), s.value("at_least", 0.0)),
+                    best, trials});
+  }
+  std::string out;
+  if (rows.size() > 1) {
+    out = "\n";
+    out += render(rows, 5, 0);
+  }
+  return out;
 }
 
 }  // namespace
@@ -105,6 +138,7 @@ std::string summary_table(const nlohmann::json& report) {
   }
   std::string out = render(rows, 3, 2);
   out += training_table(report);
+  out += search_table(report);
   const auto reps = report.value("repetitions", nlohmann::json::array());
   if (!reps.empty()) {
     std::vector<std::vector<std::string>> summary{

@@ -192,6 +192,37 @@ TEST(SamplesWorkload, ReadsAUsersTfRecordFileByPath) {
             std::string::npos);
 }
 
+// A search doubles, then bisects, to the largest value that meets the target. Batches per epoch
+// fall as the batch grows (ceil(100 / b)), so "at least 10 batches" holds up to b = 11.
+TEST(Search, DoublesThenBisectsToTheLargestValueMeetingTheTarget) {
+  test::ScratchDir dir;
+  nlohmann::json config{{"dir", dir.path().string()},
+                        {"phases",
+                         {{{"name", "find"},
+                           {"workload", "samples"},
+                           {"dataset", dataset("ffrecord", 100)},
+                           {"engine", {{"name", "pread"}}},
+                           {"search",
+                            {{"param", "batch_size"},
+                             {"metric", "workload_metrics.batches_per_epoch"},
+                             {"at_least", 10},
+                             {"to", 40}}}}}}};
+  RunOutcome out = run_plan(make_plan(config, std::nullopt), {});
+  ASSERT_EQ(out.status, "ok");
+  ASSERT_EQ(out.searches.size(), 1u);
+  const auto& s = out.searches[0];
+  EXPECT_EQ(s["best"], 11);
+  EXPECT_FALSE(s["limited_by_range"]);
+  std::vector<int> values;
+  for (const auto& t : s["trials"])
+    values.push_back(t["value"]);
+  EXPECT_EQ(values, (std::vector<int>{1, 2, 4, 8, 16, 12, 10, 11}));
+  ASSERT_EQ(out.phases.size(), 8u);
+  EXPECT_EQ(out.phases[5]["name"], "find[batch_size=12]");
+  EXPECT_EQ(out.phases[5]["params"]["batch_size"], 12);
+  EXPECT_EQ(out.phases[5]["workload_metrics"]["batches_per_epoch"], 9);
+}
+
 TEST(SamplesWorkload, ConfigErrorsNameTheKey) {
   test::ScratchDir dir;
   auto expect_error = [&](const nlohmann::json& phase, const std::string& what) {
@@ -221,6 +252,18 @@ TEST(SamplesWorkload, ConfigErrorsNameTheKey) {
                "phases[0].compute.stddev");
   expect_error({{"workload", "samples"}, {"dataset", dataset("raw", 10)}, {"epoch", 2}},
                "phases[0].epoch");
+  expect_error(
+      {{"workload", "samples"}, {"dataset", dataset("raw", 10)}, {"search", {{"param", "gpus"}}}},
+      "phases[0].search.param: \"gpus\" is not a key workload samples takes");
+  expect_error({{"workload", "samples"},
+                {"dataset", dataset("raw", 10)},
+                {"search", {{"param", "accelerators"}, {"to", 100000}}}},
+               "phases[0].accelerators: must be");
+  expect_error({{"workload", "samples"},
+                {"dataset", dataset("raw", 10)},
+                {"repeat", 3},
+                {"search", {{"param", "accelerators"}}}},
+               "phases[0].repeat: a search runs its own trials");
 }
 
 }  // namespace

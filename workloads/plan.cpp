@@ -169,8 +169,40 @@ PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Pl
     phase.fail("workload", fmt::format("unknown workload \"{}\" (known: {})", s.workload,
                                        fmt::join(names, ", ")));
   }
+  if (phase.has("search")) {
+    ConfigNode n = phase.object("search");
+    SearchSpec search;
+    search.param = n.string("param", std::nullopt);
+    search.metric = n.string("metric", search.metric);
+    search.at_least = n.number("at_least", search.at_least, -1e300, 1e300);
+    search.from = n.integer("from", 1, 0);
+    search.to = n.integer("to", 64, search.from);
+    n.finish();
+    if (s.repeat > 1) phase.fail("repeat", "a search runs its own trials; leave repeat out");
+    s.search = search;
+  }
   (void)info->make(phase);  // validates the workload's own keys
   phase.finish();
+  if (s.search) {
+    // The workload must take the key, at both ends of the range: the phase with it set, checked
+    // as the phase itself was (an unknown key fails finish()).
+    for (std::int64_t v : {s.search->from, s.search->to}) {
+      nlohmann::json trial = j;
+      trial[s.search->param] = v;
+      ConfigNode trial_node(trial, path);
+      for (const auto& [key, value] : j.items())
+        trial_node.accept(key);
+      (void)info->make(trial_node);
+      try {
+        trial_node.finish();
+      } catch (const InputError&) {
+        throw InputError(
+            fmt::format("config: {}.search.param: \"{}\" is not a key workload {} "
+                        "takes",
+                        path, s.search->param, s.workload));
+      }
+    }
+  }
   return s;
 }
 

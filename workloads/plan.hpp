@@ -21,6 +21,17 @@ struct CachePolicy {
   bool drop_caches = false;  // also echo 3 > drop_caches (root, and allowed by the config)
 };
 
+// "search": run the phase again and again with one integer key changed, to find the largest value
+// whose result still meets a target (MLPerf Storage's "how many accelerators can this storage
+// feed"): doubling from `from` until the target is missed or `to` is reached, then bisecting.
+struct SearchSpec {
+  std::string param;                           // a top-level integer key of the phase
+  std::string metric = "workload_metrics.au";  // dotted path into the phase's result
+  double at_least = 0.9;
+  std::int64_t from = 1;
+  std::int64_t to = 64;
+};
+
 struct PhaseSpec {
   std::string name;
   std::string workload;
@@ -33,6 +44,7 @@ struct PhaseSpec {
   bool stop_on_error = true;
   std::filesystem::path dir;
   std::uint64_t interval_ns = 100'000'000;
+  std::optional<SearchSpec> search;
 };
 
 struct Plan {

@@ -266,41 +266,127 @@ nlohmann::json summarize_repetitions(const PhaseSpec& spec, const nlohmann::json
   return out;
 }
 
+// The number at a dotted path of a phase result ("workload_metrics.au"), if there is one.
+std::optional<double> metric_at(const nlohmann::json& phase, const std::string& dotted) {
+  const nlohmann::json* at = &phase;
+  std::size_t start = 0;
+  while (start <= dotted.size()) {
+    const std::size_t dot = std::min(dotted.find('.', start), dotted.size());
+    const std::string key = dotted.substr(start, dot - start);
+    if (!at->is_object() || !at->contains(key)) return std::nullopt;
+    at = &(*at)[key];
+    start = dot + 1;
+  }
+  if (!at->is_number()) return std::nullopt;
+  return at->get<double>();
+}
+
+}  // namespace
+
+namespace {
+
+// Runs one phase (a repetition or a search trial) and files it in `out`; false when the run must
+// end (interrupted).
+bool run_and_file(const PhaseSpec& spec, unsigned rep, std::size_t index, std::size_t total,
+                  const RunOptions& options, RunOutcome& out) {
+  nlohmann::json phase;
+  try {
+    phase = run_phase(spec, rep, index, total, options);
+  } catch (const std::exception& e) {
+    // Setup failed (layout, open, engine creation): the cell is data, the run goes on.
+    phase = {{"name", spec.name},
+             {"workload", spec.workload},
+             {"repetition", rep},
+             {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
+             {"dir", spec.dir.string()},
+             {"status", (options.stop && options.stop->load()) ? "interrupted" : "failed"},
+             {"error", e.what()},
+             {"engine", to_json(spec.engine)},
+             {"notes", nlohmann::json::array()}};
+  }
+  if (options.phase_done) options.phase_done(phase);
+  const auto status = phase["status"].get<std::string>();
+  if (status == "interrupted") out.status = "interrupted";
+  if (status == "failed" && out.status == "ok") out.status = "failed";
+  out.phases.push_back(std::move(phase));
+  return out.status != "interrupted";
+}
+
+std::size_t search_trials_estimate(const SearchSpec& s) {
+  std::size_t doublings = 1;
+  for (std::int64_t v = std::max<std::int64_t>(s.from, 1); v < s.to; v *= 2)
+    ++doublings;
+  return 2 * doublings;
+}
+
+// Doubling from `from` while the metric meets the target (stopping at `to`), then bisecting
+// between the last value that met it and the first that did not.
+void run_search(const PhaseSpec& spec, std::size_t& index, std::size_t total,
+                const RunOptions& options, RunOutcome& out) {
+  const SearchSpec& s = *spec.search;
+  nlohmann::json trials = nlohmann::json::array();
+  std::optional<std::int64_t> good;
+  std::optional<std::int64_t> bad;
+  bool go_on = true;
+  auto trial = [&](std::int64_t v) {
+    PhaseSpec t = spec;
+    t.search.reset();
+    t.config[s.param] = v;
+    if (!t.params.is_object()) t.params = nlohmann::json::object();
+    t.params[s.param] = v;
+    t.name = fmt::format("{}[{}={}]", spec.name, s.param, v);
+    go_on = run_and_file(t, 0, index++, total, options, out);
+    const nlohmann::json& phase = out.phases.back();
+    const auto value = metric_at(phase, s.metric);
+    const bool met = phase["status"] == "ok" && value && *value >= s.at_least;
+    trials.push_back({{"value", v},
+                      {"metric", value ? nlohmann::json(*value) : nlohmann::json(nullptr)},
+                      {"status", phase["status"]},
+                      {"met", met}});
+    (met ? good : bad) = v;
+    return met;
+  };
+  for (std::int64_t v = s.from; go_on;) {
+    if (!trial(v) || v == s.to) break;
+    v = v == 0 ? 1 : std::min(v * 2, s.to);
+  }
+  while (go_on && good && bad && *bad - *good > 1)
+    (void)trial(*good + (*bad - *good) / 2);
+  out.searches.push_back({{"name", spec.name},
+                          {"param", s.param},
+                          {"metric", s.metric},
+                          {"at_least", s.at_least},
+                          {"from", s.from},
+                          {"to", s.to},
+                          {"best", good ? nlohmann::json(*good) : nlohmann::json(nullptr)},
+                          {"limited_by_range", good && *good == s.to},
+                          {"trials", trials}});
+}
+
 }  // namespace
 
 RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
   RunOutcome out;
   std::size_t total = 0;
   for (const auto& p : plan.phases)
-    total += p.repeat;
+    total += p.search ? search_trials_estimate(*p.search) : p.repeat;
   std::size_t index = 0;
   for (const auto& spec : plan.phases) {
+    if (options.stop && options.stop->load()) {
+      out.status = "interrupted";
+      return out;
+    }
+    if (spec.search) {
+      run_search(spec, index, total, options, out);
+      if (out.status == "interrupted") return out;
+      continue;
+    }
     for (unsigned rep = 0; rep < spec.repeat; ++rep, ++index) {
       if (options.stop && options.stop->load()) {
         out.status = "interrupted";
         return out;
       }
-      nlohmann::json phase;
-      try {
-        phase = run_phase(spec, rep, index, total, options);
-      } catch (const std::exception& e) {
-        // Setup failed (layout, open, engine creation): the cell is data, the run goes on.
-        phase = {{"name", spec.name},
-                 {"workload", spec.workload},
-                 {"repetition", rep},
-                 {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
-                 {"dir", spec.dir.string()},
-                 {"status", (options.stop && options.stop->load()) ? "interrupted" : "failed"},
-                 {"error", e.what()},
-                 {"engine", to_json(spec.engine)},
-                 {"notes", nlohmann::json::array()}};
-      }
-      if (options.phase_done) options.phase_done(phase);
-      const auto status = phase["status"].get<std::string>();
-      if (status == "interrupted") out.status = "interrupted";
-      if (status == "failed" && out.status == "ok") out.status = "failed";
-      out.phases.push_back(std::move(phase));
-      if (out.status == "interrupted") return out;
+      if (!run_and_file(spec, rep, index, total, options, out)) return out;
     }
     if (spec.repeat > 1) out.repetitions.push_back(summarize_repetitions(spec, out.phases));
   }

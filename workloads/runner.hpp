@@ -37,6 +37,8 @@ struct RunOutcome {
   // For each phase run more than once: the median (and spread) of its headline figures over the
   // repetitions that succeeded.
   nlohmann::json repetitions = nlohmann::json::array();
+  // For each phase with a search: its trials and the largest value that met the target.
+  nlohmann::json searches = nlohmann::json::array();
 };
 
 [[nodiscard]] RunOutcome run_plan(const Plan& plan, const RunOptions& options);
