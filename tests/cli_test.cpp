@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -54,10 +55,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{R"("runtime": true)", "phases[0].runtime: must be a duration, got boolean"}));
 
 TEST(Cli, ValidateAcceptsTheShippedConfigs) {
-  auto r =
-      test::run_command(binary() + " validate " + AISTOR_SOURCE_DIR "/configs/quickstart.json");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("ok: "), std::string::npos);
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(AISTOR_SOURCE_DIR "/configs")) {
+    if (entry.path().extension() != ".json") continue;
+    ++configs;
+    auto r = test::run_command(binary() + " validate " + entry.path().string());
+    EXPECT_EQ(r.exit_code, 0) << entry.path() << ": " << r.output;
+    EXPECT_NE(r.output.find("ok: "), std::string::npos) << entry.path();
+  }
+  EXPECT_GE(configs, 5);
 }
 
 TEST(Cli, SyntaxErrorsGiveFileLineAndColumn) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
@@ -29,6 +30,31 @@ class RawPerEngine : public testing::TestWithParam<nlohmann::json> {
   }
   test::ScratchDir dir_;
 };
+
+// A write-only phase writes to a new, allocated file (as fio does), not over laid-out data: past
+// what the phase wrote the file reads back as zeros.
+TEST(RawWorkload, WriteOnlyPhasesAllocateTheirFileWithoutFillingIt) {
+  test::ScratchDir dir;
+  auto phase = run_one(dir.path(), {{"workload", "raw"},
+                                    {"rw", "write"},
+                                    {"size", "8MiB"},
+                                    {"io_size", "1MiB"},
+                                    {"block_size", "128KiB"},
+                                    {"file_name", "w"},
+                                    {"cache", "as-is"},
+                                    {"engine", {{"name", "pread"}}}});
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  EXPECT_EQ(phase["bytes"], 1 << 20);
+  const auto file = dir.path() / "w.0";
+  ASSERT_EQ(std::filesystem::file_size(file), 8u << 20);
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> head(1 << 20), tail(1 << 20);
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  in.seekg(7 << 20);
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  EXPECT_NE(std::count(head.begin(), head.end(), 0), static_cast<long>(head.size()));
+  EXPECT_EQ(std::count(tail.begin(), tail.end(), 0), static_cast<long>(tail.size()));
+}
 
 TEST_P(RawPerEngine, SequentialRead64MiBIn128KiBIsExactly512Ops) {
   auto phase = run_one(dir_.path(), {{"workload", "raw"},

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+
 #include "core/aligned_buffer.hpp"
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
@@ -51,6 +53,14 @@ std::uint64_t lay_out(std::span<const LayoutFile> files, const std::atomic<bool>
     if (existing_size(f.path) >= f.size) continue;
     UniqueFd fd(::open(f.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
     if (!fd) throw_errno("open", f.path.string());
+    if (!f.fill) {
+      int err = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(f.size));
+      if (err == EOPNOTSUPP || err == EINVAL) {  // a filesystem without fallocate: size it only
+        err = ::ftruncate(fd.get(), static_cast<off_t>(f.size)) == 0 ? 0 : errno;
+      }
+      if (err != 0) throw_system(err, "posix_fallocate", f.path.string());
+      continue;
+    }
     for (std::uint64_t off = 0; off < f.size; off += kChunk) {
       if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
         throw InputError(fmt::format("{}: layout interrupted", f.path.string()));

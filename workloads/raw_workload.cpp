@@ -197,7 +197,7 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   files_.clear();
   for (unsigned i = 0; i < count; ++i) {
     auto path = env.dir / fmt::format("{}.{}", base, i);
-    layout.push_back({path, params_.size, params_.seed * 1000003 + i});
+    layout.push_back({path, params_.size, params_.seed * 1000003 + i, !writes_only(params_.mode)});
     files_.push_back(path);
   }
   lay_out(layout, env.stop);

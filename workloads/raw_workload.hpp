@@ -1,7 +1,9 @@
 #pragma once
 // The fio-like raw workload: sequential or random reads, writes or a mix, on one file per worker
-// or one shared file, by size, op count or time, with ramp and fsync at end. Files are laid out
-// with incompressible data before the phase (untimed) and reused when they already have the size.
+// or one shared file, by size, op count or time, with ramp and fsync at end. Before the phase
+// (untimed) files are laid out with incompressible data when the phase reads, or only allocated
+// (posix_fallocate, as fio does) when it only writes; files that already have the size are
+// reused (so a second write phase overwrites, as fio's would).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -219,11 +219,7 @@ SamplesParams SamplesWorkload::parse(ConfigNode& phase) {
   p.prefetch = static_cast<unsigned>(phase.integer("prefetch", 2 * p.read_threads, 1, 1 << 20));
   p.compute = ComputeTime::parse(phase, "compute");
   p.verify = phase.boolean("verify", false);
-  const bool raw = p.dataset && p.dataset->format == formats::DatasetFormat::raw;
-  p.epoch_residency = phase.boolean("epoch_residency", !raw);
-  if (p.dataset && p.verify == false) {
-    // nothing: verification is opt-in
-  }
+  if (phase.has("epoch_residency")) p.epoch_residency = phase.boolean("epoch_residency", true);
   if (p.dataset && p.drop_last && p.dataset->samples < p.batch_size) {
     phase.fail("drop_last", fmt::format("with {} samples and batch_size {} no batch is left",
                                         p.dataset->samples, p.batch_size));
@@ -291,6 +287,8 @@ std::vector<std::filesystem::path> SamplesWorkload::prepare(const PhaseEnv& env)
     }
   }
   if (!raw) file_starts.push_back(index.size());
+  // Residency maps every file: cheap for a few record files, not for a file per sample.
+  epoch_residency_ = params_.epoch_residency.value_or(!raw);
   if (max_length_ > (std::uint64_t{1} << 31)) {
     throw InputError(fmt::format("{}: a {}-byte sample is larger than aistor reads in one request",
                                  dataset_dir_.string(), max_length_));
@@ -321,7 +319,7 @@ std::vector<std::filesystem::path> SamplesWorkload::prepare(const PhaseEnv& env)
 
 void SamplesWorkload::epoch_begins(unsigned epoch) {
   EpochRow& row = epochs_[epoch];
-  if (params_.epoch_residency) row.residency = residency(files_);
+  if (epoch_residency_) row.residency = residency(files_);
   row.io_begin = proc_self_io();
   row.begin_ns = now_ns();
 }
@@ -442,8 +440,7 @@ nlohmann::json SamplesWorkload::summarize() const {
     first_wait = std::max(first_wait, a->first_wait_ns);
   }
   nlohmann::json rows = nlohmann::json::array();
-  std::uint64_t first_begin = 0;
-  std::uint64_t last_end = 0;
+  std::uint64_t epoch_ns = 0;
   for (unsigned e = 0; e < params_.epochs; ++e) {
     const EpochRow& row = epochs_[e];
     if (row.begin_ns == 0 || row.end_ns == 0) break;  // not finished (interrupted, failed)
@@ -466,8 +463,7 @@ nlohmann::json SamplesWorkload::summarize() const {
     steps += e_steps;
     wait_ns += e_wait;
     compute_ns += e_compute;
-    if (first_begin == 0) first_begin = row.begin_ns;
-    last_end = row.end_ns;
+    epoch_ns += row.end_ns - row.begin_ns;
     const double s = seconds(row.end_ns - row.begin_ns);
     nlohmann::json r{
         {"epoch", e},
@@ -489,7 +485,8 @@ nlohmann::json SamplesWorkload::summarize() const {
     }
     rows.push_back(std::move(r));
   }
-  const double wall = last_end > first_begin ? seconds(last_end - first_begin) : 0;
+  // Time inside epochs: the residency measured between them is left out.
+  const double wall = seconds(epoch_ns);
   j["epochs"] = rows;
   j["samples"] = samples;
   j["delivered_bytes"] = bytes;

@@ -44,7 +44,7 @@ struct SamplesParams {
   unsigned prefetch = 0;  // 0: 2 x read_threads
   ComputeTime compute;
   bool verify = false;
-  bool epoch_residency = true;
+  std::optional<bool> epoch_residency;  // unset: on, except for raw trees (one file per sample)
 };
 
 class SamplesWorkload final : public Workload {
@@ -80,6 +80,7 @@ class SamplesWorkload final : public Workload {
   std::unique_ptr<BatchPipeline> pipeline_;
   std::vector<std::filesystem::path> files_;
   std::uint32_t max_length_ = 0;
+  bool epoch_residency_ = true;
   std::uint64_t payload_bytes_ = 0;
   std::vector<std::unique_ptr<ReaderTally>> readers_;
   std::vector<std::unique_ptr<AcceleratorTally>> accelerators_;

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The samples workload against PyTorch's DataLoader on the same page-cache-resident datasets of
+# 5 KB samples (issue goal: aistor samples/s >= 5 x the best DataLoader figure over num_workers
+# 0, 1, 2, 4). Two layouts: a raw tree (one file per sample; both open, read and close each file)
+# and FFRecord files (both read each sample at its offset). The DataLoader runs with and without
+# persistent workers; each run has one warm-up epoch, then EPOCHS measured ones. aistor runs its
+# engines with 2 read threads on the same files (warm cache, one warm-up phase first).
+# Usage: tests/peers/samples_vs_dataloader.sh [AISTOR] [DIR] [SAMPLES] [EPOCHS] [OUT]
+set -euo pipefail
+aistor="${1:-build/release/apps/aistor}"
+dir="${2:-aistor-data/dlpeer}"
+samples="${3:-200000}"
+epochs="${4:-2}"
+out="${5:-results/samples-vs-dataloader/$(date -u +%Y%m%dT%H%M%SZ)}"
+py=/usr/bin/python3
+mkdir -p "$out" "$dir"
+{
+  echo "command: $0 $*"
+  echo "commit: $(git rev-parse HEAD)"
+  echo "date: $(date -u +%FT%TZ)"
+  echo "machine: $(uname -a)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
+  echo "torch: $($py -c 'import torch; print(torch.__version__)')"
+  echo "target: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$dir")"
+} > "$out/machine.txt"
+
+sizes='{"kind":"fixed","mean":"5KB"}'
+"$aistor" gen dataset --dir "$dir/raw" --format raw --samples "$samples" --fan_out 100 \
+  --sizes "$sizes" --seed 3 > "$out/gen-raw.txt"
+"$aistor" gen dataset --dir "$dir/ffr" --format ffrecord --samples "$samples" --files 8 \
+  --sizes "$sizes" --seed 3 > "$out/gen-ffr.txt"
+
+: > "$out/dataloader.jsonl"
+for layout in raw ffr; do
+  for w in 0 1 2 4; do
+    for persistent in 1 0; do
+      [ "$w" = 0 ] && [ "$persistent" = 0 ] && continue
+      "$py" tests/peers/dataloader_peer.py "$dir/$layout" --batch-size 64 --workers "$w" \
+        --persistent "$persistent" --epochs "$epochs" >> "$out/dataloader.jsonl"
+    done
+  done
+  cat > "$out/aistor-$layout.json" <<JSON
+{"dir": "$dir", "phases": [
+  {"name": "warm-up", "workload": "samples", "path": "$dir/$layout", "cache": "warm",
+   "batch_size": 64, "read_threads": 2, "engine": {"name": "pread"}},
+  {"name": "$layout", "workload": "samples", "path": "$dir/$layout", "cache": "as-is",
+   "epochs": $epochs, "batch_size": 64, "read_threads": 2, "accelerators": 1, "prefetch": 16,
+   "matrix": {"engine": [{"name": "pread"}, {"name": "mmap"}, {"name": "io_uring", "queue_depth": 32}]}}
+]}
+JSON
+  "$aistor" run "$out/aistor-$layout.json" --output "$out/aistor-$layout-report.json" \
+    > "$out/aistor-$layout.txt"
+done
+
+"$py" - "$out" <<'PY'
+import json, sys, collections
+out = sys.argv[1]
+runs = [json.loads(l) for l in open(f"{out}/dataloader.jsonl")]
+per = collections.defaultdict(list)
+for r in runs:
+    per[(r["layout"], r["num_workers"], r["persistent_workers"])].append(r["samples_per_s"])
+lines = ["| layout | reader | samples/s (median of epochs) |", "|---|---|---:|"]
+best = {}
+for (layout, w, p), v in sorted(per.items()):
+    v.sort(); m = v[len(v) // 2]
+    lines.append(f"| {layout} | DataLoader num_workers={w}{' persistent' if p else ''} | {m:,.0f} |")
+    best[layout] = max(best.get(layout, 0), m)
+names = {"raw": "raw", "ffr": "ffrecord"}
+ratio_lines = ["", "| layout | best DataLoader | aistor engine | aistor samples/s | ratio | goal >= 5x |",
+               "|---|---:|---|---:|---:|---|"]
+for layout in ("raw", "ffr"):
+    rep = json.load(open(f"{out}/aistor-{layout}-report.json"))
+    for p in rep["phases"]:
+        if p["name"] == "warm-up": continue
+        s = p["workload_metrics"]["samples_per_s"]
+        eng = p["engine"]["name"]
+        lines.append(f"| {names[layout]} | aistor {eng}, 2 read threads | {s:,.0f} |")
+        r = s / best[names[layout]]
+        ratio_lines.append(f"| {names[layout]} | {best[names[layout]]:,.0f} | {eng} | {s:,.0f} | {r:.2f} | {'PASS' if r >= 5 else 'MISS'} |")
+open(f"{out}/summary.md", "w").write("\n".join(lines + ratio_lines) + "\n")
+print("\n".join(lines + ratio_lines))
+PY
