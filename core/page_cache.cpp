@@ -42,7 +42,24 @@ double Residency::fraction() const {
   return static_cast<double>(resident_bytes) / static_cast<double>(total_bytes);
 }
 
-Residency residency(const fs::path& file) {
+// A directory stands for every regular file under it, visited as the directory lists them, so a
+// tree of millions of files costs no list in memory.
+template <typename F>
+void each_file(const fs::path& path, F&& f) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    f(path);
+    return;
+  }
+  fs::recursive_directory_iterator it(path, ec);
+  if (ec) throw_system(ec.value(), "opendir", path.string());
+  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) throw_system(ec.value(), "readdir", path.string());
+    if (it->is_regular_file(ec)) f(it->path());
+  }
+}
+
+Residency residency_of_file(const fs::path& file) {
   const UniqueFd fd = open_read(file);
   const std::uint64_t size = file_size(fd, file);
   if (size == 0) return {};  // mmap rejects a zero length
@@ -73,6 +90,16 @@ Residency residency(const fs::path& file) {
   return {bytes, size};
 }
 
+Residency residency(const fs::path& path) {
+  Residency sum;
+  each_file(path, [&](const fs::path& file) {
+    const Residency one = residency_of_file(file);
+    sum.resident_bytes += one.resident_bytes;
+    sum.total_bytes += one.total_bytes;
+  });
+  return sum;
+}
+
 Residency residency(std::span<const fs::path> files) {
   Residency sum;
   for (const auto& file : files) {
@@ -83,11 +110,13 @@ Residency residency(std::span<const fs::path> files) {
   return sum;
 }
 
-void drop_from_cache(const fs::path& file) {
-  const UniqueFd fd = open_read(file);
-  if (::fdatasync(fd.get()) != 0) throw_errno("fdatasync", file.string());
-  if (const int err = ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED); err != 0)
-    throw_system(err, "posix_fadvise(POSIX_FADV_DONTNEED)", file.string());
+void drop_from_cache(const fs::path& path) {
+  each_file(path, [](const fs::path& file) {
+    const UniqueFd fd = open_read(file);
+    if (::fdatasync(fd.get()) != 0) throw_errno("fdatasync", file.string());
+    if (const int err = ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED); err != 0)
+      throw_system(err, "posix_fadvise(POSIX_FADV_DONTNEED)", file.string());
+  });
 }
 
 bool drop_all_caches(std::string* why) {
@@ -115,20 +144,22 @@ bool drop_all_caches(std::string* why) {
   return true;
 }
 
-void warm(const fs::path& file) {
-  const UniqueFd fd = open_read(file);
-  (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // a hint; failure is harmless
+void warm(const fs::path& path) {
   std::vector<char> buffer(std::size_t{1} << 20);
-  off_t offset = 0;
-  for (;;) {
-    const ssize_t n = ::pread(fd.get(), buffer.data(), buffer.size(), offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("pread", file.string());
+  each_file(path, [&](const fs::path& file) {
+    const UniqueFd fd = open_read(file);
+    (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);  // a hint; failure is harmless
+    off_t offset = 0;
+    for (;;) {
+      const ssize_t n = ::pread(fd.get(), buffer.data(), buffer.size(), offset);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("pread", file.string());
+      }
+      if (n == 0) return;  // end of file, wherever it is now
+      offset += n;
     }
-    if (n == 0) return;  // end of file, wherever it is now
-    offset += n;
-  }
+  });
 }
 
 std::optional<ProcIo> proc_self_io() {

@@ -15,6 +15,8 @@
 //                     Throws SystemError.
 // proc_self_io()      /proc/self/io of this process (all its threads); nullopt when unreadable
 //                     (kernels without task I/O accounting).
+// residency, drop_from_cache and warm also take a directory: every regular file under it, found
+// as the directory lists them (no list of paths is kept).
 // All are thread-safe; residency and warm map or read but never change the file.
 #include <cstdint>
 #include <filesystem>

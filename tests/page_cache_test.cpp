@@ -98,6 +98,23 @@ TEST_F(PageCacheTest, ResidencyOfSeveralFilesIsTheSum) {
   EXPECT_EQ(sum.resident_bytes, 3 * kMiB + 5000);
 }
 
+// A directory stands for every file under it, subdirectories included.
+TEST_F(PageCacheTest, ADirectoryMeansEveryFileUnderIt) {
+  const fs::path tree = dir_.path() / "tree";
+  fs::create_directories(tree / "x" / "y");
+  write_file(tree / "a", 2 * kMiB);
+  write_file(tree / "x" / "b", 5000);
+  write_file(tree / "x" / "y" / "c", kMiB);
+  warm(tree);
+  const Residency warmed = residency(tree);
+  EXPECT_EQ(warmed.total_bytes, 3 * kMiB + 5000);
+  EXPECT_EQ(warmed.resident_bytes, 3 * kMiB + 5000);
+  if (on_tmpfs(dir_.path())) GTEST_SKIP() << "tmpfs keeps its pages: nothing to evict to";
+  drop_from_cache(tree);
+  EXPECT_LT(residency(tree).fraction(), 0.5);
+  EXPECT_LT(residency(tree / "x" / "y" / "c").fraction(), 0.5);
+}
+
 TEST_F(PageCacheTest, MissingFileThrowsWithCallAndPath) {
   const fs::path missing = dir_.path() / "missing";
   try {

@@ -98,6 +98,39 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// GZIP and ZLIB datasets are streamed file by file; every record delivered and verified once per
+// epoch, the inflate time reported; a global shuffle is refused with the reason.
+TEST(SamplesWorkload, CompressedDatasetsStreamWholeFiles) {
+  for (const char* format : {"tfrecord-gzip", "tfrecord-zlib"}) {
+    test::ScratchDir dir;
+    auto phase = run_one(dir.path(), {{"workload", "samples"},
+                                      {"dataset", dataset(format, 500)},
+                                      {"epochs", 2},
+                                      {"batch_size", 32},
+                                      {"read_threads", 2},
+                                      {"accelerators", 2},
+                                      {"shuffle", "files"},
+                                      {"verify", true},
+                                      {"engine", {{"name", "pread"}}}});
+    ASSERT_EQ(phase["status"], "ok") << phase.dump();
+    const auto& w = phase["workload_metrics"];
+    EXPECT_EQ(w["read_mode"], "stream");
+    EXPECT_EQ(w["samples"], 1000);
+    EXPECT_EQ(w["verified_samples"], 1000);
+    EXPECT_EQ(w["steps"], 2 * 16 - 2);
+    EXPECT_GT(w["decompress_cpu_s"].get<double>(), 0.0);
+    EXPECT_EQ(phase["errors"]["count"], 0);
+
+    auto global = run_one(dir.path(), {{"workload", "samples"},
+                                       {"dataset", dataset(format, 500)},
+                                       {"engine", {{"name", "pread"}}}});
+    EXPECT_EQ(global["status"], "failed");
+    EXPECT_NE(global["error"].get<std::string>().find("has no random access; use shuffle"),
+              std::string::npos)
+        << global["error"];
+  }
+}
+
 TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
   test::ScratchDir dir;
   const auto phase_json = nlohmann::json{{"workload", "samples"},

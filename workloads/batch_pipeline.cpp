@@ -101,6 +101,23 @@ void BatchPipeline::consumed(const BatchTicket& ticket) {
   cv_.notify_all();
 }
 
+bool BatchPipeline::wait_for_epoch(unsigned epoch, const std::atomic<bool>& stop) {
+  std::unique_lock lock(mu_);
+  start_locked();
+  for (;;) {
+    if (aborted_ || stop.load(std::memory_order_relaxed)) return false;
+    if (epoch_ >= epoch) return true;
+    cv_.wait_for(lock, kPoll);
+  }
+}
+
+std::optional<BatchTicket> BatchPipeline::claim(const std::atomic<bool>& stop) {
+  for (;;) {
+    if (auto t = try_claim()) return t;
+    if (!wait_for_claim(stop)) return std::nullopt;
+  }
+}
+
 void BatchPipeline::abort() {
   {
     std::lock_guard lock(mu_);

@@ -61,6 +61,13 @@ class BatchPipeline {
   // The accelerator is done with `ticket` (its compute finished).
   void consumed(const BatchTicket& ticket);
 
+  // Readers that stream whole files (compressed datasets) work an epoch at a time: true once
+  // `epoch` is the one being read (at once when it already is), false on stop or abort.
+  [[nodiscard]] bool wait_for_epoch(unsigned epoch, const std::atomic<bool>& stop);
+  // Claims the next batch, waiting while the prefetch bound is reached; nullopt on stop or abort
+  // (or when every batch is claimed).
+  [[nodiscard]] std::optional<BatchTicket> claim(const std::atomic<bool>& stop);
+
   // Ends the run for everyone (a reader failed).
   void abort();
   [[nodiscard]] bool aborted() const;

@@ -66,6 +66,11 @@ EpochOrder::EpochOrder(ShuffleMode mode, std::uint64_t samples,
   }
 }
 
+std::uint32_t EpochOrder::file_at(unsigned epoch, std::uint32_t k) const {
+  if (mode_ == ShuffleMode::files) return file_order_.at(epoch).at(k);
+  return k;
+}
+
 std::uint64_t EpochOrder::at(unsigned epoch, std::uint64_t position) const {
   if (position >= samples_) throw std::out_of_range("EpochOrder::at: position past the epoch");
   switch (mode_) {

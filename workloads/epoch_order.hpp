@@ -34,6 +34,8 @@ class EpochOrder {
   [[nodiscard]] std::uint64_t samples() const noexcept { return samples_; }
   // The sample visited at `position` (< samples()) of `epoch` (< epochs).
   [[nodiscard]] std::uint64_t at(unsigned epoch, std::uint64_t position) const;
+  // The file visited `k`-th in `epoch` (files and none modes; k < the number of files).
+  [[nodiscard]] std::uint32_t file_at(unsigned epoch, std::uint32_t k) const;
 
  private:
   ShuffleMode mode_;

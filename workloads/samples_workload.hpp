@@ -10,9 +10,12 @@
 // FFRecord file), never written to.
 //
 // With a direct engine (odirect, pread/io_uring with direct) each sample is read through aligned
-// requests around it; exactly the sample's bytes are delivered. Per-sample read latency goes to
-// the recorder (storage bytes read); delivered bytes, samples, batch waits, accelerator
-// utilisation and one row per epoch go to summarize().
+// requests around it; exactly the sample's bytes are delivered. A GZIP or ZLIB TFRecord dataset
+// has no random access: readers then stream whole files (in the epoch's file order, shuffle
+// "files" or "none") in 1 MiB reads, inflate them, and form batches from records as they arrive,
+// as tf.data's interleaved TFRecordDataset does; the CPU time spent inflating is reported apart.
+// Per-sample read latency goes to the recorder (storage bytes read); delivered bytes, samples,
+// batch waits, accelerator utilisation and one row per epoch go to summarize().
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +30,7 @@
 #include "workloads/epoch_order.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/dataset_index.hpp"
+#include "workloads/formats/tfrecord.hpp"
 #include "workloads/workload.hpp"
 
 namespace aistor {
@@ -67,7 +71,16 @@ class SamplesWorkload final : public Workload {
   struct EpochRow;
 
  private:
+  bool prepare_stream();
+  void make_pipeline(std::uint64_t samples);
   void read(WorkerContext& ctx);
+  void stream(WorkerContext& ctx);
+  // Streams file `f` of `epoch`; false when the phase must stop (stop flag, abort, a failure).
+  bool stream_file(WorkerContext& ctx, unsigned epoch, std::uint32_t f, Pump& pump,
+                   std::uint32_t alignment);
+  void deliver(WorkerContext& ctx, unsigned epoch, std::uint64_t sample,
+               std::span<const std::byte> payload, bool& stop_streaming);
+  void record_failure(const std::string& what);
   void accelerate(WorkerContext& ctx);
   void epoch_begins(unsigned epoch);
   void epoch_ends(unsigned epoch);
@@ -80,6 +93,13 @@ class SamplesWorkload final : public Workload {
   std::unique_ptr<BatchPipeline> pipeline_;
   std::vector<std::filesystem::path> files_;
   std::uint32_t max_length_ = 0;
+  // Stream mode (compressed TFRecord): files in dataset order and the first sample of each.
+  bool stream_ = false;
+  formats::TfCompression compression_ = formats::TfCompression::none;
+  std::vector<std::uint64_t> file_first_;
+  std::optional<std::uint64_t> verify_seed_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> next_file_;  // per epoch
+  std::unique_ptr<std::atomic<std::uint64_t>[]> delivered_;  // per epoch
   bool epoch_residency_ = true;
   std::uint64_t payload_bytes_ = 0;
   std::vector<std::unique_ptr<ReaderTally>> readers_;

@@ -82,6 +82,10 @@ using TfRecordVisitor = std::function<void(std::uint64_t index, std::uint64_t of
 [[nodiscard]] TfRecordStats scan_tfrecord(const std::filesystem::path& file, bool verify_crc,
                                           const TfRecordVisitor& visit = {});
 
+// The compression of a TFRecord file, judged from its first bytes as scan_tfrecord judges it.
+// Throws SystemError when the file cannot be read.
+[[nodiscard]] TfCompression detect_tfrecord_compression(const std::filesystem::path& file);
+
 // Reads "<file>.idx" and returns where each payload lives (offset + 12, size - 16), checking that
 // the lines are "<offset> <size>", start at 0, are contiguous, and end exactly at the file's size.
 // Uses 16 bytes per record. Throws InputError, SystemError.

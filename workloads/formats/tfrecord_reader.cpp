@@ -357,4 +357,12 @@ std::vector<SampleRef> index_tfrecord(const std::filesystem::path& file, std::ui
   return refs;
 }
 
+TfCompression detect_tfrecord_compression(const std::filesystem::path& file) {
+  const UniqueFd fd = open_or_throw(file, O_RDONLY);
+  std::array<std::byte, kHeaderBytes> head{};
+  const std::int64_t n = pread_full(fd.get(), head.data(), head.size(), 0);
+  if (n < 0) throw_system(static_cast<int>(-n), "pread", file.string());
+  return detect(std::span(head).first(static_cast<std::size_t>(n)));
+}
+
 }  // namespace aistor::formats
