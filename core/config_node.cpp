@@ -50,8 +50,8 @@ std::uint64_t ConfigNode::size(std::string_view key, std::optional<std::uint64_t
     if (!def) fail(key, "is required (a size such as \"128KiB\")");
     return *def;
   }
-  if (v->is_number_unsigned()) {
-    out = v->get<std::uint64_t>();
+  if (v->is_number_unsigned() || (v->is_number_integer() && v->get<std::int64_t>() >= 0)) {
+    out = v->get<std::uint64_t>();  // JSON built in code holds positive numbers as signed
   } else if (v->is_number_integer()) {
     fail(key, fmt::format("must be a size of at least {}, got {}", min, v->get<std::int64_t>()));
   } else if (v->is_string()) {

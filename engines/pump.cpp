@@ -51,7 +51,8 @@ void fill_random(std::byte* data, std::size_t bytes, std::uint64_t seed) noexcep
 }
 
 Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recorder& recorder,
-           const std::atomic<bool>& stop, ProgressCounters* progress)
+           const std::atomic<bool>& stop, ProgressCounters* progress,
+           std::optional<std::uint64_t> content_seed)
     : engine_(engine),
       recorder_(recorder),
       stop_(stop),
@@ -61,7 +62,8 @@ Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recor
   buffers_.reserve(depth_);
   for (unsigned i = 0; i < depth_; ++i) {
     buffers_.push_back(engine_.allocate(buffer_bytes));
-    fill_random(buffers_.back().data(), buffers_.back().size(), 0xa157a + i);
+    fill_random(buffers_.back().data(), buffers_.back().size(),
+                content_seed ? *content_seed : 0xa157a + i);
   }
 }
 
@@ -81,6 +83,7 @@ class PumpRun {
   // Takes requests from the source into free slots until a limit, the deadline, the stop flag
   // or the source's end says stop. The batch is left in batch().
   void fill(RequestSource& source, const std::atomic<bool>& stop) {
+    source_ = &source;
     batch_.clear();
     std::uint64_t now = now_ns();
     while (!stopping_ && !free_.empty()) {
@@ -172,6 +175,7 @@ class PumpRun {
       r.length = static_cast<std::uint32_t>(limits_.bytes - planned_bytes_);
     }
     r.buf = buffers_[slot].data();
+    source_->stamp(r);
     slots_[slot].source_tag = r.tag;
     r.tag = slot;
     slots_[slot].request = r;
@@ -185,6 +189,7 @@ class PumpRun {
   }
 
   const std::vector<Buffer>& buffers_;
+  RequestSource* source_ = nullptr;
   Recorder& recorder_;
   const PumpLimits& limits_;
   std::vector<Slot> slots_;

@@ -4,6 +4,7 @@
 // the limits, the deadline, the first error (when asked) or the stop flag.
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/recorder.hpp"
@@ -18,6 +19,9 @@ class RequestSource {
  public:
   virtual ~RequestSource() = default;
   [[nodiscard]] virtual bool next(IoRequest& request) = 0;
+  // Called with the request's buffer assigned, just before it is submitted: a write's source may
+  // stamp its bytes here (a header saying what the block is, for later verification).
+  virtual void stamp(IoRequest& /*request*/) {}
   virtual void completed(const IoRequest& /*request*/, std::int64_t /*res*/) {}
 };
 
@@ -46,10 +50,13 @@ struct PumpOutcome {
 class Pump {
  public:
   // Allocates queue_depth buffers of `buffer_bytes` from the engine, filled with pseudo-random
-  // bytes so writes carry incompressible data. The effective depth is capped by the engine's
-  // max_in_flight(). `progress` (may be null) is bumped per completion.
+  // bytes so writes carry incompressible data: each buffer its own bytes, or, with
+  // `content_seed`, every buffer fill_random(content_seed) (so what a write carries is known).
+  // The effective depth is capped by the engine's max_in_flight(). `progress` (may be null) is
+  // bumped per completion.
   Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recorder& recorder,
-       const std::atomic<bool>& stop, ProgressCounters* progress = nullptr);
+       const std::atomic<bool>& stop, ProgressCounters* progress = nullptr,
+       std::optional<std::uint64_t> content_seed = std::nullopt);
 
   [[nodiscard]] unsigned depth() const noexcept { return depth_; }
   [[nodiscard]] PumpOutcome run(RequestSource& source, const PumpLimits& limits);

@@ -1,12 +1,14 @@
 #include "workloads/workload.hpp"
 
+#include "workloads/checkpoint_workload.hpp"
 #include "workloads/raw_workload.hpp"
 #include "workloads/samples_workload.hpp"
 
 namespace aistor {
 
 const std::vector<WorkloadInfo>& workloads() {
-  static const std::vector<WorkloadInfo> all{raw_workload_info(), samples_workload_info()};
+  static const std::vector<WorkloadInfo> all{raw_workload_info(), samples_workload_info(),
+                                             checkpoint_workload_info()};
   return all;
 }
 

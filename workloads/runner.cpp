@@ -151,6 +151,7 @@ void run_workers(const PhaseSpec& spec, Workload& workload, std::uint64_t start,
 void set_status(const std::vector<std::unique_ptr<WorkerSlot>>& slots, bool stopped,
                 nlohmann::json& phase) {
   nlohmann::json ends = nlohmann::json::array();
+  // A worker's failure stops the others, which then end "interrupted": the failure is the news.
   for (const auto& s : slots) {
     ends.push_back(end_name(s->outcome.end));
     if (phase["status"] != "ok") continue;
@@ -160,7 +161,10 @@ void set_status(const std::vector<std::unique_ptr<WorkerSlot>>& slots, bool stop
     } else if (s->outcome.end == PumpEnd::error) {
       phase["status"] = "failed";
       phase["error"] = "I/O error (see errors.first)";
-    } else if (s->outcome.end == PumpEnd::interrupted) {
+    }
+  }
+  for (const auto& s : slots) {
+    if (phase["status"] == "ok" && s->outcome.end == PumpEnd::interrupted) {
       phase["status"] = "interrupted";
     }
   }

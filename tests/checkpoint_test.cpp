@@ -1,0 +1,250 @@
+// Checkpoints: size arithmetic and sharding, save + restore through every engine with the
+// durable sequence, verification catching a flipped bit, a truncated shard and swapped blocks,
+// and the refusals (no free space, a directory that is not ours, nothing to restore).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "engines/registry.hpp"
+#include "tests/test_support.hpp"
+#include "workloads/checkpoint_content.hpp"
+#include "workloads/checkpoint_layout.hpp"
+#include "workloads/plan.hpp"
+#include "workloads/runner.hpp"
+
+namespace aistor {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(CheckpointLayout, ParameterCountsFromShapes) {
+  // LLaMA-3-8B: 32 layers, hidden 4096, SwiGLU ffn 14336, 32 heads with 8 KV heads, vocab
+  // 128256, untied embeddings: 8,030,261,248 parameters, as published.
+  TransformerShape llama{32, 4096, 14336, 32, 8, 128256, true, false};
+  EXPECT_EQ(llama.parameters(), 8'030'261'248ULL);
+  // By hand: 2 layers, hidden 8, ffn 16, 2 heads, vocab 10, GPT-style MLP, tied embeddings:
+  // per layer 4*64 + 2*8*16 + 2*8 = 528; embeddings 80 + final norm 8.
+  TransformerShape tiny{2, 8, 16, 2, 0, 10, false, true};
+  EXPECT_EQ(tiny.parameters(), 2 * 528 + 80 + 8u);
+
+  nlohmann::json phase{{"model",
+                        {{"layers", 32},
+                         {"hidden", 4096},
+                         {"ffn", 14336},
+                         {"heads", 32},
+                         {"kv_heads", 8},
+                         {"vocab", 128256}}}};
+  ConfigNode node(phase, "phases[0]");
+  const CheckpointSpec spec = parse_checkpoint_spec(node);
+  EXPECT_EQ(spec.size.bytes(), 8'030'261'248ULL * 14);  // bf16 weights + Adam: 104.7 GiB
+}
+
+TEST(CheckpointLayout, ShardsSumToTheTotalForEveryLayout) {
+  const CheckpointSize size{0, 1'000'003, 6'000'029};
+  for (unsigned tp : {1u, 2u, 3u})
+    for (unsigned pp : {1u, 2u})
+      for (unsigned dp : {1u, 3u, 4u})
+        for (unsigned zero = 0; zero <= 3; ++zero) {
+          const auto shards = shard_checkpoint(size, {tp, pp, dp, zero});
+          ASSERT_EQ(shards.size(), tp * pp * dp);
+          std::uint64_t model = 0;
+          std::uint64_t optimizer = 0;
+          for (const auto& s : shards) {
+            model += s.model_bytes;
+            optimizer += s.optimizer_bytes;
+            if (zero == 0 && s.dp > 0) {
+              EXPECT_EQ(s.bytes(), 0u);
+            }
+            if (zero < 3 && s.dp > 0) {
+              EXPECT_EQ(s.model_bytes, 0u);
+            }
+            if (zero >= 1) {
+              EXPECT_GT(s.optimizer_bytes, 0u);
+            }
+          }
+          EXPECT_EQ(model, size.model_bytes) << tp << pp << dp << zero;
+          EXPECT_EQ(optimizer, size.optimizer_bytes) << tp << pp << dp << zero;
+        }
+  // TP 2 x DP 2 with ZeRO-1: the shard's weights on DP replica 0, its optimizer halved.
+  const auto s = shard_checkpoint({0, 1000, 6000}, {2, 1, 2, 1});
+  EXPECT_EQ(s[0].model_bytes, 500u);
+  EXPECT_EQ(s[0].optimizer_bytes, 1500u);
+  EXPECT_EQ(s[2].model_bytes, 0u);
+  EXPECT_EQ(s[2].optimizer_bytes, 1500u);
+}
+
+nlohmann::json run_plan_json(const fs::path& dir, const nlohmann::json& phases) {
+  nlohmann::json config{{"dir", dir.string()}, {"phases", phases}};
+  const RunOutcome out = run_plan(make_plan(config, std::nullopt), {});
+  return out.phases;
+}
+
+nlohmann::json ckpt(const std::string& op, const nlohmann::json& engine) {
+  nlohmann::json p{{"workload", "checkpoint"},
+                   {"name", op},
+                   {"op", op},
+                   {"size", 10'000'003},  // not a multiple of anything: an unaligned tail
+                   {"parallel", {{"tp", 2}, {"dp", 2}, {"zero", 3}}},
+                   {"block_size", "256KiB"},
+                   {"cache", "as-is"},
+                   {"engine", engine}};
+  if (op == "restore") {
+    p["verify"] = true;
+    p["restore_shift"] = 1;
+  }
+  return p;
+}
+
+class CheckpointPerEngine : public testing::TestWithParam<nlohmann::json> {
+ protected:
+  void SetUp() override {
+    const auto name = GetParam()["name"].get<std::string>();
+    Availability a = find_engine(name)->probe(dir_.path());
+    if (!a.available) GTEST_SKIP() << name << " unavailable here: " << a.reason;
+  }
+  test::ScratchDir dir_;
+};
+
+TEST_P(CheckpointPerEngine, SaveIsDurableAndRestoreVerifies) {
+  const auto phases = run_plan_json(
+      dir_.path(), nlohmann::json::array({ckpt("save", GetParam()), ckpt("restore", GetParam())}));
+  ASSERT_EQ(phases.size(), 2u);
+  const auto& save = phases[0];
+  ASSERT_EQ(save["status"], "ok") << save.dump();
+  EXPECT_EQ(save["write"]["bytes"].get<std::uint64_t>() >= 10'000'003u, true);
+  const auto& w = save["workload_metrics"];
+  EXPECT_EQ(w["files"], 4);
+  EXPECT_GT(w["time_to_durable_s"].get<double>(), 0.0);
+  EXPECT_GE(w["time_to_durable_s"].get<double>(), w["write_s"].get<double>());
+  const fs::path dir = dir_.path() / "checkpoint";
+  std::uint64_t total = 0;
+  for (unsigned r = 0; r < 4; ++r) {
+    const auto f = dir / fmt::format("rank-{:05}.ckpt", r);
+    ASSERT_TRUE(fs::exists(f));
+    EXPECT_FALSE(fs::exists(f.string() + ".tmp"));
+    total += fs::file_size(f);
+  }
+  EXPECT_EQ(total, 10'000'003u);
+  EXPECT_TRUE(fs::exists(dir / kCheckpointManifest));
+  const auto& restore = phases[1];
+  ASSERT_EQ(restore["status"], "ok") << restore.dump();
+  EXPECT_EQ(restore["workload_metrics"]["verified"], true);
+  EXPECT_EQ(restore["read"]["ops"], save["write"]["ops"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Engines, CheckpointPerEngine,
+    testing::Values(nlohmann::json{{"name", "pread"}}, nlohmann::json{{"name", "odirect"}},
+                    nlohmann::json{{"name", "mmap"}},
+                    nlohmann::json{{"name", "io_uring"}, {"queue_depth", 8}, {"direct", true}}),
+    [](const testing::TestParamInfo<nlohmann::json>& param_info) {
+      return param_info.param["name"].get<std::string>();
+    });
+
+void overwrite(const fs::path& file, std::uint64_t offset, const std::vector<char>& bytes) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<char> read_at(const fs::path& file, std::uint64_t offset, std::size_t n) {
+  std::ifstream f(file, std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  std::vector<char> v(n);
+  f.read(v.data(), static_cast<std::streamsize>(n));
+  return v;
+}
+
+TEST(CheckpointVerify, CatchesAFlippedBitATruncatedShardAndSwappedBlocks) {
+  const nlohmann::json engine{{"name", "pread"}};
+  auto restore_error = [&](const fs::path& dir) {
+    const auto phases = run_plan_json(dir, nlohmann::json::array({ckpt("restore", engine)}));
+    EXPECT_EQ(phases[0]["status"], "failed");
+    return phases[0].value("error", std::string());
+  };
+  constexpr std::uint64_t kBlock = 256 << 10;
+  {  // a flipped bit in block 2 of rank 1's shard
+    test::ScratchDir dir;
+    ASSERT_EQ(run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
+              "ok");
+    const auto f = dir.path() / "checkpoint" / "rank-00001.ckpt";
+    auto byte = read_at(f, 2 * kBlock + 1000, 1);
+    byte[0] = static_cast<char>(byte[0] ^ 0x10);
+    overwrite(f, 2 * kBlock + 1000, byte);
+    const std::string e = restore_error(dir.path());
+    EXPECT_NE(e.find(f.string() + ": offset " + std::to_string(2 * kBlock) +
+                     ": block 2 checksum mismatch"),
+              std::string::npos)
+        << e;
+  }
+  {  // rank 2's shard cut short
+    test::ScratchDir dir;
+    ASSERT_EQ(run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
+              "ok");
+    const auto f = dir.path() / "checkpoint" / "rank-00002.ckpt";
+    const auto size = fs::file_size(f);
+    fs::resize_file(f, size - 5000);
+    const std::string e = restore_error(dir.path());
+    EXPECT_NE(e.find(f.string() + ": offset " + std::to_string(size - 5000) + ": truncated"),
+              std::string::npos)
+        << e;
+  }
+  {  // blocks 3 and 5 of rank 0 swapped
+    test::ScratchDir dir;
+    ASSERT_EQ(run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
+              "ok");
+    const auto f = dir.path() / "checkpoint" / "rank-00000.ckpt";
+    const auto b3 = read_at(f, 3 * kBlock, kBlock);
+    const auto b5 = read_at(f, 5 * kBlock, kBlock);
+    overwrite(f, 3 * kBlock, b5);
+    overwrite(f, 5 * kBlock, b3);
+    const std::string e = restore_error(dir.path());
+    EXPECT_NE(e.find(f.string() + ": offset " + std::to_string(3 * kBlock) +
+                     ": block 5 of rank 0 is here, block 3 of rank 0 was written here: blocks out "
+                     "of place"),
+              std::string::npos)
+        << e;
+  }
+}
+
+TEST(Checkpoint, RefusesWhatItMustNotDo) {
+  test::ScratchDir dir;
+  const nlohmann::json engine{{"name", "pread"}};
+  // Nothing to restore.
+  auto phases = run_plan_json(dir.path(), nlohmann::json::array({ckpt("restore", engine)}));
+  EXPECT_NE(phases[0]["error"].get<std::string>().find("no checkpoint to restore"),
+            std::string::npos);
+  // A directory with someone else's file is not written into, and the file stays.
+  fs::create_directories(dir.path() / "checkpoint");
+  std::ofstream(dir.path() / "checkpoint" / "theirs.bin") << "keep me";
+  phases = run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}));
+  EXPECT_EQ(phases[0]["status"], "failed");
+  EXPECT_NE(phases[0]["error"].get<std::string>().find("writes checkpoints only into directories "
+                                                       "it made"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(dir.path() / "checkpoint" / "theirs.bin"));
+  // More than the filesystem holds: refused before writing anything.
+  auto huge = ckpt("save", engine);
+  huge["size"] = "10TiB";
+  huge["name"] = "huge";
+  huge["checkpoint_dir"] = "huge";
+  phases = run_plan_json(dir.path(), nlohmann::json::array({huge}));
+  EXPECT_EQ(phases[0]["status"], "failed");
+  EXPECT_NE(phases[0]["error"].get<std::string>().find("not enough free space"), std::string::npos)
+      << phases[0]["error"];
+  EXPECT_TRUE(fs::is_empty(dir.path() / "huge"));
+  // A restore that asks for another layout than the one saved.
+  phases = run_plan_json(dir.path() / "other", nlohmann::json::array({ckpt("save", engine)}));
+  ASSERT_EQ(phases[0]["status"], "ok");
+  auto other = ckpt("restore", engine);
+  other["parallel"]["tp"] = 4;
+  phases = run_plan_json(dir.path() / "other", nlohmann::json::array({other}));
+  EXPECT_NE(phases[0]["error"].get<std::string>().find("was saved with"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aistor

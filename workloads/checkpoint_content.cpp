@@ -1,0 +1,156 @@
+#include "workloads/checkpoint_content.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/aligned_buffer.hpp"
+#include "core/error.hpp"
+#include "core/unique_fd.hpp"
+#include "engines/posix_io.hpp"
+#include "engines/pump.hpp"
+#include "workloads/formats/crc.hpp"
+
+namespace aistor {
+namespace {
+
+constexpr char kMagic[8] = {'A', 'I', 'S', 'T', 'O', 'R', 'C', 'K'};
+
+struct Header {
+  char magic[8];
+  std::uint32_t rank;
+  std::uint32_t reserved;
+  std::uint64_t index;
+  std::uint64_t offset;
+};
+static_assert(sizeof(Header) == kBlockHeaderBytes);
+
+}  // namespace
+
+void stamp_block(std::span<std::byte> block, unsigned rank, std::uint64_t index,
+                 std::uint64_t offset) noexcept {
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.rank = rank;
+  h.index = index;
+  h.offset = offset;
+  std::memcpy(block.data(), &h, std::min(block.size(), sizeof h));
+}
+
+std::vector<std::uint32_t> expected_block_crcs(unsigned rank, std::uint64_t bytes,
+                                               std::uint64_t block, std::uint64_t content_seed) {
+  std::vector<std::byte> body(block);
+  fill_random(body.data(), body.size(), content_seed);
+  std::vector<std::byte> expected = body;
+  std::vector<std::uint32_t> crcs;
+  for (std::uint64_t k = 0, off = 0; off < bytes; ++k, off += block) {
+    const std::uint64_t len = std::min(block, bytes - off);
+    std::memcpy(expected.data(), body.data(), std::min<std::uint64_t>(kBlockHeaderBytes, len));
+    stamp_block(std::span(expected).first(len), rank, k, off);
+    crcs.push_back(formats::crc32c(std::span(expected).first(len)));
+  }
+  return crcs;
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_errno("open", dir.string());
+  if (::fsync(fd.get()) != 0) throw_errno("fsync", dir.string());
+}
+
+void write_checkpoint_manifest(const std::filesystem::path& dir, const CheckpointManifest& m) {
+  nlohmann::json j{{"version", 1},
+                   {"block", m.block},
+                   {"content_seed", m.content_seed},
+                   {"layout", m.layout},
+                   {"files", nlohmann::json::array()}};
+  for (const auto& f : m.files) {
+    j["files"].push_back(
+        {{"name", f.name}, {"rank", f.rank}, {"bytes", f.bytes}, {"block_crc32c", f.block_crc32c}});
+  }
+  const auto final_path = dir / kCheckpointManifest;
+  auto tmp = final_path;
+  tmp += ".tmp";
+  {
+    const std::string text = j.dump() + "\n";
+    const UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("open", tmp.string());
+    const auto n =
+        pwrite_full(fd.get(), reinterpret_cast<const std::byte*>(text.data()), text.size(), 0);
+    if (n < 0) throw_system(static_cast<int>(-n), "pwrite", tmp.string());
+    if (::fsync(fd.get()) != 0) throw_errno("fsync", tmp.string());
+  }
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) throw_errno("rename", tmp.string());
+  fsync_directory(dir);
+}
+
+std::optional<CheckpointManifest> read_checkpoint_manifest(const std::filesystem::path& dir) {
+  const auto path = dir / kCheckpointManifest;
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  try {
+    const auto j = nlohmann::json::parse(in);
+    CheckpointManifest m;
+    m.block = j.at("block").get<std::uint64_t>();
+    m.content_seed = j.at("content_seed").get<std::uint64_t>();
+    m.layout = j.at("layout");
+    for (const auto& f : j.at("files")) {
+      m.files.push_back({f.at("name").get<std::string>(), f.at("rank").get<unsigned>(),
+                         f.at("bytes").get<std::uint64_t>(),
+                         f.at("block_crc32c").get<std::vector<std::uint32_t>>()});
+    }
+    if (m.block == 0) throw InputError("block is 0");
+    return m;
+  } catch (const std::exception& e) {
+    throw InputError(fmt::format("{}: malformed checkpoint manifest: {}", path.string(), e.what()));
+  }
+}
+
+void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std::uint64_t block,
+                  std::uint64_t content_seed) {
+  const auto path = dir / shard.name;
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("open", path.string());
+  const auto size = static_cast<std::uint64_t>(::lseek(fd.get(), 0, SEEK_END));
+  if (size != shard.bytes) {
+    throw InputError(fmt::format("{}: offset {}: {} ({} bytes, the manifest says {})",
+                                 path.string(), std::min(size, shard.bytes),
+                                 size < shard.bytes ? "truncated" : "longer than written", size,
+                                 shard.bytes));
+  }
+  std::vector<std::byte> got(block);
+  for (std::uint64_t k = 0, off = 0; off < shard.bytes; ++k, off += block) {
+    const std::uint64_t len = std::min(block, shard.bytes - off);
+    const auto n = pread_full(fd.get(), got.data(), len, off);
+    if (n < 0) throw_system(static_cast<int>(-n), "pread", path.string());
+    if (static_cast<std::uint64_t>(n) < len) {
+      throw InputError(fmt::format("{}: offset {}: truncated", path.string(), off + n));
+    }
+    Header h{};
+    std::memcpy(&h, got.data(), std::min<std::uint64_t>(len, sizeof h));
+    if (len >= sizeof h && (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
+                            h.rank != shard.rank || h.index != k || h.offset != off)) {
+      const bool ours = std::memcmp(h.magic, kMagic, sizeof kMagic) == 0;
+      throw InputError(
+          ours ? fmt::format("{}: offset {}: block {} of rank {} is here, block {} of rank {} was "
+                             "written here: blocks out of place",
+                             path.string(), off, h.index, h.rank, k, shard.rank)
+               : fmt::format("{}: offset {}: block {} has no block header: overwritten",
+                             path.string(), off, k));
+    }
+    const std::uint32_t crc = formats::crc32c(std::span(got).first(len));
+    if (k >= shard.block_crc32c.size() || crc != shard.block_crc32c[k]) {
+      throw InputError(fmt::format(
+          "{}: offset {}: block {} checksum mismatch (manifest {:#010x}, "
+          "read {:#010x})",
+          path.string(), off, k, k < shard.block_crc32c.size() ? shard.block_crc32c[k] : 0U, crc));
+    }
+  }
+  (void)content_seed;
+}
+
+}  // namespace aistor

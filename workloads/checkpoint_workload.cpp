@@ -1,0 +1,354 @@
+#include "workloads/checkpoint_workload.hpp"
+
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "core/target_info.hpp"
+#include "core/unique_fd.hpp"
+#include "core/units.hpp"
+
+namespace aistor {
+namespace {
+
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
+  return (v + a - 1) / a * a;
+}
+
+std::uint32_t direct_alignment(Engine& engine, const std::filesystem::path& probe) {
+  if (!engine.describe().value("direct", false)) return 1;
+  const auto a = dio_alignment(probe);
+  return a ? std::max<std::uint32_t>(a->offset, 512) : 4096;
+}
+
+// Sequential blocks of one shard; writes are stamped with their block header.
+class ShardSource final : public RequestSource {
+ public:
+  ShardSource(Op op, FileId file, unsigned rank, std::uint64_t bytes, std::uint32_t block,
+              std::uint32_t alignment)
+      : op_(op), file_(file), rank_(rank), bytes_(bytes), block_(block), alignment_(alignment) {}
+
+  bool next(IoRequest& r) override {
+    if (offset_ >= bytes_) return false;
+    const std::uint64_t len = std::min<std::uint64_t>(block_, bytes_ - offset_);
+    r.op = op_;
+    r.file = file_;
+    r.offset = offset_;
+    r.length = static_cast<std::uint32_t>(align_up(len, alignment_));
+    r.to_eof = op_ == Op::read && r.length > len;
+    r.tag = len;
+    padded_ = padded_ || r.length > len;
+    offset_ += len;
+    return true;
+  }
+  void stamp(IoRequest& r) override {
+    if (op_ != Op::write) return;
+    const std::uint64_t index = r.offset / block_;
+    stamp_block(std::span(r.buf, static_cast<std::size_t>(r.tag)), rank_, index, r.offset);
+  }
+  [[nodiscard]] bool padded() const noexcept { return padded_; }
+
+ private:
+  Op op_;
+  FileId file_;
+  unsigned rank_;
+  std::uint64_t bytes_;
+  std::uint32_t block_;
+  std::uint32_t alignment_;
+  std::uint64_t offset_ = 0;
+  bool padded_ = false;
+};
+
+std::string shard_name(unsigned rank) {
+  return fmt::format("rank-{:05}.ckpt", rank);
+}
+
+}  // namespace
+
+CheckpointParams CheckpointWorkload::parse(ConfigNode& phase) {
+  CheckpointParams p;
+  p.save = phase.choice("op", "save", {"save", "restore"}) == "save";
+  p.spec = parse_checkpoint_spec(phase);
+  // Not "name": that key names the phase.
+  p.name = phase.string("checkpoint_dir", p.name);
+  if (p.name.empty() || p.name.find('/') != std::string::npos || p.name == "." || p.name == "..") {
+    phase.fail("checkpoint_dir", "must be a plain directory name");
+  }
+  p.block = static_cast<std::uint32_t>(phase.size("block_size", 1 << 20, 4096, 1u << 30));
+  p.restore_shift = static_cast<unsigned>(phase.integer("restore_shift", 0, 0, 1 << 20));
+  p.verify = phase.boolean("verify", false);
+  p.seed = static_cast<std::uint64_t>(phase.integer("seed", 1, 0));
+  if (p.save && (phase.has("restore_shift") || phase.has("verify"))) {
+    phase.fail(phase.has("verify") ? "verify" : "restore_shift", "applies to op \"restore\"");
+  }
+  return p;
+}
+
+CheckpointWorkload::CheckpointWorkload(CheckpointParams params)
+    : params_(std::move(params)),
+      shards_(shard_checkpoint(params_.spec.size, params_.spec.layout)) {}
+
+unsigned CheckpointWorkload::workers() const {
+  if (!params_.save && !manifest_.files.empty())
+    return static_cast<unsigned>(manifest_.files.size());
+  unsigned n = 0;
+  for (const auto& s : shards_)
+    n += s.bytes() > 0 ? 1 : 0;
+  return std::max(n, 1u);
+}
+
+Goal CheckpointWorkload::goal() const {
+  return {params_.spec.size.bytes(), 0};
+}
+
+std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& env) {
+  namespace fs = std::filesystem;
+  dir_ = env.dir / params_.name;
+  times_.clear();
+  finished_ = 0;
+  succeeded_ = 0;
+  nlohmann::json layout{{"model", params_.spec.model},
+                        {"bytes", params_.spec.size.bytes()},
+                        {"parallel",
+                         {{"tp", params_.spec.layout.tp},
+                          {"pp", params_.spec.layout.pp},
+                          {"dp", params_.spec.layout.dp},
+                          {"zero", params_.spec.layout.zero}}}};
+  if (!params_.save) {
+    auto m = read_checkpoint_manifest(dir_);
+    if (!m) {
+      throw InputError(
+          fmt::format("{}: no checkpoint to restore ({} missing): run a save phase "
+                      "with the same checkpoint_dir first",
+                      dir_.string(), kCheckpointManifest));
+    }
+    if (m->layout != layout) {
+      throw InputError(
+          fmt::format("{}: the checkpoint there was saved with {}, this phase asks "
+                      "for {}",
+                      dir_.string(), m->layout.dump(), layout.dump()));
+    }
+    manifest_ = std::move(*m);
+    std::vector<fs::path> files;
+    for (const auto& f : manifest_.files) {
+      files.push_back(dir_ / f.name);
+      std::error_code ec;
+      const auto size = fs::file_size(files.back(), ec);
+      if (ec) throw_system(ec.value(), "stat", files.back().string());
+      if (size != f.bytes) {  // found before the timed reads, which would only see a short read
+        throw InputError(fmt::format("{}: offset {}: {} ({} bytes, the manifest says {})",
+                                     files.back().string(), std::min(size, f.bytes),
+                                     size < f.bytes ? "truncated" : "longer than written", size,
+                                     f.bytes));
+      }
+    }
+    times_.resize(manifest_.files.size());
+    return files;
+  }
+  // Save: the directory must be ours (absent, empty, or holding a checkpoint manifest).
+  std::error_code ec;
+  if (fs::exists(dir_, ec)) {
+    if (!fs::is_directory(dir_, ec)) {
+      throw InputError(fmt::format("{}: exists and is not a directory", dir_.string()));
+    }
+    if (!fs::is_empty(dir_, ec) && !fs::exists(dir_ / kCheckpointManifest, ec)) {
+      throw InputError(
+          fmt::format("{}: not empty and holds no {}: aistor writes checkpoints only "
+                      "into directories it made",
+                      dir_.string(), kCheckpointManifest));
+    }
+    // The old manifest goes first: a save that fails half-way must not look complete.
+    fs::remove(dir_ / kCheckpointManifest, ec);
+  }
+  fs::create_directories(dir_);
+  struct statvfs vfs {};
+  if (::statvfs(dir_.c_str(), &vfs) != 0) throw_errno("statvfs", dir_.string());
+  const std::uint64_t free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  const std::uint64_t bytes = params_.spec.size.bytes();
+  const std::uint64_t headroom = std::max<std::uint64_t>(64 << 20, bytes / 100);
+  if (free < bytes + headroom) {
+    throw InputError(fmt::format(
+        "{}: not enough free space for the checkpoint: {} plus {} "
+        "headroom needed, {} free",
+        dir_.string(), human_bytes(static_cast<double>(bytes)),
+        human_bytes(static_cast<double>(headroom)), human_bytes(static_cast<double>(free))));
+  }
+  manifest_ = {};
+  manifest_.block = params_.block;
+  manifest_.content_seed = params_.seed;
+  manifest_.layout = layout;
+  for (const auto& s : shards_) {
+    if (s.bytes() == 0) continue;
+    if (env.stop != nullptr && env.stop->load()) throw InputError("interrupted");
+    manifest_.files.push_back(
+        {shard_name(s.rank), s.rank, s.bytes(),
+         expected_block_crcs(s.rank, s.bytes(), params_.block, params_.seed)});
+  }
+  times_.resize(manifest_.files.size());
+  return {};
+}
+
+void CheckpointWorkload::run(WorkerContext& ctx) {
+  if (params_.save) {
+    save(ctx);
+  } else {
+    restore(ctx);
+  }
+}
+
+void CheckpointWorkload::save(WorkerContext& ctx) {
+  const ShardFile& shard = manifest_.files.at(ctx.index);
+  const auto final_path = dir_ / shard.name;
+  auto tmp = final_path;
+  tmp += ".tmp";
+  {
+    const UniqueFd created(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!created) throw_errno("open", tmp.string());
+  }
+  // A mapping cannot grow: the mmap engine writes into a file already sized.
+  if (ctx.engine.describe().value("name", "") == "mmap" &&
+      ::truncate(tmp.c_str(), static_cast<off_t>(shard.bytes)) != 0) {
+    throw_errno("truncate", tmp.string());
+  }
+  const FileId id = ctx.engine.open(tmp, Access::write);
+  ctx.recorder.name_file(id, tmp.string());
+  const std::uint32_t alignment = direct_alignment(ctx.engine, tmp);
+  if (params_.block % alignment != 0) {
+    ctx.engine.close(id);
+    (void)::unlink(tmp.c_str());
+    throw InputError(fmt::format("block_size {} is not a multiple of the O_DIRECT alignment {}",
+                                 params_.block, alignment));
+  }
+  ShardSource source(Op::write, id, shard.rank, shard.bytes, params_.block, alignment);
+  Pump pump(ctx.engine, ctx.queue_depth, params_.block, ctx.recorder, ctx.stop, ctx.progress,
+            params_.seed);
+  PumpLimits limits;
+  limits.stop_on_error = ctx.stop_on_error;
+  ctx.outcome = pump.run(source, limits);
+  RankTimes& t = times_[ctx.index];
+  t.write_ns = now_ns() - ctx.start_ns;
+  if (ctx.outcome.end != PumpEnd::done) {
+    // ENOSPC, EIO, Ctrl-C: the half-written temporary goes; the report has the errors.
+    ctx.engine.close(id);
+    (void)::unlink(tmp.c_str());
+    ++finished_;
+    return;
+  }
+  if (source.padded() && ::truncate(tmp.c_str(), static_cast<off_t>(shard.bytes)) != 0) {
+    const int err = errno;
+    ctx.engine.close(id);
+    (void)::unlink(tmp.c_str());
+    throw_system(err, "truncate", tmp.string());
+  }
+  try {
+    ctx.engine.sync(id);
+  } catch (...) {
+    ctx.engine.close(id);
+    (void)::unlink(tmp.c_str());
+    throw;
+  }
+  t.sync_ns = now_ns() - ctx.start_ns;
+  ctx.engine.close(id);
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) throw_errno("rename", tmp.string());
+  fsync_directory(dir_);
+  t.durable_ns = now_ns() - ctx.start_ns;
+  t.ok = true;
+  ctx.recorder.extend_to(now_ns());
+  ++succeeded_;
+  // The last rank to finish writes the manifest, only when every rank is durable.
+  if (++finished_ == manifest_.files.size() && succeeded_ == manifest_.files.size()) {
+    write_checkpoint_manifest(dir_, manifest_);
+  }
+}
+
+void CheckpointWorkload::restore(WorkerContext& ctx) {
+  const auto n = manifest_.files.size();
+  const ShardFile& shard = manifest_.files.at((ctx.index + params_.restore_shift) % n);
+  const auto path = dir_ / shard.name;
+  const FileId id = ctx.engine.open(path, Access::read);
+  ctx.recorder.name_file(id, path.string());
+  const std::uint32_t alignment = direct_alignment(ctx.engine, path);
+  ShardSource source(Op::read, id, shard.rank, shard.bytes, params_.block, alignment);
+  Pump pump(ctx.engine, ctx.queue_depth, align_up(params_.block, alignment), ctx.recorder, ctx.stop,
+            ctx.progress);
+  PumpLimits limits;
+  limits.stop_on_error = ctx.stop_on_error;
+  ctx.outcome = pump.run(source, limits);
+  RankTimes& t = times_[ctx.index];
+  t.write_ns = t.durable_ns = now_ns() - ctx.start_ns;
+  ctx.engine.close(id);
+  if (ctx.outcome.end != PumpEnd::done) return;
+  t.ok = true;
+  if (params_.verify) verify_shard(dir_, shard, manifest_.block, manifest_.content_seed);
+}
+
+nlohmann::json CheckpointWorkload::summarize() const {
+  nlohmann::json j{{"op", params_.save ? "save" : "restore"},
+                   {"dir", dir_.string()},
+                   {"model", params_.spec.model},
+                   {"bytes", params_.spec.size.bytes()},
+                   {"model_bytes", params_.spec.size.model_bytes},
+                   {"optimizer_bytes", params_.spec.size.optimizer_bytes},
+                   {"parallel",
+                    {{"tp", params_.spec.layout.tp},
+                     {"pp", params_.spec.layout.pp},
+                     {"dp", params_.spec.layout.dp},
+                     {"zero", params_.spec.layout.zero},
+                     {"ranks", params_.spec.layout.ranks()}}},
+                   {"files", manifest_.files.size()},
+                   {"block_size", params_.block}};
+  std::uint64_t last = 0;
+  std::uint64_t last_write = 0;
+  bool all_ok = !times_.empty();
+  nlohmann::json ranks = nlohmann::json::array();
+  for (std::size_t i = 0; i < times_.size(); ++i) {
+    const RankTimes& t = times_[i];
+    all_ok = all_ok && t.ok;
+    last = std::max(last, t.durable_ns);
+    last_write = std::max(last_write, t.write_ns);
+    if (ranks.size() < 64) {
+      nlohmann::json r{
+          {"rank", manifest_.files[i].rank}, {"bytes", manifest_.files[i].bytes}, {"ok", t.ok}};
+      if (params_.save) {
+        r["write_s"] = static_cast<double>(t.write_ns) / 1e9;
+        r["fsync_s"] = static_cast<double>(t.sync_ns - std::min(t.sync_ns, t.write_ns)) / 1e9;
+        r["durable_s"] = static_cast<double>(t.durable_ns) / 1e9;
+      } else {
+        r["read_s"] = static_cast<double>(t.durable_ns) / 1e9;
+      }
+      ranks.push_back(std::move(r));
+    }
+  }
+  j["ranks"] = ranks;
+  const double bytes = static_cast<double>(params_.spec.size.bytes());
+  if (all_ok && last > 0) {
+    if (params_.save) {
+      j["write_s"] = static_cast<double>(last_write) / 1e9;
+      j["time_to_durable_s"] = static_cast<double>(last) / 1e9;
+      j["durable_bytes_per_s"] = bytes / (static_cast<double>(last) / 1e9);
+    } else {
+      j["restore_s"] = static_cast<double>(last) / 1e9;
+      j["restore_bytes_per_s"] = bytes / (static_cast<double>(last) / 1e9);
+      j["verified"] = params_.verify;
+    }
+  }
+  return j;
+}
+
+WorkloadInfo checkpoint_workload_info() {
+  return {"checkpoint",
+          "checkpoint save (sharded, durable: write, fsync, rename, fsync dir) and restore "
+          "(verified against per-block checksums)",
+          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+            return std::make_unique<CheckpointWorkload>(CheckpointWorkload::parse(phase));
+          }};
+}
+
+}  // namespace aistor

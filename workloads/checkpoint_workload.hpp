@@ -1,0 +1,70 @@
+#pragma once
+// Checkpoint save and restore, sharded like parallel training (CheckpointSpec), durable and
+// verifiable (checkpoint_content.hpp).
+//
+// save: one worker per rank that holds bytes; each writes its shard sequentially in `block_size`
+// requests to "<checkpoint_dir>/rank-NNNNN.ckpt.tmp" (O_DIRECT: aligned, the tail padded then
+// truncated), fsyncs it, renames it into place and fsyncs the directory. The phase's throughput
+// includes the fsync (time to durable); the workload reports each rank's write, sync and durable
+// times apart. The manifest (per-block CRC-32C, computed untimed from the content's definition) is
+// written last, once every rank is durable. A failed write (ENOSPC, EIO) removes that rank's
+// temporary. restore: one worker per shard file of the manifest; `restore_shift` k makes worker i
+// read the shard of worker i+k (to read what another rank wrote, not its own cached pages);
+// `verify` re-reads each shard after the timed reads and checks size, block headers and CRCs.
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workloads/checkpoint_content.hpp"
+#include "workloads/checkpoint_layout.hpp"
+#include "workloads/workload.hpp"
+
+namespace aistor {
+
+struct CheckpointParams {
+  bool save = true;
+  CheckpointSpec spec;
+  std::string name = "checkpoint";  // "checkpoint_dir": the directory under the phase's dir
+  std::uint32_t block = 1 << 20;
+  unsigned restore_shift = 0;
+  bool verify = false;
+  std::uint64_t seed = 1;
+};
+
+class CheckpointWorkload final : public Workload {
+ public:
+  explicit CheckpointWorkload(CheckpointParams params);
+
+  [[nodiscard]] unsigned workers() const override;
+  [[nodiscard]] Goal goal() const override;
+  [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  void run(WorkerContext& ctx) override;
+  [[nodiscard]] nlohmann::json summarize() const override;
+
+  [[nodiscard]] static CheckpointParams parse(ConfigNode& phase);
+
+ private:
+  struct RankTimes {
+    std::uint64_t write_ns = 0;
+    std::uint64_t sync_ns = 0;
+    std::uint64_t durable_ns = 0;
+    bool ok = false;
+  };
+  void save(WorkerContext& ctx);
+  void restore(WorkerContext& ctx);
+
+  CheckpointParams params_;
+  std::vector<RankShard> shards_;  // every rank's share
+  std::filesystem::path dir_;
+  CheckpointManifest manifest_;   // save: what will be written; restore: what was
+  std::vector<RankTimes> times_;  // per worker
+  std::atomic<unsigned> finished_{0};
+  std::atomic<unsigned> succeeded_{0};
+};
+
+[[nodiscard]] WorkloadInfo checkpoint_workload_info();
+
+}  // namespace aistor
