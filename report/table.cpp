@@ -88,6 +88,37 @@ std::string training_table(const nlohmann::json& report) {
   return out;
 }
 
+// The checkpoint workload's figures: time to durable for saves, restore time and verification.
+std::string checkpoint_table(const nlohmann::json& report) {
+  std::vector<std::vector<std::string>> rows{
+      {"checkpoint phase", "op", "bytes", "files", "write s", "durable s", "GB/s", "verified"}};
+  for (const auto& p : report.value("phases", nlohmann::json::array())) {
+    if (p.value("workload", "") != "checkpoint") continue;
+    const auto& w = p.value("workload_metrics", nlohmann::json());
+    if (!w.is_object() || !w.contains("op")) continue;
+    const bool save = w["op"] == "save";
+    auto seconds = [&](const char* key) {
+      return w.contains(key) && w[key].is_number() ? fmt::format("{:.3f}", w[key].get<double>())
+                                                   : std::string("-");
+    };
+    const char* rate = save ? "durable_bytes_per_s" : "restore_bytes_per_s";
+    rows.push_back({p.value("name", "?"), w["op"].get<std::string>(),
+                    human_bytes(w.value("bytes", 0.0)), std::to_string(w.value("files", 0)),
+                    save ? seconds("write_s") : seconds("restore_s"),
+                    save ? seconds("time_to_durable_s") : std::string("-"),
+                    w.contains(rate) && w[rate].is_number()
+                        ? fmt::format("{:.2f}", w[rate].get<double>() / 1e9)
+                        : std::string("-"),
+                    save ? std::string("-") : (w.value("verified", false) ? "yes" : "no")});
+  }
+  std::string out;
+  if (rows.size() > 1) {
+    out = "\n";
+    out += render(rows, 2, 1);
+  }
+  return out;
+}
+
 // One line per search: which value of the searched key was the largest to meet the target.
 std::string search_table(const nlohmann::json& report) {
   std::vector<std::vector<std::string>> rows{{"search", "key", "target", "best", "trials"}};
@@ -138,6 +169,7 @@ std::string summary_table(const nlohmann::json& report) {
   }
   std::string out = render(rows, 3, 2);
   out += training_table(report);
+  out += checkpoint_table(report);
   out += search_table(report);
   const auto reps = report.value("repetitions", nlohmann::json::array());
   if (!reps.empty()) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/config_node.hpp"
 
 namespace aistor {
@@ -84,6 +86,15 @@ CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
     s.size.optimizer_bytes = optimizer == "adam" ? params * 12 : 0;
     m.finish();
     s.model = {{"parameters", params}, {"dtype", dtype}, {"optimizer", optimizer}};
+  }
+  // "scale" shrinks a real model's checkpoint to what a test machine holds (sizes, not shapes).
+  const double scale = phase.number("scale", 1.0, 1e-9, 1.0);
+  if (scale < 1.0) {
+    s.size.model_bytes = std::max<std::uint64_t>(
+        1, static_cast<std::uint64_t>(static_cast<double>(s.size.model_bytes) * scale));
+    s.size.optimizer_bytes =
+        static_cast<std::uint64_t>(static_cast<double>(s.size.optimizer_bytes) * scale);
+    s.model["scale"] = scale;
   }
   if (phase.has("parallel")) {
     ConfigNode p = phase.object("parallel");

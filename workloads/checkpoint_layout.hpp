@@ -68,7 +68,8 @@ struct CheckpointSize {
                                                       const ParallelLayout& layout);
 
 // Reads "size" (bytes) or "model": {"parameters" | "layers", "hidden", ...; "dtype",
-// "optimizer": "adam" | "none"}, and "parallel": {"tp", "pp", "dp", "zero"}.
+// "optimizer": "adam" | "none"}, "scale" (0..1, shrinks the bytes), and "parallel": {"tp", "pp",
+// "dp", "zero"}.
 struct CheckpointSpec {
   CheckpointSize size;
   ParallelLayout layout;
