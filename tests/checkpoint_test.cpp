@@ -3,6 +3,9 @@
 // and the refusals (no free space, a directory that is not ours, nothing to restore).
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -209,6 +212,29 @@ TEST(CheckpointVerify, CatchesAFlippedBitATruncatedShardAndSwappedBlocks) {
               std::string::npos)
         << e;
   }
+}
+
+// A write that fails half-way (here EFBIG from RLIMIT_FSIZE, the same path as ENOSPC) ends the
+// phase as failed with the errno counted, and leaves neither the temporary nor a manifest.
+TEST(Checkpoint, AFailedWriteRemovesItsTemporary) {
+  test::ScratchDir dir;
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto* old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = 3 << 20;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto phase = ckpt("save", {{"name", "pread"}});
+  phase["size"] = 8 << 20;
+  phase["parallel"] = {{"tp", 1}};
+  const auto phases = run_plan_json(dir.path(), nlohmann::json::array({phase}));
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(phases[0]["status"], "failed") << phases[0].dump();
+  EXPECT_EQ(phases[0]["errors"]["by_errno"].value("EFBIG", 0), 1) << phases[0]["errors"].dump();
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint" / "rank-00000.ckpt.tmp"));
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint" / "rank-00000.ckpt"));
+  EXPECT_FALSE(fs::exists(dir.path() / "checkpoint" / kCheckpointManifest));
 }
 
 TEST(Checkpoint, RefusesWhatItMustNotDo) {
