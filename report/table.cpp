@@ -90,8 +90,8 @@ std::string training_table(const nlohmann::json& report) {
 
 // The checkpoint workload's figures: time to durable for saves, restore time and verification.
 std::string checkpoint_table(const nlohmann::json& report) {
-  std::vector<std::vector<std::string>> rows{
-      {"checkpoint phase", "op", "bytes", "files", "write s", "durable s", "GB/s", "verified"}};
+  std::vector<std::vector<std::string>> rows{{"checkpoint phase", "op", "bytes", "files", "write s",
+                                              "durable s", "GB/s", "idle", "verified"}};
   for (const auto& p : report.value("phases", nlohmann::json::array())) {
     if (p.value("workload", "") != "checkpoint") continue;
     const auto& w = p.value("workload_metrics", nlohmann::json());
@@ -108,6 +108,9 @@ std::string checkpoint_table(const nlohmann::json& report) {
                     save ? seconds("time_to_durable_s") : std::string("-"),
                     w.contains(rate) && w[rate].is_number()
                         ? fmt::format("{:.2f}", w[rate].get<double>() / 1e9)
+                        : std::string("-"),
+                    w.contains("rhythm") && w["rhythm"].contains("idle_fraction")
+                        ? fmt::format("{:.1f}%", w["rhythm"]["idle_fraction"].get<double>() * 100)
                         : std::string("-"),
                     save ? std::string("-") : (w.value("verified", false) ? "yes" : "no")});
   }

@@ -237,6 +237,44 @@ TEST(Checkpoint, AFailedWriteRemovesItsTemporary) {
   EXPECT_FALSE(fs::exists(dir.path() / "checkpoint" / kCheckpointManifest));
 }
 
+// Three checkpoints with 200 ms of compute between: blocking makes the accelerators wait for
+// every save; async only for the snapshots (and any write still running), so they idle less.
+TEST(Checkpoint, RhythmBlockingAgainstAsync) {
+  test::ScratchDir dir;
+  auto phase = [](bool async) {
+    return nlohmann::json{{"workload", "checkpoint"},
+                          {"name", async ? "async" : "blocking"},
+                          {"size", "64MiB"},
+                          {"parallel", {{"dp", 2}, {"zero", 3}}},
+                          {"cache", "as-is"},
+                          {"rhythm", {{"checkpoints", 3}, {"compute", "200ms"}, {"async", async}}},
+                          {"engine", {{"name", "pread"}}}};
+  };
+  auto restore = ckpt("restore", {{"name", "pread"}});
+  restore["size"] = "64MiB";
+  restore["parallel"] = {{"dp", 2}, {"zero", 3}};
+  const auto phases =
+      run_plan_json(dir.path(), nlohmann::json::array({phase(false), phase(true), restore}));
+  ASSERT_EQ(phases[0]["status"], "ok") << phases[0].dump();
+  ASSERT_EQ(phases[1]["status"], "ok") << phases[1].dump();
+  const auto& b = phases[0]["workload_metrics"]["rhythm"];
+  const auto& a = phases[1]["workload_metrics"]["rhythm"];
+  for (const auto* r : {&b, &a}) {
+    EXPECT_EQ((*r)["checkpoints"], 3);
+    EXPECT_GE((*r)["compute_s"].get<double>(), 2 * 3 * 0.2);  // two ranks, three steps each
+    EXPECT_DOUBLE_EQ((*r)["idle_fraction"].get<double>(),
+                     (*r)["blocked_s"].get<double>() / (*r)["wall_s"].get<double>());
+  }
+  EXPECT_EQ(b["overlap"], 0.0);
+  EXPECT_DOUBLE_EQ(b["blocked_s"].get<double>() >= b["write_s"].get<double>() * 0.99, true);
+  EXPECT_GT(a["snapshot_s"].get<double>(), 0.0);
+  EXPECT_LT(a["blocked_s"].get<double>(), b["blocked_s"].get<double>());
+  EXPECT_GT(a["overlap"].get<double>(), 0.0);
+  // The last checkpoint written is whole: a verified restore reads it.
+  ASSERT_EQ(phases[2]["status"], "ok") << phases[2].dump();
+  EXPECT_EQ(phases[2]["workload_metrics"]["verified"], true);
+}
+
 TEST(Checkpoint, RefusesWhatItMustNotDo) {
   test::ScratchDir dir;
   const nlohmann::json engine{{"name", "pread"}};

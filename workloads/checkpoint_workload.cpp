@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -85,6 +88,16 @@ CheckpointParams CheckpointWorkload::parse(ConfigNode& phase) {
   p.restore_shift = static_cast<unsigned>(phase.integer("restore_shift", 0, 0, 1 << 20));
   p.verify = phase.boolean("verify", false);
   p.seed = static_cast<std::uint64_t>(phase.integer("seed", 1, 0));
+  if (phase.has("rhythm")) {
+    if (!p.save) phase.fail("rhythm", "applies to op \"save\"");
+    ConfigNode r = phase.object("rhythm");
+    CheckpointParams::Rhythm rhythm;
+    rhythm.checkpoints = static_cast<unsigned>(r.integer("checkpoints", std::nullopt, 1, 100000));
+    rhythm.compute_ns = r.duration_ns("compute", std::nullopt);
+    rhythm.async = r.boolean("async", false);
+    r.finish();
+    p.rhythm = rhythm;
+  }
   if (p.save && (phase.has("restore_shift") || phase.has("verify"))) {
     phase.fail(phase.has("verify") ? "verify" : "restore_shift", "applies to op \"restore\"");
   }
@@ -180,6 +193,23 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
         dir_.string(), human_bytes(static_cast<double>(bytes)),
         human_bytes(static_cast<double>(headroom)), human_bytes(static_cast<double>(free))));
   }
+  if (params_.rhythm && params_.rhythm->async) {
+    // Each rank holds its state and a snapshot of it: both must fit comfortably in memory.
+    std::uint64_t largest = 0;
+    for (const auto& s : shards_)
+      largest = std::max(largest, s.bytes());
+    const auto ram = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                     static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::uint64_t ranks = 0;
+    for (const auto& s : shards_)
+      ranks += s.bytes() > 0 ? 1 : 0;
+    if (2 * largest * ranks > ram / 2) {
+      throw InputError(fmt::format(
+          "rhythm.async: {} ranks x 2 x {} of host memory is more than "
+          "half of this machine's {}",
+          ranks, human_bytes(static_cast<double>(largest)), human_bytes(static_cast<double>(ram))));
+    }
+  }
   manifest_ = {};
   manifest_.block = params_.block;
   manifest_.content_seed = params_.seed;
@@ -203,11 +233,12 @@ void CheckpointWorkload::run(WorkerContext& ctx) {
   }
 }
 
-void CheckpointWorkload::save(WorkerContext& ctx) {
+bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t) {
   const ShardFile& shard = manifest_.files.at(ctx.index);
   const auto final_path = dir_ / shard.name;
   auto tmp = final_path;
   tmp += ".tmp";
+  const std::uint64_t t0 = now_ns();
   {
     const UniqueFd created(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!created) throw_errno("open", tmp.string());
@@ -227,19 +258,15 @@ void CheckpointWorkload::save(WorkerContext& ctx) {
                                  params_.block, alignment));
   }
   ShardSource source(Op::write, id, shard.rank, shard.bytes, params_.block, alignment);
-  Pump pump(ctx.engine, ctx.queue_depth, params_.block, ctx.recorder, ctx.stop, ctx.progress,
-            params_.seed);
   PumpLimits limits;
   limits.stop_on_error = ctx.stop_on_error;
   ctx.outcome = pump.run(source, limits);
-  RankTimes& t = times_[ctx.index];
-  t.write_ns = now_ns() - ctx.start_ns;
+  t.write_ns = now_ns() - t0;
   if (ctx.outcome.end != PumpEnd::done) {
     // ENOSPC, EIO, Ctrl-C: the half-written temporary goes; the report has the errors.
     ctx.engine.close(id);
     (void)::unlink(tmp.c_str());
-    ++finished_;
-    return;
+    return false;
   }
   if (source.padded() && ::truncate(tmp.c_str(), static_cast<off_t>(shard.bytes)) != 0) {
     const int err = errno;
@@ -254,18 +281,92 @@ void CheckpointWorkload::save(WorkerContext& ctx) {
     (void)::unlink(tmp.c_str());
     throw;
   }
-  t.sync_ns = now_ns() - ctx.start_ns;
+  t.sync_ns = now_ns() - t0;
   ctx.engine.close(id);
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) throw_errno("rename", tmp.string());
   fsync_directory(dir_);
-  t.durable_ns = now_ns() - ctx.start_ns;
-  t.ok = true;
+  t.durable_ns = now_ns() - t0;
   ctx.recorder.extend_to(now_ns());
-  ++succeeded_;
+  return true;
+}
+
+void CheckpointWorkload::save(WorkerContext& ctx) {
+  Pump pump(ctx.engine, ctx.queue_depth, params_.block, ctx.recorder, ctx.stop, ctx.progress,
+            params_.seed);
+  RankTimes& t = times_[ctx.index];
+  bool ok = true;
+  if (!params_.rhythm) {
+    ok = write_shard(ctx, pump, t);
+  } else {
+    ok = save_rhythm(ctx, pump, t);
+  }
+  t.ok = ok;
+  if (ok) ++succeeded_;
   // The last rank to finish writes the manifest, only when every rank is durable.
   if (++finished_ == manifest_.files.size() && succeeded_ == manifest_.files.size()) {
     write_checkpoint_manifest(dir_, manifest_);
   }
+}
+
+// N checkpoints with simulated training between them. Blocking: the accelerators wait for each
+// save. Async: they wait only to copy the state into a host snapshot (and for the previous
+// background write, if it has not finished); a background thread writes the snapshot while the
+// next steps compute.
+bool CheckpointWorkload::save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t) {
+  const CheckpointParams::Rhythm& r = *params_.rhythm;
+  const ShardFile& shard = manifest_.files.at(ctx.index);
+  std::vector<std::byte> state;
+  std::vector<std::byte> snapshot;
+  if (r.async) {
+    state.resize(shard.bytes);
+    snapshot.resize(shard.bytes);
+    fill_random(state.data(), state.size(), params_.seed + shard.rank);
+  }
+  const std::uint64_t wall0 = now_ns();
+  std::thread writer;
+  std::atomic<bool> writer_ok{true};  // read by this thread while the writer runs
+  std::string writer_error;
+  auto join_writer = [&] {
+    if (!writer.joinable()) return;
+    writer.join();
+    if (!writer_error.empty()) throw SystemError(EIO, writer_error, shard.name);
+  };
+  for (unsigned k = 0; k < r.checkpoints && writer_ok; ++k) {
+    if (ctx.stop.load()) break;
+    const std::uint64_t c0 = now_ns();
+    std::this_thread::sleep_for(std::chrono::nanoseconds(r.compute_ns));
+    t.compute_ns += now_ns() - c0;
+    const std::uint64_t b0 = now_ns();
+    if (!r.async) {
+      RankTimes one;
+      writer_ok = write_shard(ctx, pump, one);
+      t.write_total_ns += one.durable_ns;
+      t.blocked_ns += now_ns() - b0;
+      continue;
+    }
+    join_writer();  // the snapshot buffer is free once the previous write is durable
+    if (!writer_ok) break;
+    const std::uint64_t s0 = now_ns();
+    std::memcpy(snapshot.data(), state.data(), state.size());
+    t.snapshot_ns += now_ns() - s0;
+    t.blocked_ns += now_ns() - b0;
+    writer = std::thread([&] {
+      try {
+        RankTimes one;
+        writer_ok = write_shard(ctx, pump, one);
+        t.write_total_ns += one.durable_ns;  // read only after join
+      } catch (const std::exception& e) {
+        writer_ok = false;
+        writer_error = e.what();
+      }
+    });
+  }
+  const std::uint64_t f0 = now_ns();
+  join_writer();  // training ends when the last checkpoint is durable
+  t.blocked_ns += now_ns() - f0;
+  t.wall_ns = now_ns() - wall0;
+  t.durable_ns = now_ns() - ctx.start_ns;
+  return writer_ok && !ctx.stop.load();
 }
 
 void CheckpointWorkload::restore(WorkerContext& ctx) {
@@ -327,8 +428,33 @@ nlohmann::json CheckpointWorkload::summarize() const {
     }
   }
   j["ranks"] = ranks;
+  if (params_.rhythm && all_ok) {
+    std::uint64_t compute = 0, blocked = 0, snapshot = 0, write = 0, wall = 0;
+    for (const auto& t : times_) {
+      compute += t.compute_ns;
+      blocked += t.blocked_ns;
+      snapshot += t.snapshot_ns;
+      write += t.write_total_ns;
+      wall += t.wall_ns;
+    }
+    const auto s = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e9; };
+    // Sums over ranks: the fractions are the ranks' average.
+    j["rhythm"] = {
+        {"checkpoints", params_.rhythm->checkpoints},
+        {"async", params_.rhythm->async},
+        {"compute_s", s(compute)},
+        {"blocked_s", s(blocked)},
+        {"snapshot_s", s(snapshot)},
+        {"write_s", s(write)},
+        {"wall_s", s(wall)},
+        {"idle_fraction", wall > 0 ? s(blocked) / s(wall) : 0.0},
+        // Of the time spent writing, the share the accelerators did not wait for.
+        {"overlap",
+         write > 0 ? std::clamp(1.0 - s(blocked - std::min(blocked, snapshot)) / s(write), 0.0, 1.0)
+                   : 0.0}};
+  }
   const double bytes = static_cast<double>(params_.spec.size.bytes());
-  if (all_ok && last > 0) {
+  if (all_ok && last > 0 && !params_.rhythm) {
     if (params_.save) {
       j["write_s"] = static_cast<double>(last_write) / 1e9;
       j["time_to_durable_s"] = static_cast<double>(last) / 1e9;

@@ -8,7 +8,12 @@
 // includes the fsync (time to durable); the workload reports each rank's write, sync and durable
 // times apart. The manifest (per-block CRC-32C, computed untimed from the content's definition) is
 // written last, once every rank is durable. A failed write (ENOSPC, EIO) removes that rank's
-// temporary. restore: one worker per shard file of the manifest; `restore_shift` k makes worker i
+// temporary.
+// rhythm (save): N checkpoints with simulated compute between them, blocking (the accelerators
+// wait for each save) or async (they wait only for a copy of the state into a host snapshot, and
+// for the previous write if it is still running); reports the fraction of wall time the
+// accelerators sat idle and how much of the writing the compute hid.
+// restore: one worker per shard file of the manifest; `restore_shift` k makes worker i
 // read the shard of worker i+k (to read what another rank wrote, not its own cached pages);
 // `verify` re-reads each shard after the timed reads and checks size, block headers and CRCs.
 #include <atomic>
@@ -32,6 +37,12 @@ struct CheckpointParams {
   unsigned restore_shift = 0;
   bool verify = false;
   std::uint64_t seed = 1;
+  struct Rhythm {
+    unsigned checkpoints = 1;
+    std::uint64_t compute_ns = 0;  // simulated training between checkpoints
+    bool async = false;            // snapshot to host memory, write in the background
+  };
+  std::optional<Rhythm> rhythm;
 };
 
 class CheckpointWorkload final : public Workload {
@@ -52,8 +63,16 @@ class CheckpointWorkload final : public Workload {
     std::uint64_t sync_ns = 0;
     std::uint64_t durable_ns = 0;
     bool ok = false;
+    // rhythm
+    std::uint64_t compute_ns = 0;
+    std::uint64_t blocked_ns = 0;  // the accelerators waited: saves, or snapshots + waits
+    std::uint64_t snapshot_ns = 0;
+    std::uint64_t write_total_ns = 0;
+    std::uint64_t wall_ns = 0;
   };
   void save(WorkerContext& ctx);
+  bool write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t);
+  bool save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t);
   void restore(WorkerContext& ctx);
 
   CheckpointParams params_;
