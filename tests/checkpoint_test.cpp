@@ -238,7 +238,8 @@ TEST(Checkpoint, AFailedWriteRemovesItsTemporary) {
 }
 
 // Three checkpoints with 200 ms of compute between: blocking makes the accelerators wait for
-// every save; async only for the snapshots (and any write still running), so they idle less.
+// every save; async only for the snapshots and for writes still running. The checks are the
+// accounting, not which mode was faster on this machine today.
 TEST(Checkpoint, RhythmBlockingAgainstAsync) {
   test::ScratchDir dir;
   auto phase = [](bool async) {
@@ -265,11 +266,18 @@ TEST(Checkpoint, RhythmBlockingAgainstAsync) {
     EXPECT_DOUBLE_EQ((*r)["idle_fraction"].get<double>(),
                      (*r)["blocked_s"].get<double>() / (*r)["wall_s"].get<double>());
   }
+  // Blocking: the accelerators wait for every whole save, and nothing is hidden.
   EXPECT_EQ(b["overlap"], 0.0);
-  EXPECT_DOUBLE_EQ(b["blocked_s"].get<double>() >= b["write_s"].get<double>() * 0.99, true);
+  EXPECT_GE(b["blocked_s"].get<double>(), b["write_s"].get<double>());
+  // Async: they wait for snapshots and for writes still running, never longer than the writes
+  // took; each write but the last started before a 200 ms compute step, so part of the writing
+  // is always hidden (the bounds hold however loaded the machine is).
   EXPECT_GT(a["snapshot_s"].get<double>(), 0.0);
-  EXPECT_LT(a["blocked_s"].get<double>(), b["blocked_s"].get<double>());
+  EXPECT_GE(a["blocked_s"].get<double>(), a["snapshot_s"].get<double>());
+  EXPECT_LE(a["blocked_s"].get<double>() - a["snapshot_s"].get<double>(),
+            a["write_s"].get<double>());
   EXPECT_GT(a["overlap"].get<double>(), 0.0);
+  EXPECT_LE(a["overlap"].get<double>(), 1.0);
   // The last checkpoint written is whole: a verified restore reads it.
   ASSERT_EQ(phases[2]["status"], "ok") << phases[2].dump();
   EXPECT_EQ(phases[2]["workload_metrics"]["verified"], true);
