@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/align.hpp"
 #include "core/error.hpp"
 #include "core/target_info.hpp"
 #include "engines/posix_io.hpp"
@@ -25,13 +26,6 @@ int open_flags(Access access) {
       break;
   }
   return O_RDWR;
-}
-
-std::uint64_t align_down(std::uint64_t v, std::uint64_t a) {
-  return v / a * a;
-}
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
-  return (v + a - 1) / a * a;
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 # Installs what aistor needs on Debian 12 (as root, or through sudo), only what is missing.
 # Usage: scripts/install-deps.sh [--tests] [--peers]
 #   --tests  also what the test suite needs (GoogleTest, python3-jsonschema)
-#   --peers  also the peer tools the comparison scripts run (fio)
+#   --peers  also the peer tools the comparison scripts run (fio; PyTorch for the DataLoader and
+#            torch.save peers)
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git liburing-dev libfmt-dev
@@ -10,7 +11,7 @@ packages=(build-essential cmake ninja-build pkg-config git liburing-dev libfmt-d
 for arg in "$@"; do
   case "$arg" in
     --tests) packages+=(python3 python3-jsonschema) ;;
-    --peers) packages+=(fio python3) ;;
+    --peers) packages+=(fio python3 python3-torch) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done

@@ -80,12 +80,6 @@ TEST(CheckpointLayout, ShardsSumToTheTotalForEveryLayout) {
   EXPECT_EQ(s[2].optimizer_bytes, 1500u);
 }
 
-nlohmann::json run_plan_json(const fs::path& dir, const nlohmann::json& phases) {
-  nlohmann::json config{{"dir", dir.string()}, {"phases", phases}};
-  const RunOutcome out = run_plan(make_plan(config, std::nullopt), {});
-  return out.phases;
-}
-
 nlohmann::json ckpt(const std::string& op, const nlohmann::json& engine) {
   nlohmann::json p{{"workload", "checkpoint"},
                    {"name", op},
@@ -113,7 +107,7 @@ class CheckpointPerEngine : public testing::TestWithParam<nlohmann::json> {
 };
 
 TEST_P(CheckpointPerEngine, SaveIsDurableAndRestoreVerifies) {
-  const auto phases = run_plan_json(
+  const auto phases = test::run_phases(
       dir_.path(), nlohmann::json::array({ckpt("save", GetParam()), ckpt("restore", GetParam())}));
   ASSERT_EQ(phases.size(), 2u);
   const auto& save = phases[0];
@@ -165,15 +159,16 @@ std::vector<char> read_at(const fs::path& file, std::uint64_t offset, std::size_
 TEST(CheckpointVerify, CatchesAFlippedBitATruncatedShardAndSwappedBlocks) {
   const nlohmann::json engine{{"name", "pread"}};
   auto restore_error = [&](const fs::path& dir) {
-    const auto phases = run_plan_json(dir, nlohmann::json::array({ckpt("restore", engine)}));
+    const auto phases = test::run_phases(dir, nlohmann::json::array({ckpt("restore", engine)}));
     EXPECT_EQ(phases[0]["status"], "failed");
     return phases[0].value("error", std::string());
   };
   constexpr std::uint64_t kBlock = 256 << 10;
   {  // a flipped bit in block 2 of rank 1's shard
     test::ScratchDir dir;
-    ASSERT_EQ(run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
-              "ok");
+    ASSERT_EQ(
+        test::run_phases(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
+        "ok");
     const auto f = dir.path() / "checkpoint" / "rank-00001.ckpt";
     auto byte = read_at(f, 2 * kBlock + 1000, 1);
     byte[0] = static_cast<char>(byte[0] ^ 0x10);
@@ -186,8 +181,9 @@ TEST(CheckpointVerify, CatchesAFlippedBitATruncatedShardAndSwappedBlocks) {
   }
   {  // rank 2's shard cut short
     test::ScratchDir dir;
-    ASSERT_EQ(run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
-              "ok");
+    ASSERT_EQ(
+        test::run_phases(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
+        "ok");
     const auto f = dir.path() / "checkpoint" / "rank-00002.ckpt";
     const auto size = fs::file_size(f);
     fs::resize_file(f, size - 5000);
@@ -198,8 +194,9 @@ TEST(CheckpointVerify, CatchesAFlippedBitATruncatedShardAndSwappedBlocks) {
   }
   {  // blocks 3 and 5 of rank 0 swapped
     test::ScratchDir dir;
-    ASSERT_EQ(run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
-              "ok");
+    ASSERT_EQ(
+        test::run_phases(dir.path(), nlohmann::json::array({ckpt("save", engine)}))[0]["status"],
+        "ok");
     const auto f = dir.path() / "checkpoint" / "rank-00000.ckpt";
     const auto b3 = read_at(f, 3 * kBlock, kBlock);
     const auto b5 = read_at(f, 5 * kBlock, kBlock);
@@ -227,7 +224,7 @@ TEST(Checkpoint, AFailedWriteRemovesItsTemporary) {
   auto phase = ckpt("save", {{"name", "pread"}});
   phase["size"] = 8 << 20;
   phase["parallel"] = {{"tp", 1}};
-  const auto phases = run_plan_json(dir.path(), nlohmann::json::array({phase}));
+  const auto phases = test::run_phases(dir.path(), nlohmann::json::array({phase}));
   ::setrlimit(RLIMIT_FSIZE, &old);
   std::signal(SIGXFSZ, old_handler);
   EXPECT_EQ(phases[0]["status"], "failed") << phases[0].dump();
@@ -255,7 +252,7 @@ TEST(Checkpoint, RhythmBlockingAgainstAsync) {
   restore["size"] = "64MiB";
   restore["parallel"] = {{"dp", 2}, {"zero", 3}};
   const auto phases =
-      run_plan_json(dir.path(), nlohmann::json::array({phase(false), phase(true), restore}));
+      test::run_phases(dir.path(), nlohmann::json::array({phase(false), phase(true), restore}));
   ASSERT_EQ(phases[0]["status"], "ok") << phases[0].dump();
   ASSERT_EQ(phases[1]["status"], "ok") << phases[1].dump();
   const auto& b = phases[0]["workload_metrics"]["rhythm"];
@@ -287,13 +284,13 @@ TEST(Checkpoint, RefusesWhatItMustNotDo) {
   test::ScratchDir dir;
   const nlohmann::json engine{{"name", "pread"}};
   // Nothing to restore.
-  auto phases = run_plan_json(dir.path(), nlohmann::json::array({ckpt("restore", engine)}));
+  auto phases = test::run_phases(dir.path(), nlohmann::json::array({ckpt("restore", engine)}));
   EXPECT_NE(phases[0]["error"].get<std::string>().find("no checkpoint to restore"),
             std::string::npos);
   // A directory with someone else's file is not written into, and the file stays.
   fs::create_directories(dir.path() / "checkpoint");
   std::ofstream(dir.path() / "checkpoint" / "theirs.bin") << "keep me";
-  phases = run_plan_json(dir.path(), nlohmann::json::array({ckpt("save", engine)}));
+  phases = test::run_phases(dir.path(), nlohmann::json::array({ckpt("save", engine)}));
   EXPECT_EQ(phases[0]["status"], "failed");
   EXPECT_NE(phases[0]["error"].get<std::string>().find("writes checkpoints only into directories "
                                                        "it made"),
@@ -304,17 +301,17 @@ TEST(Checkpoint, RefusesWhatItMustNotDo) {
   huge["size"] = "10TiB";
   huge["name"] = "huge";
   huge["checkpoint_dir"] = "huge";
-  phases = run_plan_json(dir.path(), nlohmann::json::array({huge}));
+  phases = test::run_phases(dir.path(), nlohmann::json::array({huge}));
   EXPECT_EQ(phases[0]["status"], "failed");
   EXPECT_NE(phases[0]["error"].get<std::string>().find("not enough free space"), std::string::npos)
       << phases[0]["error"];
   EXPECT_TRUE(fs::is_empty(dir.path() / "huge"));
   // A restore that asks for another layout than the one saved.
-  phases = run_plan_json(dir.path() / "other", nlohmann::json::array({ckpt("save", engine)}));
+  phases = test::run_phases(dir.path() / "other", nlohmann::json::array({ckpt("save", engine)}));
   ASSERT_EQ(phases[0]["status"], "ok");
   auto other = ckpt("restore", engine);
   other["parallel"]["tp"] = 4;
-  phases = run_plan_json(dir.path() / "other", nlohmann::json::array({other}));
+  phases = test::run_phases(dir.path() / "other", nlohmann::json::array({other}));
   EXPECT_NE(phases[0]["error"].get<std::string>().find("was saved with"), std::string::npos);
 }
 

@@ -13,14 +13,6 @@
 namespace aistor {
 namespace {
 
-nlohmann::json run_one(const std::filesystem::path& dir, const nlohmann::json& phase) {
-  nlohmann::json config{{"dir", dir.string()}, {"phases", nlohmann::json::array({phase})}};
-  Plan plan = make_plan(config, std::nullopt);
-  RunOutcome out = run_plan(plan, {});
-  EXPECT_EQ(out.phases.size(), 1u);
-  return out.phases.at(0);
-}
-
 class RawPerEngine : public testing::TestWithParam<nlohmann::json> {
  protected:
   void SetUp() override {
@@ -35,14 +27,14 @@ class RawPerEngine : public testing::TestWithParam<nlohmann::json> {
 // what the phase wrote the file reads back as zeros.
 TEST(RawWorkload, WriteOnlyPhasesAllocateTheirFileWithoutFillingIt) {
   test::ScratchDir dir;
-  auto phase = run_one(dir.path(), {{"workload", "raw"},
-                                    {"rw", "write"},
-                                    {"size", "8MiB"},
-                                    {"io_size", "1MiB"},
-                                    {"block_size", "128KiB"},
-                                    {"file_name", "w"},
-                                    {"cache", "as-is"},
-                                    {"engine", {{"name", "pread"}}}});
+  auto phase = test::run_phase(dir.path(), {{"workload", "raw"},
+                                            {"rw", "write"},
+                                            {"size", "8MiB"},
+                                            {"io_size", "1MiB"},
+                                            {"block_size", "128KiB"},
+                                            {"file_name", "w"},
+                                            {"cache", "as-is"},
+                                            {"engine", {{"name", "pread"}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["bytes"], 1 << 20);
   const auto file = dir.path() / "w.0";
@@ -57,11 +49,11 @@ TEST(RawWorkload, WriteOnlyPhasesAllocateTheirFileWithoutFillingIt) {
 }
 
 TEST_P(RawPerEngine, SequentialRead64MiBIn128KiBIsExactly512Ops) {
-  auto phase = run_one(dir_.path(), {{"workload", "raw"},
-                                     {"rw", "read"},
-                                     {"size", "64MiB"},
-                                     {"block_size", "128KiB"},
-                                     {"engine", GetParam()}});
+  auto phase = test::run_phase(dir_.path(), {{"workload", "raw"},
+                                             {"rw", "read"},
+                                             {"size", "64MiB"},
+                                             {"block_size", "128KiB"},
+                                             {"engine", GetParam()}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["ops"], 512);
   EXPECT_EQ(phase["bytes"], 67108864);
@@ -76,11 +68,11 @@ TEST_P(RawPerEngine, SequentialRead64MiBIn128KiBIsExactly512Ops) {
 }
 
 TEST_P(RawPerEngine, RandomRead16MiBIn4KiBTouchesEveryBlockOnce) {
-  auto phase = run_one(dir_.path(), {{"workload", "raw"},
-                                     {"rw", "randread"},
-                                     {"size", "16MiB"},
-                                     {"block_size", "4KiB"},
-                                     {"engine", GetParam()}});
+  auto phase = test::run_phase(dir_.path(), {{"workload", "raw"},
+                                             {"rw", "randread"},
+                                             {"size", "16MiB"},
+                                             {"block_size", "4KiB"},
+                                             {"engine", GetParam()}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["ops"], 4096);
   EXPECT_EQ(phase["bytes"], 16777216);
@@ -89,12 +81,12 @@ TEST_P(RawPerEngine, RandomRead16MiBIn4KiBTouchesEveryBlockOnce) {
 }
 
 TEST_P(RawPerEngine, SequentialWriteWithFsync) {
-  auto phase = run_one(dir_.path(), {{"workload", "raw"},
-                                     {"rw", "write"},
-                                     {"size", "8MiB"},
-                                     {"block_size", "1MiB"},
-                                     {"fsync_at_end", true},
-                                     {"engine", GetParam()}});
+  auto phase = test::run_phase(dir_.path(), {{"workload", "raw"},
+                                             {"rw", "write"},
+                                             {"size", "8MiB"},
+                                             {"block_size", "1MiB"},
+                                             {"fsync_at_end", true},
+                                             {"engine", GetParam()}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["ops"], 8);
   EXPECT_EQ(phase["write"]["bytes"], 8388608);
@@ -123,13 +115,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(RawWorkload, SharedFileSplitsTheRegionBetweenThreads) {
   test::ScratchDir dir;
-  auto phase = run_one(dir.path(), {{"workload", "raw"},
-                                    {"rw", "read"},
-                                    {"size", "8MiB"},
-                                    {"block_size", "64KiB"},
-                                    {"threads", 2},
-                                    {"file_per_thread", false},
-                                    {"engine", {{"name", "pread"}}}});
+  auto phase = test::run_phase(dir.path(), {{"workload", "raw"},
+                                            {"rw", "read"},
+                                            {"size", "8MiB"},
+                                            {"block_size", "64KiB"},
+                                            {"threads", 2},
+                                            {"file_per_thread", false},
+                                            {"engine", {{"name", "pread"}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["ops"], 128);
   EXPECT_EQ(phase["bytes"], 8388608);
@@ -139,15 +131,15 @@ TEST(RawWorkload, SharedFileSplitsTheRegionBetweenThreads) {
 
 TEST(RawWorkload, MixedReadWriteHonoursTheMixAndSizeSplit) {
   test::ScratchDir dir;
-  auto phase =
-      run_one(dir.path(),
-              {{"workload", "raw"},
-               {"rw", "randrw"},
-               {"rwmixread", 70},
-               {"size", "16MiB"},
-               {"io_size", "8MiB"},
-               {"bssplit", {{{"size", "4KiB"}, {"weight", 3}}, {{"size", "16KiB"}, {"weight", 1}}}},
-               {"engine", {{"name", "io_uring"}, {"queue_depth", 8}}}});
+  auto phase = test::run_phase(
+      dir.path(),
+      {{"workload", "raw"},
+       {"rw", "randrw"},
+       {"rwmixread", 70},
+       {"size", "16MiB"},
+       {"io_size", "8MiB"},
+       {"bssplit", {{{"size", "4KiB"}, {"weight", 3}}, {{"size", "16KiB"}, {"weight", 1}}}},
+       {"engine", {{"name", "io_uring"}, {"queue_depth", 8}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["bytes"], 8388608);
   double reads = phase["read"]["ops"].get<double>();
@@ -159,12 +151,13 @@ TEST(RawWorkload, MixedReadWriteHonoursTheMixAndSizeSplit) {
 
 TEST(RawWorkload, AnOpLimitStopsAtExactlyThatManyOps) {
   test::ScratchDir dir;
-  auto phase = run_one(dir.path(), {{"workload", "raw"},
-                                    {"rw", "randread"},
-                                    {"size", "16MiB"},
-                                    {"block_size", "4KiB"},
-                                    {"ops", 100},
-                                    {"engine", {{"name", "io_uring"}, {"queue_depth", 16}}}});
+  auto phase =
+      test::run_phase(dir.path(), {{"workload", "raw"},
+                                   {"rw", "randread"},
+                                   {"size", "16MiB"},
+                                   {"block_size", "4KiB"},
+                                   {"ops", 100},
+                                   {"engine", {{"name", "io_uring"}, {"queue_depth", 16}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["ops"], 100);
   EXPECT_EQ(phase["bytes"], 409600);
@@ -197,15 +190,15 @@ TEST(RawWorkload, RepeatKeepsEveryRepetitionAndTheirMedian) {
 
 TEST(RawWorkload, TimeBasedRunsForItsRuntimeAfterRamp) {
   test::ScratchDir dir;
-  auto phase = run_one(dir.path(), {{"workload", "raw"},
-                                    {"rw", "randread"},
-                                    {"size", "4MiB"},
-                                    {"block_size", "4KiB"},
-                                    {"runtime", "600ms"},
-                                    {"ramp", "200ms"},
-                                    {"time_based", true},
-                                    {"cache", "warm"},
-                                    {"engine", {{"name", "pread"}}}});
+  auto phase = test::run_phase(dir.path(), {{"workload", "raw"},
+                                            {"rw", "randread"},
+                                            {"size", "4MiB"},
+                                            {"block_size", "4KiB"},
+                                            {"runtime", "600ms"},
+                                            {"ramp", "200ms"},
+                                            {"time_based", true},
+                                            {"cache", "warm"},
+                                            {"engine", {{"name", "pread"}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   // Loops over the 1024 blocks many times; duration counts only the measured 600 ms.
   EXPECT_GT(phase["ops"].get<std::uint64_t>(), 1024u);
@@ -215,12 +208,12 @@ TEST(RawWorkload, TimeBasedRunsForItsRuntimeAfterRamp) {
 
 TEST(RawWorkload, ColdCacheDropsTheFilesPagesAndSaysWhatItFound) {
   test::ScratchDir dir;
-  auto phase = run_one(dir.path(), {{"workload", "raw"},
-                                    {"rw", "read"},
-                                    {"size", "16MiB"},
-                                    {"block_size", "1MiB"},
-                                    {"cache", "cold"},
-                                    {"engine", {{"name", "pread"}}}});
+  auto phase = test::run_phase(dir.path(), {{"workload", "raw"},
+                                            {"rw", "read"},
+                                            {"size", "16MiB"},
+                                            {"block_size", "1MiB"},
+                                            {"cache", "cold"},
+                                            {"engine", {{"name", "pread"}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["cache"]["policy"], "cold");
   EXPECT_LT(phase["cache"]["resident_fraction_before"].get<double>(), 0.5);

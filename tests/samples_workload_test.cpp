@@ -16,14 +16,6 @@
 namespace aistor {
 namespace {
 
-nlohmann::json run_one(const std::filesystem::path& dir, const nlohmann::json& phase) {
-  nlohmann::json config{{"dir", dir.string()}, {"phases", nlohmann::json::array({phase})}};
-  Plan plan = make_plan(config, std::nullopt);
-  RunOutcome out = run_plan(plan, {});
-  EXPECT_EQ(out.phases.size(), 1u);
-  return out.phases.at(0);
-}
-
 nlohmann::json dataset(const std::string& format, std::uint64_t samples) {
   return {{"format", format}, {"samples", samples},
           {"files", 3},       {"fan_out", 4},
@@ -49,14 +41,14 @@ class SamplesPerEngine : public testing::TestWithParam<Case> {
 // delivered and verified once per epoch, each epoch's bytes equal the dataset's payload.
 TEST_P(SamplesPerEngine, DeliversEverySampleOncePerEpochVerified) {
   constexpr std::uint64_t kSamples = 700;
-  auto phase = run_one(dir_.path(), {{"workload", "samples"},
-                                     {"dataset", dataset(GetParam().format, kSamples)},
-                                     {"epochs", 2},
-                                     {"batch_size", 32},
-                                     {"read_threads", 2},
-                                     {"accelerators", 2},
-                                     {"verify", true},
-                                     {"engine", GetParam().engine}});
+  auto phase = test::run_phase(dir_.path(), {{"workload", "samples"},
+                                             {"dataset", dataset(GetParam().format, kSamples)},
+                                             {"epochs", 2},
+                                             {"batch_size", 32},
+                                             {"read_threads", 2},
+                                             {"accelerators", 2},
+                                             {"verify", true},
+                                             {"engine", GetParam().engine}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   const auto& w = phase["workload_metrics"];
   const std::uint64_t payload = w["dataset"]["payload_bytes"];
@@ -103,15 +95,15 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(SamplesWorkload, CompressedDatasetsStreamWholeFiles) {
   for (const char* format : {"tfrecord-gzip", "tfrecord-zlib"}) {
     test::ScratchDir dir;
-    auto phase = run_one(dir.path(), {{"workload", "samples"},
-                                      {"dataset", dataset(format, 500)},
-                                      {"epochs", 2},
-                                      {"batch_size", 32},
-                                      {"read_threads", 2},
-                                      {"accelerators", 2},
-                                      {"shuffle", "files"},
-                                      {"verify", true},
-                                      {"engine", {{"name", "pread"}}}});
+    auto phase = test::run_phase(dir.path(), {{"workload", "samples"},
+                                              {"dataset", dataset(format, 500)},
+                                              {"epochs", 2},
+                                              {"batch_size", 32},
+                                              {"read_threads", 2},
+                                              {"accelerators", 2},
+                                              {"shuffle", "files"},
+                                              {"verify", true},
+                                              {"engine", {{"name", "pread"}}}});
     ASSERT_EQ(phase["status"], "ok") << phase.dump();
     const auto& w = phase["workload_metrics"];
     EXPECT_EQ(w["read_mode"], "stream");
@@ -121,9 +113,9 @@ TEST(SamplesWorkload, CompressedDatasetsStreamWholeFiles) {
     EXPECT_GT(w["decompress_cpu_s"].get<double>(), 0.0);
     EXPECT_EQ(phase["errors"]["count"], 0);
 
-    auto global = run_one(dir.path(), {{"workload", "samples"},
-                                       {"dataset", dataset(format, 500)},
-                                       {"engine", {{"name", "pread"}}}});
+    auto global = test::run_phase(dir.path(), {{"workload", "samples"},
+                                               {"dataset", dataset(format, 500)},
+                                               {"engine", {{"name", "pread"}}}});
     EXPECT_EQ(global["status"], "failed");
     EXPECT_NE(global["error"].get<std::string>().find("has no random access; use shuffle"),
               std::string::npos)
@@ -138,7 +130,7 @@ TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
                                          {"verify", true},
                                          {"cache", "as-is"},
                                          {"engine", {{"name", "pread"}}}};
-  auto first = run_one(dir.path(), phase_json);
+  auto first = test::run_phase(dir.path(), phase_json);
   ASSERT_EQ(first["status"], "ok") << first.dump();
   const std::filesystem::path ds = first["workload_metrics"]["dataset"]["dir"].get<std::string>();
   const auto index = formats::DatasetIndex::open(ds);
@@ -149,7 +141,8 @@ TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
     const char c = static_cast<char>(f.peek());
     f.put(static_cast<char>(c ^ 0x20));
   }
-  auto second = run_one(dir.path(), phase_json);  // the manifest matches: the dataset is reused
+  auto second =
+      test::run_phase(dir.path(), phase_json);  // the manifest matches: the dataset is reused
   ASSERT_EQ(second["status"], "failed") << second.dump();
   const std::string error = second["error"];
   EXPECT_NE(error.find("sample 123: " + index.path_of(ref).string() + " at offset " +
@@ -162,13 +155,13 @@ TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
 // high, the compute time is at least the drawn total, and the run takes at least that long.
 TEST(SamplesWorkload, AcceleratorUtilisationWhenComputeDominates) {
   test::ScratchDir dir;
-  auto phase = run_one(dir.path(), {{"workload", "samples"},
-                                    {"dataset", dataset("ffrecord", 400)},
-                                    {"batch_size", 40},
-                                    {"epochs", 2},
-                                    {"compute", "20ms"},
-                                    {"cache", "warm"},
-                                    {"engine", {{"name", "pread"}}}});
+  auto phase = test::run_phase(dir.path(), {{"workload", "samples"},
+                                            {"dataset", dataset("ffrecord", 400)},
+                                            {"batch_size", 40},
+                                            {"epochs", 2},
+                                            {"compute", "20ms"},
+                                            {"cache", "warm"},
+                                            {"engine", {{"name", "pread"}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   const auto& w = phase["workload_metrics"];
   EXPECT_EQ(w["steps"], 19);  // 2 x 10 batches, the first left out
@@ -187,7 +180,7 @@ TEST(SamplesWorkload, AcceleratorUtilisationWhenComputeDominates) {
 
 TEST(SamplesWorkload, WithoutComputeAuIsNull) {
   test::ScratchDir dir;
-  auto phase = run_one(
+  auto phase = test::run_phase(
       dir.path(),
       {{"workload", "samples"}, {"dataset", dataset("raw", 50)}, {"engine", {{"name", "pread"}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
@@ -205,21 +198,22 @@ TEST(SamplesWorkload, ReadsAUsersTfRecordFileByPath) {
       w.append(payload);
     w.finish();
   }
-  auto phase = run_one(dir.path(), {{"workload", "samples"},
-                                    {"path", file.string()},
-                                    {"epochs", 3},
-                                    {"batch_size", 8},
-                                    {"shuffle", "files"},
-                                    {"engine", {{"name", "io_uring"}, {"queue_depth", 4}}}});
+  auto phase =
+      test::run_phase(dir.path(), {{"workload", "samples"},
+                                   {"path", file.string()},
+                                   {"epochs", 3},
+                                   {"batch_size", 8},
+                                   {"shuffle", "files"},
+                                   {"engine", {{"name", "io_uring"}, {"queue_depth", 4}}}});
   ASSERT_EQ(phase["status"], "ok") << phase.dump();
   EXPECT_EQ(phase["workload_metrics"]["samples"], 270);
   EXPECT_EQ(phase["workload_metrics"]["delivered_bytes"], 270 * 777);
   EXPECT_EQ(std::filesystem::file_size(file), 90u * (777 + 16));  // untouched
 
-  auto verify = run_one(dir.path(), {{"workload", "samples"},
-                                     {"path", file.string()},
-                                     {"verify", true},
-                                     {"engine", {{"name", "pread"}}}});
+  auto verify = test::run_phase(dir.path(), {{"workload", "samples"},
+                                             {"path", file.string()},
+                                             {"verify", true},
+                                             {"engine", {{"name", "pread"}}}});
   EXPECT_EQ(verify["status"], "failed");
   EXPECT_NE(verify["error"].get<std::string>().find("verify needs an aistor dataset"),
             std::string::npos);

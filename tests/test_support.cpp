@@ -9,7 +9,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "engines/pump.hpp"
+#include "workloads/plan.hpp"
+#include "workloads/runner.hpp"
 
 namespace aistor::test {
 
@@ -48,6 +52,17 @@ CommandResult run_command(const std::string& command) {
   int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+nlohmann::json run_phases(const std::filesystem::path& dir, const nlohmann::json& phases) {
+  const nlohmann::json config{{"dir", dir.string()}, {"phases", phases}};
+  return run_plan(make_plan(config, std::nullopt), {}).phases;
+}
+
+nlohmann::json run_phase(const std::filesystem::path& dir, const nlohmann::json& phase) {
+  nlohmann::json phases = run_phases(dir, nlohmann::json::array({phase}));
+  EXPECT_EQ(phases.size(), 1u);
+  return phases.at(0);
 }
 
 }  // namespace aistor::test

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace aistor::test {
 
 class ScratchDir {
@@ -28,5 +30,11 @@ struct CommandResult {
   std::string output;
 };
 CommandResult run_command(const std::string& command);
+
+// Runs the phases (a JSON array of phase objects) as a config with "dir": `dir`, through
+// make_plan and run_plan, and returns the phase results in order.
+nlohmann::json run_phases(const std::filesystem::path& dir, const nlohmann::json& phases);
+// The result of one phase run that way (fails the test unless exactly one phase ran).
+nlohmann::json run_phase(const std::filesystem::path& dir, const nlohmann::json& phase);
 
 }  // namespace aistor::test

@@ -11,25 +11,16 @@
 
 #include <fmt/format.h>
 
+#include "core/align.hpp"
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
-#include "core/target_info.hpp"
 #include "core/unique_fd.hpp"
 #include "core/units.hpp"
+#include "workloads/request_alignment.hpp"
 
 namespace aistor {
 namespace {
-
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
-  return (v + a - 1) / a * a;
-}
-
-std::uint32_t direct_alignment(Engine& engine, const std::filesystem::path& probe) {
-  if (!engine.describe().value("direct", false)) return 1;
-  const auto a = dio_alignment(probe);
-  return a ? std::max<std::uint32_t>(a->offset, 512) : 4096;
-}
 
 // Sequential blocks of one shard; writes are stamped with their block header.
 class ShardSource final : public RequestSource {
@@ -250,7 +241,7 @@ bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& 
   }
   const FileId id = ctx.engine.open(tmp, Access::write);
   ctx.recorder.name_file(id, tmp.string());
-  const std::uint32_t alignment = direct_alignment(ctx.engine, tmp);
+  const std::uint32_t alignment = request_alignment(ctx.engine, tmp);
   if (params_.block % alignment != 0) {
     ctx.engine.close(id);
     (void)::unlink(tmp.c_str());
@@ -375,7 +366,7 @@ void CheckpointWorkload::restore(WorkerContext& ctx) {
   const auto path = dir_ / shard.name;
   const FileId id = ctx.engine.open(path, Access::read);
   ctx.recorder.name_file(id, path.string());
-  const std::uint32_t alignment = direct_alignment(ctx.engine, path);
+  const std::uint32_t alignment = request_alignment(ctx.engine, path);
   ShardSource source(Op::read, id, shard.rank, shard.bytes, params_.block, alignment);
   Pump pump(ctx.engine, ctx.queue_depth, align_up(params_.block, alignment), ctx.recorder, ctx.stop,
             ctx.progress);

@@ -45,6 +45,11 @@ EpochOrder::EpochOrder(ShuffleMode mode, std::uint64_t samples,
     }
   }
   if (mode_ == ShuffleMode::files && file_starts_.empty()) mode_ = ShuffleMode::global;
+  if (mode_ == ShuffleMode::global) {
+    for (unsigned e = 0; e < epochs; ++e)
+      permutations_.emplace_back(samples_, epoch_seed(seed_, e));
+    return;
+  }
   if (mode_ != ShuffleMode::files) return;
   const auto files = static_cast<std::uint32_t>(file_starts_.size() - 1);
   file_order_.resize(epochs);
@@ -77,7 +82,7 @@ std::uint64_t EpochOrder::at(unsigned epoch, std::uint64_t position) const {
     case ShuffleMode::none:
       return position;
     case ShuffleMode::global:
-      return Permutation(samples_, epoch_seed(seed_, epoch)).at(position);
+      return permutations_.at(epoch).at(position);
     case ShuffleMode::files:
       break;
   }

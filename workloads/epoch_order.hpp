@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/permutation.hpp"
+
 namespace aistor {
 
 enum class ShuffleMode : std::uint8_t { global, files, none };
@@ -42,6 +44,7 @@ class EpochOrder {
   std::uint64_t samples_;
   std::uint64_t seed_;
   std::vector<std::uint64_t> file_starts_;
+  std::vector<Permutation> permutations_;  // global mode, per epoch
   // files mode, per epoch: the files in visiting order and where each starts in that order.
   std::vector<std::vector<std::uint32_t>> file_order_;
   std::vector<std::vector<std::uint64_t>> position_starts_;

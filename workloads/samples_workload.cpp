@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "core/align.hpp"
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
@@ -12,9 +13,9 @@
 #include "core/page_cache.hpp"
 #include "core/sha256.hpp"
 #include "core/splitmix.hpp"
-#include "core/target_info.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/tfrecord_stream.hpp"
+#include "workloads/request_alignment.hpp"
 
 namespace aistor {
 
@@ -48,13 +49,6 @@ struct SamplesWorkload::EpochRow {
 };
 
 namespace {
-
-std::uint64_t align_down(std::uint64_t v, std::uint64_t a) {
-  return v / a * a;
-}
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
-  return (v + a - 1) / a * a;
-}
 
 constexpr FileId kNoFile = UINT32_MAX;
 
@@ -426,12 +420,9 @@ void SamplesWorkload::read(WorkerContext& ctx) {
   ReaderTally& tally = *readers_[ctx.index];
   const auto& index = *index_;
   const bool raw = index.spec() && index.spec()->format == formats::DatasetFormat::raw;
-  std::uint32_t alignment = 1;
-  if (ctx.engine.describe().value("direct", false)) {
-    // A regular file to probe: statx reports O_DIRECT alignment for files only.
-    const auto a = dio_alignment(raw ? index.path_of(index.at(0)) : files_.front());
-    alignment = a ? std::max<std::uint32_t>(a->offset, 512) : 4096;
-  }
+  // A regular file to probe: statx reports O_DIRECT alignment for files only.
+  const std::uint32_t alignment =
+      request_alignment(ctx.engine, raw ? index.path_of(index.at(0)) : files_.front());
   tally.alignment = alignment;
   std::vector<FileId> files;
   if (!raw) {
@@ -516,11 +507,7 @@ void SamplesWorkload::record_failure(const std::string& what) {
 }
 
 void SamplesWorkload::stream(WorkerContext& ctx) {
-  std::uint32_t alignment = 1;
-  if (ctx.engine.describe().value("direct", false)) {
-    const auto a = dio_alignment(files_.front());
-    alignment = a ? std::max<std::uint32_t>(a->offset, 512) : 4096;
-  }
+  const std::uint32_t alignment = request_alignment(ctx.engine, files_.front());
   readers_[ctx.index]->alignment = alignment;
   constexpr std::uint32_t kChunk = 1u << 20;
   Pump pump(ctx.engine, 1, kChunk, ctx.recorder, ctx.stop, ctx.progress);
