@@ -69,6 +69,15 @@ class SamplesWorkload final : public Workload {
   struct ReaderTally;
   struct AcceleratorTally;
   struct EpochRow;
+  // One epoch's sums over the readers and accelerators.
+  struct EpochTotals {
+    std::uint64_t samples = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t steps = 0;
+    std::uint64_t wait_ns = 0;
+    std::uint64_t compute_ns = 0;
+    std::uint64_t ns = 0;
+  };
 
  private:
   bool prepare_stream();
@@ -84,6 +93,8 @@ class SamplesWorkload final : public Workload {
   void accelerate(WorkerContext& ctx);
   void epoch_begins(unsigned epoch);
   void epoch_ends(unsigned epoch);
+  [[nodiscard]] EpochTotals epoch_totals(unsigned epoch) const;
+  [[nodiscard]] nlohmann::json epoch_json(unsigned epoch, const EpochTotals& totals) const;
 
   SamplesParams params_;
   std::filesystem::path dataset_dir_;
