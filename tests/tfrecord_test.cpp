@@ -9,9 +9,9 @@
 
 #include "core/error.hpp"
 #include "tests/test_support.hpp"
+#include "tests/tfrecord_fixtures.hpp"
 #include "workloads/formats/crc.hpp"
 #include "workloads/formats/tfrecord.hpp"
-#include "workloads/formats/tfrecord_stream.hpp"
 
 namespace aistor::formats {
 namespace {
@@ -20,13 +20,6 @@ namespace fs = std::filesystem;
 
 std::span<const std::byte> bytes_of(std::string_view s) {
   return std::as_bytes(std::span(s));
-}
-
-std::vector<std::byte> to_bytes(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int b : v)
-    out.push_back(static_cast<std::byte>(b));
-  return out;
 }
 
 void write_file(const fs::path& path, std::span<const std::byte> data) {
@@ -39,37 +32,9 @@ void write_text(const fs::path& path, const std::string& text) {
   write_file(path, bytes_of(text));
 }
 
-std::vector<std::byte> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> out(c.size());
-  std::memcpy(out.data(), c.data(), c.size());
-  return out;
-}
-
 std::string read_text(const fs::path& path) {
   auto b = read_file(path);
   return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
-// Seeded payloads of varied sizes, 0 and sizes beyond the 1 MiB buffer included.
-std::vector<std::vector<std::byte>> make_payloads(std::size_t n) {
-  std::mt19937_64 rng(42);
-  std::vector<std::vector<std::byte>> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t size = 0;
-    if (i % 97 == 0)
-      size = 0;
-    else if (i % 250 == 1)
-      size = (1 << 20) + rng() % 100000;  // larger than the read and write buffers
-    else
-      size = rng() % 5000;
-    std::vector<std::byte> p(size);
-    for (auto& b : p)
-      b = static_cast<std::byte>(rng());
-    out.push_back(std::move(p));
-  }
-  return out;
 }
 
 struct Record {
@@ -120,71 +85,7 @@ void expect_index_error(const fs::path& file, std::uint64_t line, const std::str
   }
 }
 
-// ---- CRC --------------------------------------------------------------------------------------
-
-TEST(Crc, KnownVectors) {
-  EXPECT_EQ(crc32c(bytes_of("123456789")), 0xE3069283U);
-  EXPECT_EQ(detail::crc32c_portable(bytes_of("123456789")), 0xE3069283U);
-  EXPECT_EQ(crc32(bytes_of("123456789")), 0xCBF43926U);
-  const std::array<std::byte, 32> zeros{};
-  EXPECT_EQ(crc32c(zeros), 0x8A9136AAU);  // RFC 3720 B.4
-  EXPECT_EQ(detail::crc32c_portable(zeros), 0x8A9136AAU);
-  EXPECT_EQ(crc32c({}), 0U);
-  EXPECT_EQ(crc32({}), 0U);
-  EXPECT_EQ(crc32({}, 0x1234U), 0x1234U);  // an empty (null) span passes the running CRC through
-  EXPECT_EQ(crc32c({}, 0x1234U), 0x1234U);
-  EXPECT_EQ(masked_crc32c({}), 0xa282ead8U);
-}
-
-TEST(Crc, Chaining) {
-  const auto all = bytes_of("The quick brown fox jumps over the lazy dog");
-  for (std::size_t cut = 0; cut <= all.size(); ++cut) {
-    EXPECT_EQ(crc32c(all.subspan(cut), crc32c(all.first(cut))), crc32c(all));
-    EXPECT_EQ(detail::crc32c_portable(all.subspan(cut), detail::crc32c_portable(all.first(cut))),
-              crc32c(all));
-    EXPECT_EQ(crc32(all.subspan(cut), crc32(all.first(cut))), crc32(all));
-  }
-}
-
-TEST(Crc, HardwareMatchesTable) {
-  if (!detail::crc32c_hardware()) GTEST_SKIP() << "CPU lacks SSE4.2; only the table path runs";
-  std::mt19937_64 rng(3);
-  std::vector<std::byte> buf(5000);
-  for (auto& b : buf)
-    b = static_cast<std::byte>(rng());
-  for (std::size_t len = 0; len < 300; ++len)
-    for (std::size_t start : {0, 1, 3, 7}) {
-      auto s = std::span(buf).subspan(start, len);
-      ASSERT_EQ(crc32c(s, 0x1234), detail::crc32c_portable(s, 0x1234)) << len << " " << start;
-    }
-  EXPECT_EQ(crc32c(buf), detail::crc32c_portable(buf));
-}
-
-TEST(Crc, Crc32FoldingMatchesZlib) {
-  if (!detail::crc32_hardware()) GTEST_SKIP() << "CPU lacks PCLMULQDQ; only zlib's path runs";
-  std::mt19937_64 rng(5);
-  std::vector<std::byte> buf(70000);
-  for (auto& b : buf)
-    b = static_cast<std::byte>(rng());
-  for (std::size_t len = 0; len < 400; ++len)
-    for (std::size_t start : {0, 1, 5, 15}) {
-      auto s = std::span(buf).subspan(start, len);
-      ASSERT_EQ(crc32(s, 0x89abcdef), detail::crc32_portable(s, 0x89abcdef)) << len << " " << start;
-    }
-  EXPECT_EQ(crc32(buf), detail::crc32_portable(buf));
-  const std::vector<std::byte> ones(4096, std::byte{0xFF});
-  EXPECT_EQ(crc32(ones), detail::crc32_portable(ones));
-}
-
 // ---- Format, checked against bytes built from the spec -----------------------------------------
-
-// "hello" and "" framed as TensorFlow writes them; CRC bytes computed independently (python).
-const std::vector<std::byte> kHelloRecord =
-    to_bytes({0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xea, 0xb2, 0x04,
-              0x3e, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0xbb, 0x1f, 0x1c, 0x19});
-const std::vector<std::byte> kEmptyRecord =
-    to_bytes({0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x29, 0x03, 0x98, 0x07, 0xd8, 0xea,
-              0x82, 0xa2});
 
 TEST(TfRecord, ReadsHandBuiltBytes) {
   test::ScratchDir dir;
@@ -382,83 +283,6 @@ TEST_P(Compressed, EmptyStream) {
 
 INSTANTIATE_TEST_SUITE_P(TfRecord, Compressed,
                          ::testing::Values(TfCompression::gzip, TfCompression::zlib));
-
-// The push parser sees the records scan_tfrecord sees, whatever the pieces the bytes come in.
-class StreamParser : public ::testing::TestWithParam<TfCompression> {};
-
-TEST_P(StreamParser, MatchesScanInAnyPiecesAndCatchesTruncation) {
-  test::ScratchDir dir;
-  const fs::path file = dir.path() / "s.tfrecord";
-  const auto payloads = make_payloads(120);
-  {
-    TfRecordWriter w(file, GetParam());
-    for (const auto& pl : payloads)
-      w.append(pl);
-    w.finish();
-  }
-  const auto bytes = read_file(file);
-  for (std::size_t piece : {std::size_t{13}, std::size_t{4096}, bytes.size()}) {
-    TfRecordStreamParser parser(GetParam(), file.string(), true);
-    std::vector<std::vector<std::byte>> got;
-    std::vector<std::uint64_t> offsets;
-    for (std::size_t at = 0; at < bytes.size(); at += piece) {
-      parser.push(std::span(bytes).subspan(at, std::min(piece, bytes.size() - at)),
-                  [&](std::uint64_t i, std::uint64_t offset, std::span<const std::byte> p) {
-                    EXPECT_EQ(i, got.size());
-                    got.emplace_back(p.begin(), p.end());
-                    offsets.push_back(offset);
-                  });
-    }
-    parser.finish();
-    ASSERT_EQ(got.size(), payloads.size()) << "pieces of " << piece;
-    std::uint64_t offset = 0;
-    for (std::size_t i = 0; i < payloads.size(); ++i) {
-      ASSERT_EQ(got[i], payloads[i]) << i;
-      ASSERT_EQ(offsets[i], offset) << i;
-      offset += payloads[i].size() + 16;
-    }
-    EXPECT_EQ(parser.records(), payloads.size());
-    if (GetParam() == TfCompression::none) {
-      EXPECT_EQ(parser.inflate_cpu_ns(), 0U);
-    }
-  }
-  // The file cut in the middle: an error at finish (or earlier), never a silent short read.
-  TfRecordStreamParser cut(GetParam(), "cut", true);
-  try {
-    cut.push(std::span(bytes).first(bytes.size() / 2),
-             [](std::uint64_t, std::uint64_t, std::span<const std::byte>) {});
-    cut.finish();
-    FAIL() << "truncation not reported";
-  } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("cut: record ", 0), 0U) << e.what();
-  }
-}
-
-TEST(StreamParserCorrupt, PayloadCrcCheckedOnlyWhenAsked) {
-  std::vector<std::byte> bytes = kHelloRecord;
-  bytes[14] ^= std::byte{1};  // a payload byte
-  auto run = [&](bool verify) {
-    TfRecordStreamParser p(TfCompression::none, "x", verify);
-    p.push(bytes, [](std::uint64_t, std::uint64_t, std::span<const std::byte>) {});
-    p.finish();
-  };
-  EXPECT_NO_THROW(run(false));
-  try {
-    run(true);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("x: record 0 at offset 0: payload CRC mismatch"),
-              std::string::npos)
-        << e.what();
-  }
-  bytes = kHelloRecord;
-  bytes[3] ^= std::byte{1};  // the length
-  EXPECT_THROW(run(false), InputError);
-}
-
-INSTANTIATE_TEST_SUITE_P(TfRecord, StreamParser,
-                         ::testing::Values(TfCompression::none, TfCompression::gzip,
-                                           TfCompression::zlib));
 
 // A record whose length bytes look like a zlib header is still read as uncompressed.
 TEST(TfRecord, LengthThatLooksLikeZlibMagic) {
