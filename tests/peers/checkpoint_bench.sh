@@ -15,15 +15,9 @@ pairs="${4:-3}"
 out="${5:-results/checkpoint/$(date -u +%Y%m%dT%H%M%SZ)}"
 py=/usr/bin/python3
 mkdir -p "$out" "$dir"
-{
-  echo "command: $0 $*"
-  echo "commit: $(git rev-parse HEAD)"
-  echo "date: $(date -u +%FT%TZ)"
-  echo "machine: $(uname -a)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
-  echo "fio: $(fio --version); torch: $($py -c 'import torch; print(torch.__version__)')"
-  echo "target: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$dir")"
-} > "$out/machine.txt"
+BENCH_COMMAND="$0 $*"
+. "$(dirname "$0")/machine_txt.sh"
+write_machine_txt "$out/machine.txt" "$dir" "fio: $(fio --version); torch: $($py -c 'import torch; print(torch.__version__)')"
 
 run_aistor() {  # $1 direct(0/1; 2: io_uring O_DIRECT QD 8 with 4 MiB blocks) $2 tag
   local engine='{"name": "pread"}' block=1MiB

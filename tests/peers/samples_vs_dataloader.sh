@@ -14,15 +14,9 @@ epochs="${4:-2}"
 out="${5:-results/samples-vs-dataloader/$(date -u +%Y%m%dT%H%M%SZ)}"
 py=/usr/bin/python3
 mkdir -p "$out" "$dir"
-{
-  echo "command: $0 $*"
-  echo "commit: $(git rev-parse HEAD)"
-  echo "date: $(date -u +%FT%TZ)"
-  echo "machine: $(uname -a)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
-  echo "torch: $($py -c 'import torch; print(torch.__version__)')"
-  echo "target: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$dir")"
-} > "$out/machine.txt"
+BENCH_COMMAND="$0 $*"
+. "$(dirname "$0")/machine_txt.sh"
+write_machine_txt "$out/machine.txt" "$dir" "torch: $($py -c 'import torch; print(torch.__version__)')"
 
 sizes='{"kind":"fixed","mean":"5KB"}'
 "$aistor" gen dataset --dir "$dir/raw" --format raw --samples "$samples" --fan_out 100 \

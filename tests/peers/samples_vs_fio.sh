@@ -15,15 +15,9 @@ qd="${4:-32}"
 pairs="${5:-2}"
 out="${6:-results/samples-vs-fio/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out" "$dir"
-{
-  echo "command: $0 $*"
-  echo "commit: $(git rev-parse HEAD)"
-  echo "date: $(date -u +%FT%TZ)"
-  echo "machine: $(uname -a)"
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
-  echo "fio: $(fio --version)"
-  echo "target: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$dir")"
-} > "$out/machine.txt"
+BENCH_COMMAND="$0 $*"
+. "$(dirname "$0")/machine_txt.sh"
+write_machine_txt "$out/machine.txt" "$dir" "fio: $(fio --version)"
 
 "$aistor" gen dataset --dir "$dir/ds" --format tfrecord --samples "$samples" --files 8 \
   --sizes '{"kind":"fixed","mean":"16368B"}' --seed 7 > "$out/gen.txt"
