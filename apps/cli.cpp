@@ -146,6 +146,7 @@ std::string usage() {
          "JSON]\n"
          "              [--seed S] [--threads T]\n"
          "       aistor inspect PATH [--json]\n"
+         "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
 }
 
@@ -224,11 +225,11 @@ int engines(const std::vector<std::string>& args, Streams io) {
     dir = dir.parent_path();
   }
   if (!std::filesystem::exists(dir)) dir = ".";
-  fmt::print(io.out, "{:<10} {:<12} {}\n", "engine", "available", "details");
+  fmt::print(io.out, "{:<13} {:<10} {}\n", "engine", "available", "details");
   for (const auto& e : aistor::engines()) {
     Availability a = e.probe(dir);
     std::string details = a.reason.empty() ? e.summary : a.reason;
-    fmt::print(io.out, "{:<10} {:<12} {}\n", e.name, a.available ? "yes" : "no", details);
+    fmt::print(io.out, "{:<13} {:<10} {}\n", e.name, a.available ? "yes" : "no", details);
   }
   return 0;
 }

@@ -19,6 +19,7 @@ int validate(const std::vector<std::string>& args, Streams io);
 int engines(const std::vector<std::string>& args, Streams io);
 int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
 int inspect(const std::vector<std::string>& args, Streams io);
+int probe(const std::vector<std::string>& args, Streams io);
 
 // The "tool" block of reports: version, git sha, build type, engines compiled in.
 [[nodiscard]] std::string usage();

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   if (verb == "inspect") return aistor::cli::inspect(args, io);
   if (verb == "validate") return aistor::cli::validate(args, io);
   if (verb == "engines") return aistor::cli::engines(args, io);
+  if (verb == "probe") return aistor::cli::probe(args, io);
   std::cerr << "aistor: unknown command \"" << verb << "\"\n" << aistor::cli::usage();
   return 2;
 }

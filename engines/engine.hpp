@@ -14,6 +14,7 @@
 //    errors of individual I/Os are reported in IoResult.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <span>
 #include <string>
@@ -103,6 +104,16 @@ class Engine {
   [[nodiscard]] virtual std::size_t max_in_flight() const noexcept = 0;
   // The engine's resolved options for the report.
   [[nodiscard]] virtual nlohmann::json describe() const = 0;
+  // Whether allocate() hands out device (GPU) memory, which the CPU must not touch: code that
+  // fills a buffer goes through upload(), and workloads that parse or stamp bytes refuse such
+  // engines (WorkloadInfo::device_memory).
+  [[nodiscard]] virtual bool device_memory() const noexcept { return false; }
+  // Copies host bytes into memory from allocate() (a plain memcpy for host memory).
+  virtual void upload(std::byte* dst, std::span<const std::byte> src);
 };
+
+inline void Engine::upload(std::byte* dst, std::span<const std::byte> src) {
+  if (!src.empty()) std::memcpy(dst, src.data(), src.size());
+}
 
 }  // namespace aistor

@@ -17,6 +17,21 @@ Madvise parse_madvise(const std::string& s) {
   return Madvise::none;
 }
 
+void parse_gpus(ConfigNode& node, EngineConfig& c) {
+  const nlohmann::json* list = node.raw("gpus");
+  if (list == nullptr) return;
+  if (!list->is_array() || list->empty()) {
+    node.fail("gpus", "must be a non-empty list of GPU indices, e.g. [0, 1]");
+  }
+  c.gpus.clear();
+  for (const auto& g : *list) {
+    if (!g.is_number_integer() || g.get<std::int64_t>() < 0 || g.get<std::int64_t>() > 1023) {
+      node.fail("gpus", fmt::format("{} is not a GPU index (0, 1, ...)", g.dump()));
+    }
+    c.gpus.push_back(g.get<int>());
+  }
+}
+
 }  // namespace
 
 const char* to_string(Madvise advice) noexcept {
@@ -70,6 +85,23 @@ EngineConfig parse_engine_config(ConfigNode& node) {
   }
   if (accepts("populate")) c.populate = node.boolean("populate", false);
   if (accepts("touch")) c.touch = node.boolean("touch", false);
+  if (accepts("host_engine")) {
+    c.host_engine =
+        node.choice("host_engine", "io_uring", {"pread", "odirect", "io_uring", "mmap"});
+    if (c.host_engine == "mmap" && c.direct) {
+      node.fail("direct", "host_engine mmap reads through the page cache; it cannot be direct");
+    }
+  }
+  if (accepts("staging_buffers")) {
+    c.staging_buffers = static_cast<unsigned>(node.integer("staging_buffers", 4, 1, 1024));
+  }
+  if (accepts("staging_size")) {
+    c.staging_size = node.size("staging_size", 16ULL << 20, 4096, 1ULL << 30);
+    if (c.staging_size % 4096 != 0) node.fail("staging_size", "must be a multiple of 4 KiB");
+  }
+  if (accepts("streams")) c.streams = static_cast<unsigned>(node.integer("streams", 2, 1, 64));
+  if (accepts("gpus")) parse_gpus(node, c);
+  if (accepts("verify")) c.verify = node.boolean("verify", false);
   if (!accepts("queue_depth") && node.has("queue_depth")) {
     // A synchronous engine runs one request at a time; 1 is accepted so matrices can share it.
     if (node.integer("queue_depth", 1, 1) != 1) {
@@ -104,6 +136,12 @@ nlohmann::json to_json(const EngineConfig& c) {
     if (key == "fadvise") j["fadvise"] = to_string(c.fadvise);
     if (key == "populate") j["populate"] = c.populate;
     if (key == "touch") j["touch"] = c.touch;
+    if (key == "host_engine") j["host_engine"] = c.host_engine;
+    if (key == "staging_buffers") j["staging_buffers"] = c.staging_buffers;
+    if (key == "staging_size") j["staging_size"] = c.staging_size;
+    if (key == "streams") j["streams"] = c.streams;
+    if (key == "gpus") j["gpus"] = c.gpus;
+    if (key == "verify") j["verify"] = c.verify;
   }
   return j;
 }

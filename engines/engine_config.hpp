@@ -5,6 +5,7 @@
 // engine declares which keys it accepts (EngineInfo::options) and any other key is an error.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,15 @@ struct EngineConfig {
   Madvise madvise = Madvise::none;
   bool populate = false;  // MAP_POPULATE
   bool touch = false;     // reads touch one byte per page instead of copying out
+  // gpu, gpu-pageable: a host engine reads into staging buffers that are copied to device memory
+  std::string host_engine = "io_uring";      // pread | odirect | io_uring | mmap
+  unsigned staging_buffers = 4;              // K
+  std::uint64_t staging_size = 16ULL << 20;  // S: bytes per staging buffer (and per copy)
+  unsigned streams = 2;                      // M: copy streams
+  std::vector<int> gpus{0};                  // worker w copies to gpus[w % gpus.size()]
+  bool verify = false;  // checksum each copy on the GPU against the staging bytes
+  // Not a config key: the runner sets it to the worker's index before making the engine.
+  unsigned worker = 0;
 };
 
 // Parses and checks `node` (the phase's "engine" object). Throws InputError with the JSON path.

@@ -60,10 +60,16 @@ Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recor
       depth_(static_cast<unsigned>(
           std::clamp<std::size_t>(engine.max_in_flight(), 1, std::max(queue_depth, 1u)))) {
   buffers_.reserve(depth_);
+  std::vector<std::byte> staged(engine_.device_memory() ? buffer_bytes : 0);
   for (unsigned i = 0; i < depth_; ++i) {
     buffers_.push_back(engine_.allocate(buffer_bytes));
-    fill_random(buffers_.back().data(), buffers_.back().size(),
-                content_seed ? *content_seed : 0xa157a + i);
+    const std::uint64_t seed = content_seed ? *content_seed : 0xa157a + i;
+    if (engine_.device_memory()) {
+      fill_random(staged.data(), staged.size(), seed);
+      engine_.upload(buffers_.back().data(), staged);
+    } else {
+      fill_random(buffers_.back().data(), buffers_.back().size(), seed);
+    }
   }
 }
 

@@ -24,6 +24,9 @@ struct EngineInfo {
   // Probes for real (creates a ring, opens a file with O_DIRECT in `dir`...).
   std::function<Availability(const std::filesystem::path& dir)> probe;
   std::function<std::unique_ptr<Engine>(const EngineConfig&)> make;
+  // allocate() hands out GPU memory (Engine::device_memory()): only workloads that never touch
+  // the bytes can use it.
+  bool device_memory = false;
 };
 
 // Every engine compiled in, in a stable order.

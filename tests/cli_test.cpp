@@ -87,10 +87,19 @@ TEST(Cli, EnginesListsEveryHostEngineWithAvailability) {
   test::ScratchDir dir;
   auto r = test::run_command(binary() + " engines --dir " + dir.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* name : {"pread ", "odirect ", "mmap ", "io_uring "}) {
+  for (const char* name : {"pread ", "odirect ", "mmap ", "io_uring ", "gpu ", "gpu-pageable "}) {
     EXPECT_NE(r.output.find(std::string("\n") + name), std::string::npos) << name << r.output;
   }
-  EXPECT_NE(r.output.find("pread      yes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\npread         yes"), std::string::npos) << r.output;
+  // The GPU engines are listed on every machine; where they cannot run, with the reason.
+  const auto gpu = r.output.find("\ngpu           ");
+  ASSERT_NE(gpu, std::string::npos) << r.output;
+  const std::string line = r.output.substr(gpu + 1, r.output.find('\n', gpu + 1) - gpu - 1);
+  if (line.find(" no ") != std::string::npos) {
+    EXPECT_TRUE(line.find("no GPU") != std::string::npos ||
+                line.find("built without CUDA") != std::string::npos)
+        << line;
+  }
 }
 
 TEST(Cli, RunWritesAReportAndOverridesApply) {

@@ -8,6 +8,7 @@
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
+#include "engines/registry.hpp"
 #include "workloads/workload.hpp"
 
 namespace aistor {
@@ -168,6 +169,12 @@ PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Pl
       names.push_back(w.name);
     phase.fail("workload", fmt::format("unknown workload \"{}\" (known: {})", s.workload,
                                        fmt::join(names, ", ")));
+  }
+  if (const EngineInfo* engine = find_engine(s.engine.name);
+      engine != nullptr && engine->device_memory && !info->device_memory) {
+    phase.fail("engine", fmt::format("engine {} delivers into GPU memory, which the {} workload "
+                                     "cannot read (it checks the bytes it moves); use raw",
+                                     s.engine.name, s.workload));
   }
   if (phase.has("search")) {
     ConfigNode n = phase.object("search");

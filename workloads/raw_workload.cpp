@@ -235,7 +235,8 @@ WorkloadInfo raw_workload_info() {
   return {"raw", "fio-like reads and writes: sequential, random or mixed, by size or time",
           [](ConfigNode& phase) -> std::unique_ptr<Workload> {
             return std::make_unique<RawWorkload>(RawWorkload::parse(phase));
-          }};
+          },
+          true};
 }
 
 }  // namespace aistor

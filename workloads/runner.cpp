@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -186,6 +187,19 @@ void add_storage_bytes(const std::optional<ProcIo>& before, const std::optional<
                 : nlohmann::json(nullptr);
 }
 
+// A GPU engine measured its copy ceiling (one GPU, its staging size): the phase's throughput as a
+// fraction of the ceiling of every GPU its workers used.
+void add_copy_ceiling(const PhaseSpec& spec, std::size_t workers, nlohmann::json& phase) {
+  const double ceiling = phase["engine"].value("copy_ceiling_bytes_per_s", 0.0);
+  if (ceiling <= 0 || !phase.contains("bytes_per_s")) return;
+  std::set<int> used;
+  for (std::size_t w = 0; w < workers; ++w)
+    used.insert(spec.engine.gpus[w % spec.engine.gpus.size()]);
+  const double all = ceiling * static_cast<double>(used.size());
+  phase["copy_ceiling_bytes_per_s"] = all;
+  phase["copy_ceiling_fraction"] = phase["bytes_per_s"].get<double>() / all;
+}
+
 nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t index,
                          std::size_t total, const RunOptions& options) {
   nlohmann::json phase{{"name", spec.name},
@@ -206,7 +220,9 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   std::vector<std::unique_ptr<WorkerSlot>> slots;
   for (unsigned i = 0; i < workload->workers(); ++i) {
     slots.push_back(std::make_unique<WorkerSlot>());
-    slots.back()->engine = make_engine(spec.engine);
+    EngineConfig engine = spec.engine;
+    engine.worker = i;
+    slots.back()->engine = make_engine(engine);
   }
   phase["engine"] = slots.front()->engine->describe();
   phase["workers"] = slots.size();
@@ -234,6 +250,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   set_status(slots, stop.load(), phase);
   phase.update(to_json(merged));
   add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
+  add_copy_ceiling(spec, slots.size(), phase);
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
   phase["workload_metrics"] = workload->summarize();

@@ -67,6 +67,9 @@ struct WorkloadInfo {
   std::string summary;
   // Reads the workload's keys from the phase object; the runner has already read the common ones.
   std::function<std::unique_ptr<Workload>(ConfigNode& phase)> make;
+  // Whether it runs on engines that deliver into GPU memory (EngineInfo::device_memory): only a
+  // workload that never parses, stamps or checks the bytes it moves.
+  bool device_memory = false;
 };
 
 [[nodiscard]] const std::vector<WorkloadInfo>& workloads();

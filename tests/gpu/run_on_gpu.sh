@@ -1,26 +1,80 @@
 #!/usr/bin/env bash
-# On the GPU machine (shared/device.md): build aistor with the CUDA parts, run the test suite and
-# the quickstart, and show what the report says about the GPUs. Results go to $OUT (or ./gpu-out).
-# Needs liburing's .debs in .deps/ (apt-get download liburing2 liburing-dev), carried along.
+# On the GPU machine (shared/device.md): build aistor with the CUDA parts, run the whole test suite
+# (the GPU tests run for real there), measure the copy ceilings (`aistor probe gpu`), then the GPU
+# load benchmark side by side with safetensors: configs/gpu-load.json on one 8 GiB safetensors
+# file, the peer cold and warm before and after it. Ends with a summary table (summary.md).
+# Results go to $OUT (or ./gpu-out): machine.txt, gpu-tests.log, probe-gpu.json, gpu-load.json,
+# peers.jsonl, summary.md, logs.tgz, and gpu-load-2gpu.json where there are two GPUs. Needs liburing's .debs in .deps/, carried along.
+#   BYTES=1073741824 tests/gpu/run_on_gpu.sh   # a smaller file (a multiple of 256 MiB)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${OUT:-gpu-out}"
-mkdir -p "$out" /tmp/deps
+bytes="${BYTES:-8589934592}"
+data="${DATA:-/var/tmp/aistor-gpu}"
+mkdir -p "$out" /tmp/deps "$data" /tmp/gpu-logs
 for f in .deps/*.deb; do dpkg -x "$f" /tmp/deps; done
 lib=/tmp/deps/usr/lib/x86_64-linux-gnu
 export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR=/tmp/deps LD_LIBRARY_PATH="$lib"
 {
+  echo "command: tests/gpu/run_on_gpu.sh (BYTES=$bytes)"
   echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  echo "date: $(date -u +%FT%TZ)"
   uname -a
-  nvidia-smi --query-gpu=name,memory.total,pcie.link.gen.max,pcie.link.width.max --format=csv || true
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
+  echo "target: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$data")"
+  nvidia-smi --query-gpu=name,memory.total,pcie.link.gen.max,pcie.link.width.max,driver_version \
+    --format=csv || true
+  python3 -c 'import torch, safetensors; print("torch", torch.__version__, "safetensors", safetensors.__version__)' || true
 } | tee "$out/machine.txt"
+pack_logs() { tar -C /tmp -czf "$out/logs.tgz" gpu-logs; }
+trap pack_logs EXIT
 cmake -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISTOR_MICROBENCH=OFF \
-  -DCMAKE_CUDA_ARCHITECTURES=90 > "$out/configure.log" 2>&1 || { cat "$out/configure.log"; exit 1; }
-grep "aistor:" "$out/configure.log" || true
-cmake --build build-gpu -j "$(nproc)" > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
-(cd build-gpu && ctest -j 8 --output-on-failure -E schema) > "$out/ctest.log" 2>&1 || true
-tail -5 "$out/ctest.log"
-build-gpu/apps/aistor engines --dir /tmp | tee "$out/engines.txt"
-build-gpu/apps/aistor run configs/quickstart.json --dir /tmp/aistor-data \
-  --output "$out/quickstart-gpu.json" | tee "$out/quickstart.txt"
-python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('host.gpus:', r['host']['gpus'], r['host'].get('gpu_note',''))" "$out/quickstart-gpu.json"
+  -DCMAKE_CUDA_ARCHITECTURES=90 > /tmp/gpu-logs/configure.log 2>&1 ||
+  { cat /tmp/gpu-logs/configure.log; exit 1; }
+grep "aistor:" /tmp/gpu-logs/configure.log || true
+cmake --build build-gpu -j "$(nproc)" > /tmp/gpu-logs/build.log 2>&1 ||
+  { tail -50 /tmp/gpu-logs/build.log; exit 1; }
+aistor=build-gpu/apps/aistor
+
+# The GPU tests, verbose (they must run, not skip), then the whole suite.
+build-gpu/tests/aistor_tests --gtest_filter='OnGpu*:*GpuRead*:GpuEngine*:Checksum64*' \
+  2>&1 | tee "$out/gpu-tests.log" | grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran" || true
+(cd build-gpu && ctest -j 8 --output-on-failure -E schema) > /tmp/gpu-logs/ctest.log 2>&1 || true
+tail -5 /tmp/gpu-logs/ctest.log
+$aistor engines --dir "$data"
+
+$aistor probe gpu --json "$out/probe-gpu.json"
+
+python3 tests/peers/gpu_load_peer.py make "$data/model.0" "$bytes"
+peer_round() {
+  for i in 1 2 3; do
+    sync && echo 3 > /proc/sys/vm/drop_caches
+    python3 tests/peers/gpu_load_peer.py load "$data/model.0" | sed 's/^{/{"cache": "cold", /'
+  done
+  cat "$data/model.0" > /dev/null
+  python3 tests/peers/gpu_load_peer.py load "$data/model.0" > /dev/null  # warm-up
+  for i in 1 2 3; do
+    python3 tests/peers/gpu_load_peer.py load "$data/model.0" | sed 's/^{/{"cache": "warm", /'
+  done
+}
+peer_round | tee "$out/peers.jsonl"
+size_gib=$((bytes / 1073741824))
+sets=()
+phases=$(python3 -c 'import json,re,sys; print(len(json.loads(re.sub(r"(?m)^\s*//.*$", "", open(sys.argv[1]).read()))["phases"]))' configs/gpu-load.json)
+[ "$bytes" = 8589934592 ] || for ((i = 0; i < phases; i++)); do sets+=(--set "phases.$i.size=$bytes"); done
+$aistor run configs/gpu-load.json --dir "$data" ${sets[@]+"${sets[@]}"} --output "$out/gpu-load.json" |
+  tee /tmp/gpu-logs/gpu-load.txt
+reports=("$out/gpu-load.json")
+if [ "$(nvidia-smi -L | grep -c '^GPU')" -ge 2 ]; then
+  sets=()
+  [ "$bytes" = 8589934592 ] || sets=(--set "phases.0.size=$bytes" --set "phases.1.size=$bytes")
+  $aistor run configs/gpu-load-2gpu.json --dir "$data" ${sets[@]+"${sets[@]}"} \
+    --output "$out/gpu-load-2gpu.json" | tee -a /tmp/gpu-logs/gpu-load.txt
+  reports+=("$out/gpu-load-2gpu.json")
+else
+  echo "one GPU here: configs/gpu-load-2gpu.json not run"
+fi
+peer_round | tee -a "$out/peers.jsonl"
+python3 tests/gpu/summarize_gpu_load.py "$out/peers.jsonl" "$out/probe-gpu.json" "${reports[@]}" |
+  tee "$out/summary.md"
+echo "file: $size_gib GiB safetensors at $data/model.0" >> "$out/summary.md"
