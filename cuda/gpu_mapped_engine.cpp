@@ -68,7 +68,7 @@ class GpuMappedEngine final : public Engine {
   void upload(std::byte* dst, std::span<const std::byte> src) override;
 
  private:
-  void issue();
+  bool issue();
   void start(Slot& slot);
   bool poll();
   void finish(Slot& slot);
@@ -172,13 +172,16 @@ void GpuMappedEngine::submit(std::span<const IoRequest> requests) {
   issue();
 }
 
-void GpuMappedEngine::issue() {
-  for (Slot& slot : slots_) {
-    if (!pieces_.has_waiting()) return;
-    if (slot.busy) continue;
-    slot.piece = pieces_.next();
-    start(slot);
+bool GpuMappedEngine::issue() {
+  bool started = false;
+  while (pieces_.has_waiting()) {
+    auto slot = std::find_if(slots_.begin(), slots_.end(), [](const Slot& x) { return !x.busy; });
+    if (slot == slots_.end()) break;
+    slot->piece = pieces_.next();
+    start(*slot);  // gpu-pageable copies synchronously: the slot is free again at once
+    started = true;
   }
+  return started;
 }
 
 void GpuMappedEngine::start(Slot& slot) {
@@ -199,11 +202,11 @@ void GpuMappedEngine::start(Slot& slot) {
     finish(slot);
     return;
   }
-  // Whole pages, clipped to the mapping; neighbouring pieces that share a page wait for it.
+  // Whole pages, clipped to the mapping; neighbouring pieces that share a page wait for it. Not
+  // portable: mapping the pages into every GPU's context doubled the cost on two GPUs.
   const std::uint64_t first = align_down(at, kPage);
   const std::uint64_t last = std::min(align_up(at + bytes, kPage), align_up(f.size, kPage));
-  cudaError_t e = cudaHostRegister(f.map.data() + first, last - first,
-                                   cudaHostRegisterReadOnly | cudaHostRegisterPortable);
+  cudaError_t e = cudaHostRegister(f.map.data() + first, last - first, cudaHostRegisterReadOnly);
   if (e == cudaErrorHostMemoryAlreadyRegistered) {
     (void)cudaGetLastError();
     for (Slot& other : slots_) {
@@ -212,8 +215,7 @@ void GpuMappedEngine::start(Slot& slot) {
         finish(other);
       }
     }
-    e = cudaHostRegister(f.map.data() + first, last - first,
-                         cudaHostRegisterReadOnly | cudaHostRegisterPortable);
+    e = cudaHostRegister(f.map.data() + first, last - first, cudaHostRegisterReadOnly);
   }
   check(e, "cudaHostRegister (read-only, of the file's mapping)", device_);
   slot.pages = HostRegistration(f.map.data() + first, device_, last - first);
@@ -260,8 +262,8 @@ std::size_t GpuMappedEngine::reap(std::span<IoResult> out, std::size_t at_least)
   const std::size_t want =
       std::min({at_least, out.size(), pieces_.ready() + pieces_.outstanding()});
   for (;;) {
-    const bool progressed = poll();
-    issue();
+    bool progressed = poll();
+    progressed = issue() || progressed;
     if (pieces_.ready() >= want) break;
     if (progressed) continue;
     if (busy_ == 0) {

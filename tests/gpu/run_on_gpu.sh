@@ -17,7 +17,8 @@ lib=/tmp/deps/usr/lib/x86_64-linux-gnu
 export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR=/tmp/deps LD_LIBRARY_PATH="$lib"
 {
   echo "command: tests/gpu/run_on_gpu.sh (BYTES=$bytes)"
-  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  # The device machine gets the working tree, not always its history: pass COMMIT=... from here.
+  echo "commit: ${COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
   echo "date: $(date -u +%FT%TZ)"
   uname -a
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
