@@ -15,6 +15,7 @@
 // its GPU current on the calling thread. CUDA failures throw cuda::GpuError from setup and end
 // the request with -EIO from I/O; a verify mismatch also ends the request with -EIO.
 #include <memory>
+#include <string>
 
 #include "engines/engine.hpp"
 #include "engines/engine_config.hpp"
@@ -29,6 +30,12 @@ namespace aistor::cuda {
 // is then the number of pieces in flight and staging_size their size; fadvise becomes madvise.
 [[nodiscard]] std::unique_ptr<Engine> make_gpu_mapped_engine(const EngineConfig& config,
                                                              bool pinned);
+
+// gds: cuFile (GPUDirect Storage) between O_DIRECT files and registered GPU memory, synchronous
+// (threads for parallelism); libcufile is loaded at run time. Its probe says whether cuFile runs
+// in GDS or compatibility mode (no nvidia-fs driver).
+[[nodiscard]] std::unique_ptr<Engine> make_gds_engine(const EngineConfig& config);
+[[nodiscard]] bool gds_available(std::string& why);
 
 // Whether GPU `index` exists here; the reason when it does not.
 [[nodiscard]] bool gpu_present(int index, std::string& why);

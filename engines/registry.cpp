@@ -60,12 +60,44 @@ EngineInfo gpu_engine_info(bool pinned) {
   return info;
 }
 
+EngineInfo gds_engine_info() {
+  EngineInfo info{"gds",
+                  "cuFile (GPUDirect Storage): O_DIRECT files to and from registered GPU memory, "
+                  "synchronous (threads for parallelism); option gpus",
+                  {"gpus"},
+                  true,
+                  {},
+                  {},
+                  true};
+#ifdef AISTOR_HAVE_CUDA
+  info.probe = [](const std::filesystem::path&) {
+    std::string why;
+    const bool ok = cuda::gds_available(why);
+    return Availability{ok, why};
+  };
+  info.make = [](const EngineConfig& c) -> std::unique_ptr<Engine> {
+    for (int g : c.gpus) {
+      std::string why;
+      if (!cuda::gpu_present(g, why)) throw InputError(fmt::format("engine gds: {}", why));
+    }
+    return cuda::make_gds_engine(c);
+  };
+#else
+  static constexpr const char* kWhy = "built without CUDA (no nvcc found at configure time)";
+  info.probe = [](const std::filesystem::path&) { return Availability{false, kWhy}; };
+  info.make = [](const EngineConfig&) -> std::unique_ptr<Engine> {
+    throw InputError(fmt::format("engine gds: {}", kWhy));
+  };
+#endif
+  return info;
+}
+
 }  // namespace
 
 const std::vector<EngineInfo>& engines() {
-  static const std::vector<EngineInfo> all{pread_engine_info(),   odirect_engine_info(),
-                                           mmap_engine_info(),    io_uring_engine_info(),
-                                           gpu_engine_info(true), gpu_engine_info(false)};
+  static const std::vector<EngineInfo> all{
+      pread_engine_info(),   odirect_engine_info(),  mmap_engine_info(), io_uring_engine_info(),
+      gpu_engine_info(true), gpu_engine_info(false), gds_engine_info()};
   return all;
 }
 

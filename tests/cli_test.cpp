@@ -87,7 +87,7 @@ TEST(Cli, EnginesListsEveryHostEngineWithAvailability) {
   test::ScratchDir dir;
   auto r = test::run_command(binary() + " engines --dir " + dir.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* name : {"pread ", "odirect ", "mmap ", "io_uring ", "gpu ", "gpu-pageable "}) {
+  for (const char* name : {"pread ", "odirect ", "mmap ", "io_uring ", "gpu ", "gpu-pageable ", "gds "}) {
     EXPECT_NE(r.output.find(std::string("\n") + name), std::string::npos) << name << r.output;
   }
   EXPECT_NE(r.output.find("\npread         yes"), std::string::npos) << r.output;

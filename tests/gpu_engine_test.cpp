@@ -280,6 +280,47 @@ TEST_F(OnGpu, WritesCarryDeviceBytesToStorage) {
   EXPECT_TRUE(back == host);
 }
 
+// cuFile, in whichever mode it runs here: what lands in GPU memory is the file's bytes, and what
+// it writes from GPU memory reads back the same.
+TEST_F(OnGpu, GdsMovesExactBytesBothWays) {
+  Availability a = find_engine("gds")->probe(dir_.path());
+  if (!a.available) GTEST_SKIP() << "gds unavailable: " << a.reason;
+  EngineConfig c;
+  c.name = "gds";
+  auto engine = make_engine(c);
+  EXPECT_TRUE(engine->describe().contains("cufile_mode"));
+  const std::uint64_t size = 8 << 20;
+  const auto path = test::write_pattern_file(dir_.path() / "g", size, 9);
+  std::vector<std::byte> file(size);
+  std::ifstream(path, std::ios::binary)
+      .read(reinterpret_cast<char*>(file.data()), static_cast<std::streamsize>(size));
+  Buffer buf = engine->allocate(size);
+  FileId f = engine->open(path, Access::read);
+  IoRequest r{Op::read, f, 0, static_cast<std::uint32_t>(size), buf.data(), 1};
+  engine->submit({&r, 1});
+  IoResult got{};
+  ASSERT_EQ(engine->reap({&got, 1}, 1), 1u);
+  ASSERT_EQ(got.res, static_cast<std::int64_t>(size));
+  EXPECT_EQ(cuda::device_checksum64(buf.data(), size, 0), checksum64(file.data(), size));
+  engine->close(f);
+
+  auto host = random_bytes(size, 13);
+  engine->upload(buf.data(), host);
+  const auto out = dir_.path() / "g-out";
+  std::ofstream(out).close();
+  f = engine->open(out, Access::write);
+  IoRequest w{Op::write, f, 0, static_cast<std::uint32_t>(size), buf.data(), 2};
+  engine->submit({&w, 1});
+  ASSERT_EQ(engine->reap({&got, 1}, 1), 1u);
+  ASSERT_EQ(got.res, static_cast<std::int64_t>(size));
+  engine->sync(f);
+  engine->close(f);
+  std::vector<std::byte> back(size);
+  std::ifstream(out, std::ios::binary)
+      .read(reinterpret_cast<char*>(back.data()), static_cast<std::streamsize>(size));
+  EXPECT_TRUE(back == host);
+}
+
 TEST_F(OnGpu, MappedHostReadsOnly) {
   EngineConfig c;
   c.name = "gpu";

@@ -64,13 +64,14 @@ sets=()
 phases=$(python3 -c 'import json,re,sys; print(len(json.loads(re.sub(r"(?m)^\s*//.*$", "", open(sys.argv[1]).read()))["phases"]))' configs/gpu-load.json)
 [ "$bytes" = 8589934592 ] || for ((i = 0; i < phases; i++)); do sets+=(--set "phases.$i.size=$bytes"); done
 $aistor run configs/gpu-load.json --dir "$data" ${sets[@]+"${sets[@]}"} --output "$out/gpu-load.json" |
-  tee /tmp/gpu-logs/gpu-load.txt
+  tee /tmp/gpu-logs/gpu-load.txt || echo "aistor run configs/gpu-load.json: exit $?"
 reports=("$out/gpu-load.json")
 if [ "$(nvidia-smi -L | grep -c '^GPU')" -ge 2 ]; then
   sets=()
   [ "$bytes" = 8589934592 ] || sets=(--set "phases.0.size=$bytes" --set "phases.1.size=$bytes")
   $aistor run configs/gpu-load-2gpu.json --dir "$data" ${sets[@]+"${sets[@]}"} \
-    --output "$out/gpu-load-2gpu.json" | tee -a /tmp/gpu-logs/gpu-load.txt
+    --output "$out/gpu-load-2gpu.json" | tee -a /tmp/gpu-logs/gpu-load.txt ||
+    echo "aistor run configs/gpu-load-2gpu.json: exit $?"
   reports+=("$out/gpu-load-2gpu.json")
 else
   echo "one GPU here: configs/gpu-load-2gpu.json not run"

@@ -56,7 +56,7 @@ def main(peers_path, probe_path, *report_paths):
         return max(named) if named else (None, None)
 
     warm, warm_name = best(("gpu-warm", "gpu-mmap-warm"))
-    cold, cold_name = best(("gpu-cold", "gpu-mmap-cold"))
+    cold, cold_name = best(("gpu-cold", "gpu-mmap-cold", "gds-cold"))
     goals = []
 
     def goal(text, value, target):
