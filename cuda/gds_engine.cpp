@@ -34,9 +34,11 @@ class CufileFile {
     d.handle.fd = fd_.get();
     const CufileError e = api.handle_register(&handle_, &d);
     if (e.err != 0) {
-      throw SystemError(
-          EIO, fmt::format("cuFileHandleRegister (cuFile error {}, CUDA {})", e.err, e.cu_err),
-          path.string());
+      throw SystemError(EIO,
+                        fmt::format("cuFileHandleRegister (cuFile error {}, CUDA {}; cuFile's log, "
+                                    "cufile.log, says why)",
+                                    e.err, e.cu_err),
+                        path.string());
     }
   }
   CufileFile(CufileFile&& o) noexcept
