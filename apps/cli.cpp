@@ -145,6 +145,9 @@ std::string usage() {
          "              [--preset openwebtext|imagenet --scale S | --samples N --files K --sizes "
          "JSON]\n"
          "              [--seed S] [--threads T]\n"
+         "       aistor gen model --out FILE [--format safetensors|gguf] [--preset P [--scale S] | "
+         "--size SIZE]\n"
+         "              [--dtype D] [--seed N]\n"
          "       aistor inspect PATH [--json]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";

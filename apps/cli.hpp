@@ -20,6 +20,8 @@ int engines(const std::vector<std::string>& args, Streams io);
 int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
 int inspect(const std::vector<std::string>& args, Streams io);
 int probe(const std::vector<std::string>& args, Streams io);
+// `aistor gen model ...` (args after "model").
+int gen_model(const std::vector<std::string>& args, Streams io);
 
 // The "tool" block of reports: version, git sha, build type, engines compiled in.
 [[nodiscard]] std::string usage();

@@ -51,6 +51,7 @@ nlohmann::json dataset_options(const std::vector<std::string>& args, std::string
 }  // namespace
 
 int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
+  if (!args.empty() && args[0] == "model") return gen_model({args.begin() + 1, args.end()}, io);
   if (args.empty() || args[0] != "dataset") {
     fmt::print(io.err,
                "aistor: usage: aistor gen dataset --dir DIR [--format F] [--preset P "

@@ -1,6 +1,8 @@
 // The aistor binary as a user meets it: exit codes, one-line errors, engines, Ctrl-C.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -87,7 +89,8 @@ TEST(Cli, EnginesListsEveryHostEngineWithAvailability) {
   test::ScratchDir dir;
   auto r = test::run_command(binary() + " engines --dir " + dir.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* name : {"pread ", "odirect ", "mmap ", "io_uring ", "gpu ", "gpu-pageable ", "gds "}) {
+  for (const char* name :
+       {"pread ", "odirect ", "mmap ", "io_uring ", "gpu ", "gpu-pageable ", "gds "}) {
     EXPECT_NE(r.output.find(std::string("\n") + name), std::string::npos) << name << r.output;
   }
   EXPECT_NE(r.output.find("\npread         yes"), std::string::npos) << r.output;
@@ -181,4 +184,39 @@ TEST(Cli, CtrlCStopsWithinASecondAndWritesAnInterruptedReport) {
 }
 
 }  // namespace
+}  // namespace aistor
+
+namespace aistor {
+
+TEST(Cli, GenModelWritesFilesInspectReads) {
+  test::ScratchDir dir;
+  const auto gguf = (dir.path() / "m.gguf").string();
+  auto r = test::run_command(binary() + " gen model --preset 7b --scale 0.04 --format gguf --out " +
+                             gguf);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("gguf 12 tensors (1 layers, Q4_K)"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " inspect " + gguf);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(": gguf v3\n  tensors 12,"), std::string::npos) << r.output;
+  const auto st = (dir.path() / "m.safetensors").string();
+  r = test::run_command(binary() + " gen model --size 300MiB --out " + st);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_command(binary() + " inspect " + st + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["format"], "safetensors");
+  EXPECT_EQ(j["dtypes"].size(), 1u);
+  EXPECT_EQ(j["file_bytes"].get<std::uint64_t>(),
+            j["tensor_bytes"].get<std::uint64_t>() + j["header_bytes"].get<std::uint64_t>());
+  // A cut-off file is a failed check: exit 1, one line with the offset.
+  std::filesystem::resize_file(st, 100);
+  r = test::run_command(binary() + " inspect " + st);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("runs past the end of the file"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  r = test::run_command(binary() + " gen model --preset 70b --out " + st);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown model preset \"70b\""), std::string::npos) << r.output;
+}
+
 }  // namespace aistor

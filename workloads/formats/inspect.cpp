@@ -19,6 +19,7 @@
 #include "workloads/formats/crc.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/ffrecord.hpp"
+#include "workloads/formats/model_file.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/tfrecord.hpp"
 
@@ -256,6 +257,7 @@ nlohmann::json inspect(const std::filesystem::path& path) {
   if (std::filesystem::file_size(path) == 0) {
     throw InputError(fmt::format("{}: offset 0: empty file", path.string()));
   }
+  if (looks_like_model_file(path)) return inspection_of(read_model_file(path));
   Tally t;
   nlohmann::json j;
   if (looks_like_ffrecord(path)) {
@@ -275,6 +277,20 @@ nlohmann::json inspect(const std::filesystem::path& path) {
 }
 
 std::string describe_inspection(const nlohmann::json& r) {
+  if (r.value("format", "") == "safetensors" || r.value("format", "") == "gguf") {
+    std::string out =
+        fmt::format("{}: {}{}\n  tensors {}, tensor bytes {}, header {} bytes, file {}\n",
+                    r.value("path", ""), r.value("format", ""),
+                    r.contains("version") ? fmt::format(" v{}", r["version"].get<int>()) : "",
+                    r.value("tensors", 0), human_bytes(r.value("tensor_bytes", 0.0)),
+                    r.value("header_bytes", 0), human_bytes(r.value("file_bytes", 0.0)));
+    for (const auto& [dtype, d] : r["dtypes"].items()) {
+      out += fmt::format("  {:<6} {:>6} tensors  {}\n", dtype, d.value("tensors", 0),
+                         human_bytes(d.value("bytes", 0.0)));
+    }
+    out += fmt::format("  ok: {}\n", r.value("checked", ""));
+    return out;
+  }
   const auto& s = r["sizes"];
   std::string out = fmt::format("{}: {}", r.value("path", ""), r.value("format", "?"));
   if (r.contains("compression") && r["compression"] != "none") {
