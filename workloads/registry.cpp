@@ -1,6 +1,7 @@
 #include "workloads/workload.hpp"
 
 #include "workloads/checkpoint_workload.hpp"
+#include "workloads/model_load_workload.hpp"
 #include "workloads/raw_workload.hpp"
 #include "workloads/samples_workload.hpp"
 
@@ -8,7 +9,8 @@ namespace aistor {
 
 const std::vector<WorkloadInfo>& workloads() {
   static const std::vector<WorkloadInfo> all{raw_workload_info(), samples_workload_info(),
-                                             checkpoint_workload_info()};
+                                             checkpoint_workload_info(),
+                                             model_load_workload_info()};
   return all;
 }
 
