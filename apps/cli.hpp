@@ -20,6 +20,7 @@ int engines(const std::vector<std::string>& args, Streams io);
 int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
 int inspect(const std::vector<std::string>& args, Streams io);
 int probe(const std::vector<std::string>& args, Streams io);
+int report(const std::vector<std::string>& args, Streams io);
 // `aistor gen model ...` (args after "model").
 int gen_model(const std::vector<std::string>& args, Streams io);
 

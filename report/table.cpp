@@ -151,6 +151,39 @@ std::string search_table(const nlohmann::json& report) {
 
 }  // namespace
 
+std::string model_load_table(const std::vector<nlohmann::json>& reports) {
+  std::vector<std::vector<std::string>> rows{{"model", "params", "size", "implementation",
+                                              "load time", "throughput", "I/O pattern", "notes"}};
+  for (const auto& report : reports) {
+    for (const auto& p : report.value("phases", nlohmann::json::array())) {
+      if (p.value("workload", "") != "model-load" || !p.contains("bytes_per_s")) continue;
+      const auto& w = p.value("workload_metrics", nlohmann::json());
+      if (!w.is_object()) continue;
+      const double resident =
+          p.contains("cache") ? p["cache"].value("resident_fraction_before", 0.0) : 0.0;
+      std::string name = p.value("name", "?");
+      name = name.substr(0, name.find('['));  // the matrix cell is in "implementation"
+      std::string notes = fmt::format("{}, {} resident", w.value("format", "?"),
+                                      fmt::format("{:.0f}%", resident * 100));
+      if (w.contains("first_tensor_s") && w["first_tensor_s"].is_number()) {
+        notes += fmt::format(", first tensor {:.3f} s", w["first_tensor_s"].get<double>());
+      }
+      if (p.contains("read_amplification") && p["read_amplification"].is_number()) {
+        notes += fmt::format(", read amplification {:.2f}", p["read_amplification"].get<double>());
+      }
+      rows.push_back(
+          {name, fmt::format("{:.1f}B", w.value("parameters", 0.0) / 1e9),
+           fmt::format("{:.1f} GB", w.value("file_bytes", 0.0) / 1e9),
+           fmt::format("aistor {}, {} chunks by {}", engine_label(p["engine"]),
+                       short_size(w.value("chunk_size", std::uint64_t{0})), w.value("order", "?")),
+           fmt::format("{:.2f} s", p.value("duration_s", 0.0)),
+           fmt::format("{:.2f} GB/s", p.value("bytes_per_s", 0.0) / 1e9),
+           p["io_pattern"].value("summary", ""), notes});
+    }
+  }
+  return rows.size() > 1 ? render(rows, 4, 2) : std::string();
+}
+
 std::string summary_table(const nlohmann::json& report) {
   std::vector<std::vector<std::string>> rows{
       {"phase", "engine", "pattern", "MB/s", "IOPS", "p50", "p99", "resident", "status"}};
@@ -173,6 +206,10 @@ std::string summary_table(const nlohmann::json& report) {
   std::string out = render(rows, 3, 2);
   out += training_table(report);
   out += checkpoint_table(report);
+  if (auto models = model_load_table({report}); !models.empty()) {
+    out += "\n";
+    out += models;
+  }
   out += search_table(report);
   const auto reps = report.value("repetitions", nlohmann::json::array());
   if (!reps.empty()) {

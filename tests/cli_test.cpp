@@ -220,3 +220,36 @@ TEST(Cli, GenModelWritesFilesInspectReads) {
 }
 
 }  // namespace aistor
+
+namespace aistor {
+
+TEST(Cli, OllamaLoadTableFromReports) {
+  test::ScratchDir dir;
+  const auto model = (dir.path() / "m.gguf").string();
+  auto r =
+      test::run_command(binary() + " gen model --preset llama2-7b --scale 0.03 --format gguf " +
+                        "--dtype Q8_0 --out " + model);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto config = write_config(dir.path(), R"({"phases": [{"name": "llama", "workload": "model-load",
+      "path": ")" + model + R"(", "chunk_size": "128KiB", "cache": "as-is"}]})");
+  const auto out = (dir.path() / "r.json").string();
+  r = test::run_command(binary() + " run " + config.string() + " --dir " + dir.path().string() +
+                        " --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nmodel  "), std::string::npos) << r.output;  // in the run's summary
+  r = test::run_command(binary() + " report --table ollama-load " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("model  params  size", 0), 0u) << r.output;
+  // LLaMA-2-7B's embeddings and output (2 x 32000 x 4096) and one layer, in Q8_0.
+  EXPECT_NE(r.output.find("llama  0.5B    0.5 GB  aistor pread, 128K chunks by tensors"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("r=128K seq"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " report --table ollama-load " + config.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no model-load phases"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " report --table nope " + out);
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace aistor

@@ -229,9 +229,15 @@ void ModelLoadWorkload::run(WorkerContext& ctx) {
 }
 
 nlohmann::json ModelLoadWorkload::summarize() const {
-  std::uint64_t tensors = 0, tensor_bytes = 0, file_bytes = 0;
+  std::uint64_t tensors = 0, tensor_bytes = 0, file_bytes = 0, parameters = 0;
   for (const auto& f : files_) {
     tensors += f.tensors.size();
+    for (const auto& t : f.tensors) {
+      std::uint64_t n = 1;
+      for (auto d : t.shape)
+        n *= d;
+      parameters += n;
+    }
     tensor_bytes += f.data_bytes;
     file_bytes += f.file_bytes;
   }
@@ -240,6 +246,7 @@ nlohmann::json ModelLoadWorkload::summarize() const {
   return {{"files", files_.size()},
           {"format", files_.empty() ? "" : formats::to_string(files_.front().format)},
           {"tensors", tensors},
+          {"parameters", parameters},
           {"tensor_bytes", tensor_bytes},
           {"file_bytes", file_bytes},
           {"order", params_.by_tensor ? "tensors" : "range"},

@@ -1,0 +1,53 @@
+// `aistor report --table NAME REPORT.json...`: a table rendered from saved reports.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <fstream>
+#include <ostream>
+
+#include "apps/cli.hpp"
+#include "report/table.hpp"
+
+namespace aistor::cli {
+
+int report(const std::vector<std::string>& args, Streams io) {
+  constexpr const char* kUsage =
+      "aistor: usage: aistor report --table summary|ollama-load REPORT.json...\n";
+  if (args.size() < 3 || args[0] != "--table" ||
+      (args[1] != "summary" && args[1] != "ollama-load")) {
+    fmt::print(io.err, "{}", kUsage);
+    return 2;
+  }
+  std::vector<nlohmann::json> reports;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    std::ifstream in(args[i]);
+    if (!in) {
+      fmt::print(io.err, "aistor: report: cannot open {}\n", args[i]);
+      return 2;
+    }
+    try {
+      reports.push_back(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::parse_error& e) {
+      fmt::print(io.err, "aistor: report: {}: not a JSON report (byte {})\n", args[i], e.byte);
+      return 2;
+    }
+    if (!reports.back().is_object() || !reports.back().contains("phases")) {
+      fmt::print(io.err, "aistor: report: {}: not an aistor report (no phases)\n", args[i]);
+      return 2;
+    }
+  }
+  if (args[1] == "summary") {
+    for (const auto& r : reports)
+      fmt::print(io.out, "{}", summary_table(r));
+    return 0;
+  }
+  const std::string table = model_load_table(reports);
+  if (table.empty()) {
+    fmt::print(io.err, "aistor: report: no model-load phases in the reports\n");
+    return 1;
+  }
+  fmt::print(io.out, "{}", table);
+  return 0;
+}
+
+}  // namespace aistor::cli
