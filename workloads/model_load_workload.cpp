@@ -37,12 +37,16 @@ std::vector<std::filesystem::path> model_files_at(const std::filesystem::path& p
   return out;
 }
 
-// Splits [offset, offset + bytes) into chunks.
+// Splits [offset, offset + bytes) into chunks whose boundaries lie on the file's chunk-size grid:
+// a tensor that starts mid-grid gets a short first chunk, so a direct engine's aligned requests
+// never overlap inside a tensor and the reads stay sequential.
 void add_chunks(std::vector<ModelLoadWorkload::Chunk>& out, std::uint32_t file,
                 std::uint64_t offset, std::uint64_t bytes, std::uint32_t chunk, bool first) {
-  for (std::uint64_t at = 0; at < bytes; at += chunk) {
-    out.push_back({file, offset + at,
-                   static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk, bytes - at)), first});
+  const std::uint64_t end = offset + bytes;
+  for (std::uint64_t at = offset; at < end;) {
+    const std::uint64_t next = std::min(end, (at / chunk + 1) * chunk);
+    out.push_back({file, at, static_cast<std::uint32_t>(next - at), first});
+    at = next;
   }
 }
 
