@@ -4,9 +4,10 @@
 // untimed from a preset) through any engine, into host memory or, through the gpu engines, into
 // GPU memory: tensor by tensor (the header, then each tensor's bytes in `chunk_size` requests,
 // padding skipped) or by byte range (the whole file in chunks). `threads` split the requests into
-// contiguous shares. Reports the time from the first request to the first tensor being complete
-// apart from the load time (the phase's duration, first request to last completion); the runner adds throughput, per-chunk latency, the I/O pattern and
-// storage bytes against bytes delivered.
+// contiguous shares. Reports the load time (from before the first open, so an mmap engine's
+// mapping and populate count, to the last completion) and its rate over the requested bytes, and
+// the time to the first complete tensor; the runner adds throughput, per-chunk latency, the I/O
+// pattern and storage bytes against bytes delivered.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -57,7 +58,10 @@ class ModelLoadWorkload final : public Workload {
   std::uint64_t first_tensor_bytes_ = 0;
   std::atomic<std::uint64_t> first_tensor_done_{0};
   std::atomic<std::uint64_t> first_tensor_ns_{0};
-  std::atomic<std::uint64_t> start_ns_{0};
+  std::atomic<std::uint64_t> start_ns_{0};  // earliest worker start
+  std::atomic<std::uint64_t> end_ns_{0};    // latest worker end
+
+  void note_start(std::uint64_t t);
 };
 
 [[nodiscard]] WorkloadInfo model_load_workload_info();
