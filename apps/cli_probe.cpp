@@ -63,6 +63,26 @@ ProbeArgs parse_probe_args(const std::vector<std::string>& args) {
   return p;
 }
 
+#ifdef AISTOR_HAVE_CUDA
+// One row per chunk size: pinned and pageable, each direction, GB/s.
+void print_rates(std::ostream& out, const std::vector<std::size_t>& chunks,
+                 const std::vector<cuda::CopyRate>& rates) {
+  fmt::print(out, "{:>8}  {:>10}  {:>10}  {:>12}  {:>12}\n", "chunk", "pinned H2D", "pinned D2H",
+             "pageable H2D", "pageable D2H");
+  auto rate = [&](std::size_t chunk, bool pinned, bool to_device) {
+    for (const auto& r : rates) {
+      if (r.chunk == chunk && r.pinned == pinned && r.to_device == to_device) return r.bytes_per_s;
+    }
+    return 0.0;
+  };
+  for (std::size_t chunk : chunks) {
+    fmt::print(out, "{:>8}  {:>10.1f}  {:>10.1f}  {:>12.1f}  {:>12.1f}\n", short_size(chunk),
+               rate(chunk, true, true) / 1e9, rate(chunk, true, false) / 1e9,
+               rate(chunk, false, true) / 1e9, rate(chunk, false, false) / 1e9);
+  }
+}
+#endif
+
 }  // namespace
 
 int probe(const std::vector<std::string>& args, Streams io) {
@@ -91,20 +111,8 @@ int probe(const std::vector<std::string>& args, Streams io) {
   }
   fmt::print(io.out, "GPU {}: {} (PCI bus {}), copy rates in GB/s, {} per point, median of 3\n",
              gpu.index, gpu.name, gpu.pci_bus, short_size(kTotal));
-  fmt::print(io.out, "{:>8}  {:>10}  {:>10}  {:>12}  {:>12}\n", "chunk", "pinned H2D", "pinned D2H",
-             "pageable H2D", "pageable D2H");
-  auto rate = [&](std::size_t chunk, bool pinned, bool to_device) {
-    for (const auto& r : rates) {
-      if (r.chunk == chunk && r.pinned == pinned && r.to_device == to_device) return r.bytes_per_s;
-    }
-    return 0.0;
-  };
+  print_rates(io.out, p.chunks, rates);
   nlohmann::json copies = nlohmann::json::array();
-  for (std::size_t chunk : p.chunks) {
-    fmt::print(io.out, "{:>8}  {:>10.1f}  {:>10.1f}  {:>12.1f}  {:>12.1f}\n", short_size(chunk),
-               rate(chunk, true, true) / 1e9, rate(chunk, true, false) / 1e9,
-               rate(chunk, false, true) / 1e9, rate(chunk, false, false) / 1e9);
-  }
   for (const auto& r : rates) {
     copies.push_back({{"chunk", r.chunk},
                       {"memory", r.pinned ? "pinned" : "pageable"},

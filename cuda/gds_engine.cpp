@@ -19,6 +19,7 @@
 #include "cuda/copy_probe.hpp"
 #include "cuda/cuda_resources.hpp"
 #include "cuda/cufile_api.hpp"
+#include "cuda/device_arena.hpp"
 #include "cuda/gpu_engine.hpp"
 
 namespace aistor::cuda {
@@ -74,13 +75,13 @@ class CufileFile {
 class GdsEngine final : public Engine {
  public:
   GdsEngine(const EngineConfig& config, const CufileApi& api)
-      : config_(config), api_(api), device_(config.gpus.at(config.worker % config.gpus.size())) {
+      : config_(config), api_(api), device_(worker_gpu(config)), memory_(device_) {
     DeviceGuard guard(device_);
     ceiling_ = copy_ceiling(device_, 16ULL << 20, true, true);
   }
   ~GdsEngine() override {
-    for (const auto& m : device_buffers_)
-      (void)api_.buf_deregister(m.get());
+    for (const auto& m : memory_.buffers())
+      (void)api_.buf_deregister(m.get());  // one that never registered just says so
   }
   GdsEngine(const GdsEngine&) = delete;
   GdsEngine& operator=(const GdsEngine&) = delete;
@@ -105,15 +106,13 @@ class GdsEngine final : public Engine {
 
   Buffer allocate(std::size_t bytes) override {
     DeviceGuard guard(device_);
-    device_buffers_.push_back(device_alloc(bytes, device_));
-    const CufileError e = api_.buf_register(device_buffers_.back().get(), bytes, 0);
+    Buffer b = memory_.allocate(bytes);
+    const CufileError e = api_.buf_register(b.data(), bytes, 0);
     if (e.err != 0) {
-      device_buffers_.pop_back();
       throw SystemError(EIO, fmt::format("cuFileBufRegister of {} bytes (cuFile error {}, CUDA {})",
                                          bytes, e.err, e.cu_err));
     }
-    return Buffer(static_cast<std::byte*>(device_buffers_.back().get()), bytes,
-                  [](std::byte*, std::size_t) noexcept {});
+    return b;
   }
 
   void submit(std::span<const IoRequest> requests) override {
@@ -135,10 +134,7 @@ class GdsEngine final : public Engine {
   void close(FileId file) override { files_.at(file) = CufileFile(); }
   std::size_t max_in_flight() const noexcept override { return 1; }
   bool device_memory() const noexcept override { return true; }
-  void upload(std::byte* dst, std::span<const std::byte> src) override {
-    DeviceGuard guard(device_);
-    check(cudaMemcpy(dst, src.data(), src.size(), cudaMemcpyHostToDevice), "cudaMemcpy", device_);
-  }
+  void upload(std::byte* dst, std::span<const std::byte> src) override { memory_.upload(dst, src); }
 
   nlohmann::json describe() const override {
     return {{"name", "gds"},
@@ -171,7 +167,7 @@ class GdsEngine final : public Engine {
   const CufileApi& api_;
   int device_;
   std::vector<CufileFile> files_;
-  std::vector<DeviceMemory> device_buffers_;
+  DeviceArena memory_;
   std::vector<IoResult> done_;
   double ceiling_ = 0;
 };

@@ -12,6 +12,7 @@
 #include "cuda/checksum.hpp"
 #include "cuda/copy_probe.hpp"
 #include "cuda/cuda_resources.hpp"
+#include "cuda/device_arena.hpp"
 #include "cuda/request_pieces.hpp"
 
 namespace aistor::cuda {
@@ -44,7 +45,7 @@ class GpuEngine final : public Engine {
   FileId open(const std::filesystem::path& path, Access access) override {
     return host_->open(path, access);
   }
-  Buffer allocate(std::size_t bytes) override;
+  Buffer allocate(std::size_t bytes) override { return memory_.allocate(bytes); }
   void submit(std::span<const IoRequest> requests) override;
   std::size_t reap(std::span<IoResult> out, std::size_t at_least) override;
   void sync(FileId file) override { host_->sync(file); }
@@ -52,7 +53,7 @@ class GpuEngine final : public Engine {
   std::size_t max_in_flight() const noexcept override { return pieces_.capacity(); }
   nlohmann::json describe() const override;
   bool device_memory() const noexcept override { return true; }
-  void upload(std::byte* dst, std::span<const std::byte> src) override;
+  void upload(std::byte* dst, std::span<const std::byte> src) override { memory_.upload(dst, src); }
 
  private:
   void issue();
@@ -69,7 +70,7 @@ class GpuEngine final : public Engine {
   int device_;
   bool pinned_;
   std::unique_ptr<Engine> host_;  // outlives the stages: it owns their memory
-  std::vector<DeviceMemory> device_buffers_;
+  DeviceArena memory_;
   std::vector<Stream> streams_;
   std::vector<Stage> stages_;
   RequestPieces pieces_;
@@ -81,9 +82,10 @@ class GpuEngine final : public Engine {
 
 GpuEngine::GpuEngine(const EngineConfig& config, std::unique_ptr<Engine> host, bool pinned)
     : config_(config),
-      device_(config.gpus.at(config.worker % config.gpus.size())),
+      device_(worker_gpu(config)),
       pinned_(pinned),
       host_(std::move(host)),
+      memory_(device_),
       pieces_(config.queue_depth, config.staging_size) {
   DeviceGuard guard(device_);
   if (pinned_) {
@@ -107,18 +109,6 @@ GpuEngine::GpuEngine(const EngineConfig& config, std::unique_ptr<Engine> host, b
 GpuEngine::~GpuEngine() {
   for (auto& s : streams_)
     (void)cudaStreamSynchronize(s.get());
-}
-
-Buffer GpuEngine::allocate(std::size_t bytes) {
-  device_buffers_.push_back(device_alloc(bytes, device_));
-  // The engine frees device memory itself (cudaFree needs the GPU current), as io_uring does.
-  return Buffer(static_cast<std::byte*>(device_buffers_.back().get()), bytes,
-                [](std::byte*, std::size_t) noexcept {});
-}
-
-void GpuEngine::upload(std::byte* dst, std::span<const std::byte> src) {
-  DeviceGuard guard(device_);
-  check(cudaMemcpy(dst, src.data(), src.size(), cudaMemcpyHostToDevice), "cudaMemcpy", device_);
 }
 
 void GpuEngine::submit(std::span<const IoRequest> requests) {

@@ -23,6 +23,7 @@
 #include "cuda/checksum.hpp"
 #include "cuda/copy_probe.hpp"
 #include "cuda/cuda_resources.hpp"
+#include "cuda/device_arena.hpp"
 #include "cuda/gpu_engine.hpp"
 #include "cuda/request_pieces.hpp"
 
@@ -57,7 +58,7 @@ class GpuMappedEngine final : public Engine {
   GpuMappedEngine& operator=(const GpuMappedEngine&) = delete;
 
   FileId open(const std::filesystem::path& path, Access access) override;
-  Buffer allocate(std::size_t bytes) override;
+  Buffer allocate(std::size_t bytes) override { return memory_.allocate(bytes); }
   void submit(std::span<const IoRequest> requests) override;
   std::size_t reap(std::span<IoResult> out, std::size_t at_least) override;
   void sync(FileId /*file*/) override {}
@@ -65,7 +66,7 @@ class GpuMappedEngine final : public Engine {
   std::size_t max_in_flight() const noexcept override { return pieces_.capacity(); }
   nlohmann::json describe() const override;
   bool device_memory() const noexcept override { return true; }
-  void upload(std::byte* dst, std::span<const std::byte> src) override;
+  void upload(std::byte* dst, std::span<const std::byte> src) override { memory_.upload(dst, src); }
 
  private:
   bool issue();
@@ -77,7 +78,7 @@ class GpuMappedEngine final : public Engine {
   int device_;
   bool pinned_;
   std::vector<MappedFile> files_;
-  std::vector<DeviceMemory> device_buffers_;
+  DeviceArena memory_;
   std::vector<Stream> streams_;
   std::vector<Slot> slots_;
   RequestPieces pieces_;
@@ -88,8 +89,9 @@ class GpuMappedEngine final : public Engine {
 
 GpuMappedEngine::GpuMappedEngine(const EngineConfig& config, bool pinned)
     : config_(config),
-      device_(config.gpus.at(config.worker % config.gpus.size())),
+      device_(worker_gpu(config)),
       pinned_(pinned),
+      memory_(device_),
       slots_(pinned ? config.staging_buffers : 1),
       pieces_(config.queue_depth, config.staging_size) {
   DeviceGuard guard(device_);
@@ -148,17 +150,6 @@ void GpuMappedEngine::close(FileId file) {
         fmt::format("{}: close of file {} which is not open", config_.name, file));
   }
   files_[file] = MappedFile{};
-}
-
-Buffer GpuMappedEngine::allocate(std::size_t bytes) {
-  device_buffers_.push_back(device_alloc(bytes, device_));
-  return Buffer(static_cast<std::byte*>(device_buffers_.back().get()), bytes,
-                [](std::byte*, std::size_t) noexcept {});
-}
-
-void GpuMappedEngine::upload(std::byte* dst, std::span<const std::byte> src) {
-  DeviceGuard guard(device_);
-  check(cudaMemcpy(dst, src.data(), src.size(), cudaMemcpyHostToDevice), "cudaMemcpy", device_);
 }
 
 void GpuMappedEngine::submit(std::span<const IoRequest> requests) {

@@ -186,6 +186,44 @@ std::uint32_t ggml_id(const std::string& name) {
   throw InputError(fmt::format("dtype \"{}\" has no GGUF type", name));
 }
 
+// One tensor info: name, dims, ggml type and its data offset (relative to the data section,
+// returned in `offset`); the tensor's offset in the file is set later.
+TensorInfo read_tensor_info(Cursor& c, std::uint64_t alignment, std::uint64_t& offset) {
+  TensorInfo t;
+  const std::uint64_t at = c.pos();
+  t.name = c.string("tensor name");
+  const auto dims = c.get<std::uint32_t>("tensor dimension count");
+  if (dims > 8) {
+    throw InputError(
+        fmt::format("{}: offset {}: tensor \"{}\" has {} dimensions", c.file(), at, t.name, dims));
+  }
+  for (std::uint32_t d = 0; d < dims; ++d)
+    t.shape.push_back(c.get<std::uint64_t>("tensor dimension"));
+  const auto type = c.get<std::uint32_t>("tensor type");
+  const char* name = ggml_name(type);
+  if (name == nullptr) {
+    throw InputError(
+        fmt::format("{}: offset {}: tensor \"{}\" has ggml type {}, which aistor "
+                    "does not know",
+                    c.file(), at, t.name, type));
+  }
+  t.dtype = name;
+  offset = c.get<std::uint64_t>("tensor offset");
+  if (offset % alignment != 0) {
+    throw InputError(
+        fmt::format("{}: offset {}: tensor \"{}\" data offset {} is not a multiple "
+                    "of the alignment {}",
+                    c.file(), at, t.name, offset, alignment));
+  }
+  try {
+    t.bytes = tensor_bytes(t.dtype, detail::element_count(t.shape, t.name));
+  } catch (const InputError& e) {
+    throw InputError(
+        fmt::format("{}: offset {}: tensor \"{}\": {}", c.file(), at, t.name, e.what()));
+  }
+  return t;
+}
+
 }  // namespace
 
 ModelFile parse_gguf(const std::filesystem::path& path) {
@@ -230,40 +268,9 @@ ModelFile parse_gguf(const std::filesystem::path& path) {
   }
   std::vector<std::uint64_t> relative;
   for (std::uint64_t i = 0; i < tensors; ++i) {
-    TensorInfo t;
-    const std::uint64_t at = c.pos();
-    t.name = c.string("tensor name");
-    const auto dims = c.get<std::uint32_t>("tensor dimension count");
-    if (dims > 8) {
-      throw InputError(fmt::format("{}: offset {}: tensor \"{}\" has {} dimensions", c.file(), at,
-                                   t.name, dims));
-    }
-    for (std::uint32_t d = 0; d < dims; ++d)
-      t.shape.push_back(c.get<std::uint64_t>("tensor dimension"));
-    const auto type = c.get<std::uint32_t>("tensor type");
-    const char* name = ggml_name(type);
-    if (name == nullptr) {
-      throw InputError(
-          fmt::format("{}: offset {}: tensor \"{}\" has ggml type {}, which aistor "
-                      "does not know",
-                      c.file(), at, t.name, type));
-    }
-    t.dtype = name;
-    const auto offset = c.get<std::uint64_t>("tensor offset");
-    if (offset % alignment != 0) {
-      throw InputError(
-          fmt::format("{}: offset {}: tensor \"{}\" data offset {} is not a multiple "
-                      "of the alignment {}",
-                      c.file(), at, t.name, offset, alignment));
-    }
-    try {
-      t.bytes = tensor_bytes(t.dtype, detail::element_count(t.shape, t.name));
-    } catch (const InputError& e) {
-      throw InputError(
-          fmt::format("{}: offset {}: tensor \"{}\": {}", c.file(), at, t.name, e.what()));
-    }
+    std::uint64_t offset = 0;
+    m.tensors.push_back(read_tensor_info(c, alignment, offset));
     relative.push_back(offset);
-    m.tensors.push_back(std::move(t));
   }
   m.data_offset = align_up(c.pos(), alignment);
   for (std::size_t i = 0; i < m.tensors.size(); ++i) {
@@ -281,13 +288,17 @@ namespace detail {
 
 namespace {
 
+// Little-endian, as GGUF is.
+template <class T>
+void put_le(std::string& out, T v) {
+  for (std::size_t i = 0; i < sizeof v; ++i)
+    out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+}
 void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  put_le(out, v);
 }
 void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  put_le(out, v);
 }
 void put_string(std::string& out, const std::string& s) {
   put_u64(out, s.size());

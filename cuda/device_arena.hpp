@@ -1,0 +1,34 @@
+#pragma once
+// The GPU memory a GPU engine hands out through Engine::allocate(): owned by the arena (cudaFree
+// needs the right GPU current, which a Buffer's release function cannot know), freed with it.
+// Included only inside cuda/.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "cuda/cuda_resources.hpp"
+#include "engines/engine.hpp"
+#include "engines/engine_config.hpp"
+
+namespace aistor::cuda {
+
+class DeviceArena {
+ public:
+  explicit DeviceArena(int device) : device_(device) {}
+
+  [[nodiscard]] int device() const noexcept { return device_; }
+  // `bytes` of device memory, as a Buffer that does not free it (the arena does).
+  [[nodiscard]] Buffer allocate(std::size_t bytes);
+  // Synchronous host → device copy into memory from allocate().
+  void upload(std::byte* dst, std::span<const std::byte> src) const;
+  [[nodiscard]] const std::vector<DeviceMemory>& buffers() const noexcept { return buffers_; }
+
+ private:
+  int device_;
+  std::vector<DeviceMemory> buffers_;
+};
+
+// The GPU a worker's engine uses: gpus[worker % gpus.size()].
+[[nodiscard]] int worker_gpu(const EngineConfig& config);
+
+}  // namespace aistor::cuda
