@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/histogram.hpp"
@@ -68,6 +69,13 @@ class Recorder {
               std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns);
 
   void merge(const Recorder& other);
+
+  // A byte string holding everything the recorder saw, and the recorder it came from: how a
+  // forked client process (a storm) hands its measurements to the parent. Both ends are the same
+  // binary, so the form is this build's own, not a file format. from_wire throws InputError when
+  // the string is truncated or malformed.
+  [[nodiscard]] std::string to_wire() const;
+  [[nodiscard]] static Recorder from_wire(std::string_view wire);
   // Moves the end of the measured interval to `done_ns` (e.g. after a timed fsync).
   void extend_to(std::uint64_t done_ns) { last_done_ns_ = std::max(last_done_ns_, done_ns); }
 

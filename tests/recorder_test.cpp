@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/recorder_json.hpp"
 
 namespace aistor {
 
@@ -73,6 +77,64 @@ TEST(Recorder, LittlesLawGivesTheQueueDepth) {
   for (std::uint64_t i = 0; i < 1000; ++i)
     r.record(Direction::read, 0, i, 1, 1, i * 100, i * 100 + 400);
   EXPECT_NEAR(r.achieved_queue_depth(), 4.0, 0.05);
+}
+
+// A recorder with something in every field: reads and writes of two sizes, errors with details,
+// issue order, file names, a time series.
+Recorder busy_recorder() {
+  Recorder r(1000, 100);
+  r.name_file(0, "/data/a");
+  r.name_file(2, "/data/c");
+  for (std::uint64_t i = 0; i < 50; ++i) {
+    r.issue(Direction::read, 0, i * 4096, 4096);
+    r.record(Direction::read, 0, i * 4096, 4096, 4096, 1000 + i * 10, 1100 + i * 37);
+  }
+  r.issue(Direction::write, 2, 1 << 20, 131072);
+  r.record(Direction::write, 2, 1 << 20, 131072, 131072, 1200, 9000);
+  r.record(Direction::read, 2, 0, 4096, -EIO, 1300, 1400);
+  r.record(Direction::write, 0, 0, 4096, -ENOSPC, 1300, 1400);
+  return r;
+}
+
+TEST(Recorder, WireFormRoundTripsEveryField) {
+  const Recorder r = busy_recorder();
+  const std::string wire = r.to_wire();
+  Recorder back = Recorder::from_wire(wire);
+  EXPECT_EQ(to_json(back).dump(), to_json(r).dump());
+  EXPECT_EQ(back.to_wire(), wire);
+  ASSERT_EQ(back.error_details().size(), 2u);
+  EXPECT_EQ(back.error_details()[0].file, "/data/c");
+  EXPECT_EQ(back.error_details()[1].err, ENOSPC);
+  // Issue order survives too: the next read of file 0 continues the sequence in both.
+  Recorder original = r;
+  original.issue(Direction::read, 0, 50 * 4096, 4096);
+  back.issue(Direction::read, 0, 50 * 4096, 4096);
+  EXPECT_EQ(back.stats(Direction::read).sequential_ops, 51u);
+  EXPECT_EQ(back.to_wire(), original.to_wire());
+}
+
+TEST(Recorder, MalformedWireFormsAreInputErrors) {
+  const std::string wire = busy_recorder().to_wire();
+  for (std::size_t n = 0; n < wire.size(); n += n < 64 || n + 64 > wire.size() ? 1 : 997) {
+    EXPECT_THROW((void)Recorder::from_wire(std::string_view(wire).substr(0, n)), InputError) << n;
+  }
+  EXPECT_THROW((void)Recorder::from_wire(wire + "x"), InputError);
+  std::string bad = wire;
+  bad[0] ^= 1;
+  EXPECT_THROW((void)Recorder::from_wire(bad), InputError);
+  // A count far beyond the bytes left is refused before anything is allocated for it.
+  bad = wire;
+  const std::size_t sizes_at = 8 * 3 + 8 * 4 + sizeof(LatencyHistogram);  // read sizes count
+  const std::uint64_t huge = 1ULL << 60;
+  std::memcpy(bad.data() + sizes_at, &huge, sizeof huge);
+  try {
+    (void)Recorder::from_wire(bad);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "recorder wire form: bad count at byte " +
+                                         std::to_string(sizes_at + 8) + " of " +
+                                         std::to_string(wire.size()));
+  }
 }
 
 }  // namespace aistor
