@@ -106,6 +106,24 @@ TEST(ModelFile, PresetsHaveTheirModelsSizes) {
   EXPECT_EQ(one[1].name, "model.layers.0.input_layernorm.weight");
 }
 
+TEST(ModelFile, SizedModelsComeCloseToTheSizeAskedFor) {
+  // From a few MB (narrower than LLaMA-2-7B, same form) to many layers of its full width: never
+  // more than asked, and within one layer (or a halving of the width) of it.
+  for (const std::uint64_t mib : {6u, 40u, 300u, 3000u}) {
+    const std::uint64_t want = mib << 20;
+    const auto shape = model_shape_of_size(want, "BF16");
+    const auto got = file_bytes(model_tensors(shape, ModelFormat::safetensors, "BF16"));
+    EXPECT_LE(got, want) << mib << " MiB";
+    EXPECT_GT(got, want / 4) << mib << " MiB";
+    EXPECT_EQ(shape.hidden % 256, 0u);
+    EXPECT_EQ(shape.ffn % 256, 0u);
+  }
+  EXPECT_EQ(model_shape_of_size(3000u << 20, "BF16").hidden, 4096u);  // full width above a layer
+  // Block dtypes need rows of whole 256-element blocks: a small Q4_K model still writes.
+  const auto q = model_tensors(model_shape_of_size(8u << 20, "Q4_K"), ModelFormat::gguf, "Q4_K");
+  EXPECT_GT(file_bytes(q), 1u << 20);
+}
+
 TEST(ModelFile, SafetensorsBadHeadersNameFileAndOffset) {
   test::ScratchDir dir;
   const auto p = dir.path() / "x.safetensors";

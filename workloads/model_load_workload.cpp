@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 #include "core/align.hpp"
 #include "core/clock.hpp"
@@ -48,6 +50,19 @@ void add_chunks(std::vector<ModelLoadWorkload::Chunk>& out, std::uint32_t file,
     out.push_back({file, at, static_cast<std::uint32_t>(next - at), first});
     at = next;
   }
+}
+
+// Whether a file found under a generated model's name holds exactly the tensors it would be
+// written with (names, dtypes, shapes), so it can be reused instead of written again.
+bool same_tensors(const ModelFile& m, const std::vector<formats::TensorSpec>& specs) {
+  if (m.tensors.size() != specs.size()) return false;
+  std::map<std::string_view, const formats::TensorSpec*> by_name;
+  for (const auto& s : specs)
+    by_name[s.name] = &s;
+  return std::all_of(m.tensors.begin(), m.tensors.end(), [&](const formats::TensorInfo& t) {
+    const auto it = by_name.find(t.name);
+    return it != by_name.end() && it->second->dtype == t.dtype && it->second->shape == t.shape;
+  });
 }
 
 class ChunkSource final : public RequestSource {
@@ -146,22 +161,22 @@ std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& en
                            ? formats::model_shape_of_size(params_.size, params_.dtype)
                            : formats::scaled(formats::model_preset(params_.preset), params_.scale);
     const auto tensors = formats::model_tensors(shape, params_.format, params_.dtype);
-    const auto name =
-        fmt::format("aistor-model-{}-{}l-{}.{}", params_.preset.empty() ? "sized" : params_.preset,
-                    shape.layers, params_.dtype,
-                    params_.format == formats::ModelFormat::gguf ? "gguf" : "safetensors");
+    const auto name = fmt::format(
+        "aistor-model-{}-{}l-{}{}.{}",
+        params_.preset.empty() ? fmt::format("sized-h{}", shape.hidden) : params_.preset,
+        shape.layers, params_.dtype, params_.version,
+        params_.format == formats::ModelFormat::gguf ? "gguf" : "safetensors");
     const auto path = env.dir / name;
     bool reuse = false;
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) {
       try {
-        const ModelFile m = formats::read_model_file(path);
-        reuse = m.tensors.size() == tensors.size();
+        reuse = same_tensors(formats::read_model_file(path), tensors);
       } catch (const InputError&) {
         reuse = false;  // ours, by its name, and broken: written again
       }
     }
-    if (!reuse) (void)formats::write_model_file(path, params_.format, tensors, 1);
+    if (!reuse) (void)formats::write_model_file(path, params_.format, tensors, params_.seed);
     paths = {path};
   }
   for (const auto& p : paths)
@@ -188,6 +203,7 @@ std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& en
     chunk_bytes_ += c.length;
   first_tensor_done_ = 0;
   first_tensor_ns_ = 0;
+  first_byte_ns_ = 0;
   start_ns_ = 0;
   end_ns_ = 0;
   return paths;
@@ -207,6 +223,10 @@ void ModelLoadWorkload::run(WorkerContext& ctx) {
   }
   const std::uint32_t alignment = request_alignment(ctx.engine, files_.front().path);
   ChunkSource source(chunks_, begin, end, ids, files_, alignment, [this](const Chunk& c) {
+    std::uint64_t none = 0;
+    if (first_byte_ns_.load(std::memory_order_relaxed) == 0) {
+      (void)first_byte_ns_.compare_exchange_strong(none, now_ns());
+    }
     if (!c.first_tensor) return;
     const auto done = first_tensor_done_.fetch_add(c.length) + c.length;
     if (done == first_tensor_bytes_) first_tensor_ns_.store(now_ns());
@@ -230,7 +250,7 @@ void ModelLoadWorkload::note_start(std::uint64_t t) {
   }
 }
 
-nlohmann::json ModelLoadWorkload::summarize() const {
+nlohmann::json ModelLoadWorkload::describe_model() const {
   std::uint64_t tensors = 0, tensor_bytes = 0, file_bytes = 0, parameters = 0;
   for (const auto& f : files_) {
     tensors += f.tensors.size();
@@ -243,10 +263,6 @@ nlohmann::json ModelLoadWorkload::summarize() const {
     tensor_bytes += f.data_bytes;
     file_bytes += f.file_bytes;
   }
-  const std::uint64_t first = first_tensor_ns_.load();
-  const std::uint64_t start = start_ns_.load();
-  const std::uint64_t end = end_ns_.load();
-  const double load_s = end > start && start > 0 ? static_cast<double>(end - start) / 1e9 : 0.0;
   return {{"files", files_.size()},
           {"format", files_.empty() ? "" : formats::to_string(files_.front().format)},
           {"tensors", tensors},
@@ -255,12 +271,29 @@ nlohmann::json ModelLoadWorkload::summarize() const {
           {"file_bytes", file_bytes},
           {"order", params_.by_tensor ? "tensors" : "range"},
           {"chunk_size", params_.chunk_size},
-          {"requested_bytes", chunk_bytes_},
-          {"load_s", load_s},
-          {"load_bytes_per_s", load_s > 0 ? static_cast<double>(chunk_bytes_) / load_s : 0.0},
-          {"first_tensor_s", first > start && start > 0
-                                 ? nlohmann::json(static_cast<double>(first - start) / 1e9)
-                                 : nlohmann::json(nullptr)}};
+          {"requested_bytes", chunk_bytes_}};
+}
+
+LoadTiming ModelLoadWorkload::timing() const {
+  return {start_ns_.load(), first_byte_ns_.load(), first_tensor_ns_.load(), end_ns_.load()};
+}
+
+nlohmann::json ModelLoadWorkload::summarize() const {
+  const LoadTiming t = timing();
+  auto since_start = [&](std::uint64_t at) {
+    return at > t.start_ns && t.start_ns > 0
+               ? nlohmann::json(static_cast<double>(at - t.start_ns) / 1e9)
+               : nlohmann::json(nullptr);
+  };
+  const double load_s = t.end_ns > t.start_ns && t.start_ns > 0
+                            ? static_cast<double>(t.end_ns - t.start_ns) / 1e9
+                            : 0.0;
+  nlohmann::json out = describe_model();
+  out["load_s"] = load_s;
+  out["load_bytes_per_s"] = load_s > 0 ? static_cast<double>(chunk_bytes_) / load_s : 0.0;
+  out["first_byte_s"] = since_start(t.first_byte_ns);
+  out["first_tensor_s"] = since_start(t.first_tensor_ns);
+  return out;
 }
 
 WorkloadInfo model_load_workload_info() {

@@ -29,6 +29,17 @@ struct ModelLoadParams {
   std::uint32_t chunk_size = 2 << 20;
   bool by_tensor = true;  // order "tensors"; false: "range"
   unsigned threads = 1;
+  std::uint64_t seed = 1;  // generated: the content's seed
+  std::string version;     // generated: appended to the file's name ("-v2": a new version)
+};
+
+// When a load happened (steady clock, ns; 0: not yet): the first worker's start (before opening
+// the files), the first completed request, the first complete tensor, the last worker's end.
+struct LoadTiming {
+  std::uint64_t start_ns = 0;
+  std::uint64_t first_byte_ns = 0;
+  std::uint64_t first_tensor_ns = 0;
+  std::uint64_t end_ns = 0;
 };
 
 class ModelLoadWorkload final : public Workload {
@@ -40,6 +51,10 @@ class ModelLoadWorkload final : public Workload {
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
   void run(WorkerContext& ctx) override;
   [[nodiscard]] nlohmann::json summarize() const override;
+
+  // What is loaded (after prepare()): files, format, tensors, parameters, bytes, chunking.
+  [[nodiscard]] nlohmann::json describe_model() const;
+  [[nodiscard]] LoadTiming timing() const;
 
   [[nodiscard]] static ModelLoadParams parse(ConfigNode& phase);
 
@@ -58,6 +73,7 @@ class ModelLoadWorkload final : public Workload {
   std::uint64_t first_tensor_bytes_ = 0;
   std::atomic<std::uint64_t> first_tensor_done_{0};
   std::atomic<std::uint64_t> first_tensor_ns_{0};
+  std::atomic<std::uint64_t> first_byte_ns_{0};
   std::atomic<std::uint64_t> start_ns_{0};  // earliest worker start
   std::atomic<std::uint64_t> end_ns_{0};    // latest worker end
 

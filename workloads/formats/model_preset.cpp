@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -47,15 +49,27 @@ ModelShape scaled(ModelShape shape, double scale) {
 ModelShape model_shape_of_size(std::uint64_t bytes, const std::string& dtype) {
   ModelShape s = model_preset("llama2-7b");
   s.layers = 1;
-  std::uint64_t fixed = 0, per_layer = 0;
-  for (const auto& t : model_tensors(s, ModelFormat::safetensors, dtype)) {
-    const auto n = tensor_bytes(t.dtype, [&] {
+  // The bytes outside the layers (embeddings, final norm, output) and those of one layer.
+  auto split = [&](const ModelShape& shape) {
+    std::uint64_t fixed = 0, per_layer = 0;
+    for (const auto& t : model_tensors(shape, ModelFormat::safetensors, dtype)) {
       std::uint64_t e = 1;
       for (auto d : t.shape)
         e *= d;
-      return e;
-    }());
-    (t.name.find(".layers.") != std::string::npos ? per_layer : fixed) += n;
+      (t.name.find(".layers.") != std::string::npos ? per_layer : fixed) +=
+          tensor_bytes(t.dtype, e);
+    }
+    return std::pair{fixed, per_layer};
+  };
+  auto [fixed, per_layer] = split(s);
+  // Smaller than one layer of LLaMA-2-7B: a narrower model of the same form, widths halved
+  // (kept multiples of 256, so every block dtype fits) and the vocabulary with them.
+  while (fixed + per_layer > bytes && s.hidden > 256) {
+    s.hidden /= 2;
+    s.kv_dim = std::max<std::uint64_t>(256, s.kv_dim / 2);
+    s.ffn = std::max<std::uint64_t>(256, (s.ffn / 2 + 255) / 256 * 256);
+    s.vocab = std::max<std::uint64_t>(4096, s.vocab / 2);
+    std::tie(fixed, per_layer) = split(s);
   }
   s.layers = bytes > fixed ? std::max<std::uint64_t>(1, (bytes - fixed) / per_layer) : 1;
   return s;

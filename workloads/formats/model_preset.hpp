@@ -23,7 +23,9 @@ struct ModelShape {
 [[nodiscard]] std::vector<std::string> model_presets();
 // InputError for an unknown name.
 [[nodiscard]] ModelShape model_preset(const std::string& name);
-// LLaMA-2-7B's layer shape with as many layers as make about `bytes` in `dtype` (at least one).
+// LLaMA-2-7B's layer shape with as many layers as make about `bytes` in `dtype` (at least one);
+// below one such layer (about 0.9 GB in BF16), the same form with widths and vocabulary halved
+// until one layer fits (down to hidden 256: a few MB).
 [[nodiscard]] ModelShape model_shape_of_size(std::uint64_t bytes, const std::string& dtype);
 [[nodiscard]] ModelShape scaled(ModelShape shape, double scale);
 
