@@ -149,7 +149,7 @@ std::string usage() {
          "--size SIZE]\n"
          "              [--dtype D] [--seed N]\n"
          "       aistor inspect PATH [--json]\n"
-         "       aistor report --table summary|ollama-load REPORT.json...\n"
+         "       aistor report --table summary|ollama-load|storm REPORT.json...\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
 }

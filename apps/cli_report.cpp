@@ -6,15 +6,16 @@
 #include <ostream>
 
 #include "apps/cli.hpp"
+#include "report/storm_table.hpp"
 #include "report/table.hpp"
 
 namespace aistor::cli {
 
 int report(const std::vector<std::string>& args, Streams io) {
   constexpr const char* kUsage =
-      "aistor: usage: aistor report --table summary|ollama-load REPORT.json...\n";
+      "aistor: usage: aistor report --table summary|ollama-load|storm REPORT.json...\n";
   if (args.size() < 3 || args[0] != "--table" ||
-      (args[1] != "summary" && args[1] != "ollama-load")) {
+      (args[1] != "summary" && args[1] != "ollama-load" && args[1] != "storm")) {
     fmt::print(io.err, "{}", kUsage);
     return 2;
   }
@@ -41,9 +42,11 @@ int report(const std::vector<std::string>& args, Streams io) {
       fmt::print(io.out, "{}", summary_table(r));
     return 0;
   }
-  const std::string table = model_load_table(reports);
+  const bool storm = args[1] == "storm";
+  const std::string table = storm ? storm_table(reports, true) : model_load_table(reports);
   if (table.empty()) {
-    fmt::print(io.err, "aistor: report: no model-load phases in the reports\n");
+    fmt::print(io.err, "aistor: report: no {} phases in the reports\n",
+               storm ? "storm" : "model-load");
     return 1;
   }
   fmt::print(io.out, "{}", table);

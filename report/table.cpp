@@ -5,51 +5,10 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "report/storm_table.hpp"
+#include "report/table_render.hpp"
 
 namespace aistor {
-namespace {
-
-std::string engine_label(const nlohmann::json& e) {
-  if (!e.is_object()) return "?";
-  std::string s = e.value("name", "?");
-  if (e.value("direct", false) && s != "odirect") s += "+direct";
-  auto qd = e.value("queue_depth", 1u);
-  if (qd > 1) s += fmt::format(" qd{}", qd);
-  return s;
-}
-
-// Aligns columns; the first `lead` and last `trail` columns are text (left), the rest numbers.
-std::string render(const std::vector<std::vector<std::string>>& rows, std::size_t lead,
-                   std::size_t trail) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows) {
-    width.resize(std::max(width.size(), r.size()), 0);
-    for (std::size_t i = 0; i < r.size(); ++i)
-      width[i] = std::max(width[i], r[i].size());
-  }
-  std::string out;
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    const auto& r = rows[k];
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      bool left = i < lead || i + trail >= r.size();
-      line += left ? fmt::format("{:<{}}", r[i], width[i]) : fmt::format("{:>{}}", r[i], width[i]);
-      if (i + 1 < r.size()) line += "  ";
-    }
-    line.erase(line.find_last_not_of(' ') + 1);
-    out += line + "\n";
-    if (k == 0) {
-      std::size_t total = 0;
-      for (auto w : width)
-        total += w + 2;
-      out += std::string(total - 2, '-') + "\n";
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 namespace {
 
 // The samples workload's own headline figures, one row per phase that has them.
@@ -83,7 +42,7 @@ std::string training_table(const nlohmann::json& report) {
   std::string out;
   if (rows.size() > 1) {
     out = "\n";  // appended, not "\n" + ...: GCC 12 warns falsely (-Wrestrict) on that form
-    out += render(rows, 1, 0);
+    out += render_table(rows, 1, 0);
   }
   return out;
 }
@@ -117,7 +76,7 @@ std::string checkpoint_table(const nlohmann::json& report) {
   std::string out;
   if (rows.size() > 1) {
     out = "\n";
-    out += render(rows, 2, 1);
+    out += render_table(rows, 2, 1);
   }
   return out;
 }
@@ -144,7 +103,7 @@ std::string search_table(const nlohmann::json& report) {
   std::string out;
   if (rows.size() > 1) {
     out = "\n";
-    out += render(rows, 5, 0);
+    out += render_table(rows, 5, 0);
   }
   return out;
 }
@@ -181,7 +140,7 @@ std::string model_load_table(const std::vector<nlohmann::json>& reports) {
            p["io_pattern"].value("summary", ""), notes});
     }
   }
-  return rows.size() > 1 ? render(rows, 4, 2) : std::string();
+  return rows.size() > 1 ? render_table(rows, 4, 2) : std::string();
 }
 
 std::string summary_table(const nlohmann::json& report) {
@@ -203,12 +162,16 @@ std::string summary_table(const nlohmann::json& report) {
          fmt::format("{:.0f}", p.value("iops", 0.0)), human_ns(lat.value("p50", 0.0)),
          human_ns(lat.value("p99", 0.0)), fmt::format("{:.0f}%", resident * 100), status});
   }
-  std::string out = render(rows, 3, 2);
+  std::string out = render_table(rows, 3, 2);
   out += training_table(report);
   out += checkpoint_table(report);
   if (auto models = model_load_table({report}); !models.empty()) {
     out += "\n";
     out += models;
+  }
+  if (auto storms = storm_table({report}, false); !storms.empty()) {
+    out += "\n";
+    out += storms;
   }
   out += search_table(report);
   const auto reps = report.value("repetitions", nlohmann::json::array());
@@ -228,7 +191,7 @@ std::string summary_table(const nlohmann::json& report) {
            fmt::format("{:.0f}", r["iops"].value("median", 0.0)),
            human_ns(r["p99_ns"].value("median", 0.0))});
     }
-    out += "\n" + render(summary, 2, 0);
+    out += "\n" + render_table(summary, 2, 0);
   }
   return out;
 }

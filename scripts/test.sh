@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and pass the tests: the dev build, the ASan+UBSan build, then the
-# concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring) under ThreadSanitizer.
+# concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring, storms) under
+# ThreadSanitizer.
 # Usage: scripts/test.sh [dev|asan|tsan|all]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -252,4 +252,26 @@ TEST(Cli, OllamaLoadTableFromReports) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST(Cli, StormRunsClientsAndPrintsItsTable) {
+  test::ScratchDir dir;
+  auto config = write_config(dir.path(), R"({"phases": [{"name": "storm-3", "workload": "storm",
+      "clients": 3, "model": {"size": "8MiB"}, "cache": "cold"}]})");
+  const auto out = (dir.path() / "r.json").string();
+  auto r = test::run_command(binary() + " run " + config.string() + " --dir " +
+                             dir.path().string() + " --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\nstorm phase  engine  clients"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " report --table storm " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("storm phase  engine  clients", 0), 0u) << r.output;
+  for (const char* row : {"\n  client 0  ", "\n  client 1  ", "\n  client 2  "})
+    EXPECT_NE(r.output.find(row), std::string::npos) << row << r.output;
+  r = test::run_command(binary() + " report --table storm " + config.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no storm phases"), std::string::npos) << r.output;
+  std::ifstream in(out);
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["phases"][0]["clients"], 3) << report.dump();
+}
+
 }  // namespace aistor

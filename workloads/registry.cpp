@@ -4,13 +4,14 @@
 #include "workloads/model_load_workload.hpp"
 #include "workloads/raw_workload.hpp"
 #include "workloads/samples_workload.hpp"
+#include "workloads/storm_workload.hpp"
 
 namespace aistor {
 
 const std::vector<WorkloadInfo>& workloads() {
   static const std::vector<WorkloadInfo> all{raw_workload_info(), samples_workload_info(),
-                                             checkpoint_workload_info(),
-                                             model_load_workload_info()};
+                                             checkpoint_workload_info(), model_load_workload_info(),
+                                             storm_workload_info()};
   return all;
 }
 

@@ -18,6 +18,7 @@
 #include "core/page_cache.hpp"
 #include "core/recorder_json.hpp"
 #include "engines/registry.hpp"
+#include "workloads/client_processes.hpp"
 
 namespace aistor {
 namespace {
@@ -27,13 +28,19 @@ struct CpuTimes {
   double sys_s = 0;
 };
 
+// This process and the children it has waited for (a storm's client processes).
 CpuTimes cpu_now() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
   auto s = [](const timeval& tv) {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
-  return {s(ru.ru_utime), s(ru.ru_stime)};
+  CpuTimes out;
+  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage ru{};
+    getrusage(who, &ru);
+    out.user_s += s(ru.ru_utime);
+    out.sys_s += s(ru.ru_stime);
+  }
+  return out;
 }
 
 std::unique_ptr<Workload> build_workload(const PhaseSpec& spec) {
@@ -148,29 +155,28 @@ void run_workers(const PhaseSpec& spec, Workload& workload, std::uint64_t start,
     t.join();
 }
 
-// The phase's status from how each worker ended: the first failure names the error.
-void set_status(const std::vector<std::unique_ptr<WorkerSlot>>& slots, bool stopped,
-                nlohmann::json& phase) {
-  nlohmann::json ends = nlohmann::json::array();
+// The phase's status from how each worker ended (`errors[i]`: worker i's exception, or empty):
+// the first failure names the error.
+void set_status(const std::vector<std::string>& errors, const std::vector<PumpOutcome>& ends,
+                bool stopped, nlohmann::json& phase) {
+  nlohmann::json names = nlohmann::json::array();
   // A worker's failure stops the others, which then end "interrupted": the failure is the news.
-  for (const auto& s : slots) {
-    ends.push_back(end_name(s->outcome.end));
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    names.push_back(end_name(ends[i].end));
     if (phase["status"] != "ok") continue;
-    if (!s->error.empty()) {
+    if (i < errors.size() && !errors[i].empty()) {
       phase["status"] = "failed";
-      phase["error"] = s->error;
-    } else if (s->outcome.end == PumpEnd::error) {
+      phase["error"] = errors[i];
+    } else if (ends[i].end == PumpEnd::error) {
       phase["status"] = "failed";
       phase["error"] = "I/O error (see errors.first)";
     }
   }
-  for (const auto& s : slots) {
-    if (phase["status"] == "ok" && s->outcome.end == PumpEnd::interrupted) {
-      phase["status"] = "interrupted";
-    }
+  for (const auto& e : ends) {
+    if (phase["status"] == "ok" && e.end == PumpEnd::interrupted) phase["status"] = "interrupted";
   }
   if (stopped && phase["status"] == "ok") phase["status"] = "interrupted";
-  phase["worker_ends"] = ends;
+  phase["worker_ends"] = names;
 }
 
 void add_storage_bytes(const std::optional<ProcIo>& before, const std::optional<ProcIo>& after,
@@ -216,41 +222,73 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
   prepare_phase(spec, *workload, stop, phase);
 
-  // Engines are made before the clock starts: rings, registrations and probes are not I/O.
-  std::vector<std::unique_ptr<WorkerSlot>> slots;
-  for (unsigned i = 0; i < workload->workers(); ++i) {
-    slots.push_back(std::make_unique<WorkerSlot>());
-    EngineConfig engine = spec.engine;
-    engine.worker = i;
-    slots.back()->engine = make_engine(engine);
-  }
-  phase["engine"] = slots.front()->engine->describe();
-  phase["workers"] = slots.size();
-  phase["queue_depth"] = spec.engine.queue_depth;
-
   auto io_before = proc_self_io();
   CpuTimes cpu_before = cpu_now();
-  std::uint64_t start = now_ns();
-  for (auto& s : slots)
-    s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
   std::function<void(std::uint64_t, std::uint64_t)> progress;
+  std::uint64_t start = 0;
   if (options.progress) {
     progress = [&](std::uint64_t bytes, std::uint64_t ops) {
       double elapsed = static_cast<double>(now_ns() - start) / 1e9;
       options.progress({&spec, index, total, elapsed, bytes, ops, goal, false});
     };
   }
-  run_workers(spec, *workload, start, slots, stop, progress);
+  Recorder merged(0, spec.interval_ns);
+  std::vector<std::string> errors;
+  std::vector<PumpOutcome> ends;
+  std::uint64_t child_read = 0;
+  std::uint64_t child_write = 0;
+  if (workload->processes() > 0) {
+    start = now_ns();  // moved to the barrier's release by run_clients
+    ClientRun run = run_clients(spec, *workload, stop, progress);
+    start = run.start_ns;
+    for (const auto& c : run.clients) {
+      child_read += c.storage_read_bytes.value_or(0);
+      child_write += c.storage_write_bytes.value_or(0);
+    }
+    workload->clients_done(run);
+    merged = std::move(run.merged);
+    errors = std::move(run.errors);
+    ends = std::move(run.ends);
+    phase["engine"] = run.engine.is_null() ? to_json(spec.engine) : run.engine;
+    phase["clients"] = workload->processes();
+    phase["workers"] = ends.size();
+  } else {
+    // Engines are made before the clock starts: rings, registrations and probes are not I/O.
+    std::vector<std::unique_ptr<WorkerSlot>> slots;
+    for (unsigned i = 0; i < workload->workers(); ++i) {
+      slots.push_back(std::make_unique<WorkerSlot>());
+      EngineConfig engine = spec.engine;
+      engine.worker = i;
+      slots.back()->engine = make_engine(engine);
+    }
+    phase["engine"] = slots.front()->engine->describe();
+    phase["workers"] = slots.size();
+    start = now_ns();
+    for (auto& s : slots)
+      s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
+    run_workers(spec, *workload, start, slots, stop, progress);
+    merged = Recorder(start, spec.interval_ns);
+    for (const auto& s : slots) {
+      merged.merge(*s->recorder);
+      errors.push_back(s->error);
+      ends.push_back(s->outcome);
+    }
+  }
+  phase["queue_depth"] = spec.engine.queue_depth;
   CpuTimes cpu_after = cpu_now();
   auto io_after = proc_self_io();
+  if (workload->processes() > 0 && io_before && io_after) {
+    // The clients' own deltas, summed: exact per client. (The parent's /proc/self/io also folds
+    // in its reaped children, which would count them twice.)
+    io_after = io_before;
+    io_after->read_bytes += child_read;
+    io_after->write_bytes += child_write;
+  }
 
-  Recorder merged(start, spec.interval_ns);
-  for (const auto& s : slots)
-    merged.merge(*s->recorder);
-  set_status(slots, stop.load(), phase);
+  set_status(errors, ends, stop.load(), phase);
   phase.update(to_json(merged));
   add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
-  add_copy_ceiling(spec, slots.size(), phase);
+  add_copy_ceiling(spec, ends.size(), phase);
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
   phase["workload_metrics"] = workload->summarize();

@@ -23,6 +23,7 @@
 namespace aistor {
 
 class ConfigNode;
+struct ClientRun;  // workloads/client_processes.hpp
 
 struct PhaseEnv {
   std::filesystem::path dir;  // the phase's target directory (exists)
@@ -60,6 +61,19 @@ class Workload {
   virtual void run(WorkerContext& ctx) = 0;
   // Workload-specific figures for the report's "workload" block (null when none).
   [[nodiscard]] virtual nlohmann::json summarize() const { return nullptr; }
+
+  // Clients as processes (a storm). 0: the workers are threads of this process. N > 0: after
+  // prepare() the runner forks N client processes; each makes its own engines, runs
+  // before_start() on each of its workers() threads, waits with every other client on one start
+  // barrier, then runs run() on them. What each client measured comes back to the parent.
+  [[nodiscard]] virtual unsigned processes() const { return 0; }
+  // In a client, untimed, before the start barrier (a storm's refresh loads the version being
+  // replaced here); its I/O goes to a scratch recorder.
+  virtual void before_start(WorkerContext& /*ctx*/) {}
+  // In a client, after its workers ended: the client's own figures, sent to the parent.
+  [[nodiscard]] virtual nlohmann::json client_summary() const { return nullptr; }
+  // In the parent, after every client ended, before summarize(): what each client measured.
+  virtual void clients_done(const ClientRun& /*run*/) {}
 };
 
 struct WorkloadInfo {

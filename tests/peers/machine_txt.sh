@@ -5,7 +5,7 @@ write_machine_txt() {
   shift 2
   {
     echo "command: $BENCH_COMMAND"
-    echo "commit: $(git rev-parse HEAD)"
+    echo "commit: ${COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
     echo "date: $(date -u +%FT%TZ)"
     echo "machine: $(uname -a)"
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"

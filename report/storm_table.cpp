@@ -1,0 +1,83 @@
+#include "report/storm_table.hpp"
+
+#include <fmt/format.h>
+
+#include "core/units.hpp"
+#include "report/table_render.hpp"
+
+namespace aistor {
+namespace {
+
+std::string seconds(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? fmt::format("{:.3f}", j[key].get<double>())
+                                               : std::string("-");
+}
+
+std::string gb_per_s(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? fmt::format("{:.2f}", j[key].get<double>() / 1e9)
+                                               : std::string("-");
+}
+
+std::string storage(const nlohmann::json& j) {
+  return j.contains("storage_read_bytes") && j["storage_read_bytes"].is_number()
+             ? human_bytes(j["storage_read_bytes"].get<double>())
+             : std::string("-");
+}
+
+std::vector<std::string> client_row(const nlohmann::json& r) {
+  std::string status = r.value("status", "?");
+  if (r.contains("error")) status += ": " + r["error"].get<std::string>();
+  return {fmt::format("  client {}", r.value("client", 0)),
+          seconds(r, "start_s"),
+          seconds(r, "first_byte_s"),
+          seconds(r, "finish_s"),
+          gb_per_s(r, "bytes_per_s"),
+          storage(r),
+          r.contains("page_cache_fraction") && r["page_cache_fraction"].is_number()
+              ? fmt::format("{:.0f}%", r["page_cache_fraction"].get<double>() * 100)
+              : std::string("-"),
+          status};
+}
+
+}  // namespace
+
+std::string storm_table(const std::vector<nlohmann::json>& reports, bool per_client) {
+  std::vector<std::vector<std::string>> rows{
+      {"storm phase", "engine", "clients", "model", "min s", "p50 s", "p99 s", "max s", "straggler",
+       "first-done GB/s", "last-done GB/s", "storage read", "status"}};
+  std::vector<std::vector<std::string>> clients{{"client", "start s", "first byte s", "finish s",
+                                                 "GB/s", "storage read", "from cache", "status"}};
+  for (const auto& report : reports) {
+    for (const auto& p : report.value("phases", nlohmann::json::array())) {
+      if (p.value("workload", "") != "storm") continue;
+      const auto& w = p.value("workload_metrics", nlohmann::json());
+      if (!w.is_object() || !w.contains("client_rows")) continue;
+      const auto c = w.value("completion_s", nlohmann::json::object());
+      std::string status = p.value("status", "?");
+      if (p.contains("error")) status += ": " + p["error"].get<std::string>();
+      const auto& model = w.value("model", nlohmann::json::object());
+      rows.push_back(
+          {p.value("name", "?"), engine_label(p.value("engine", nlohmann::json())),
+           fmt::format("{}{}", w.value("clients", 0), w.value("refresh", false) ? " refresh" : ""),
+           human_bytes(model.value("file_bytes", 0.0)), seconds(c, "min"), seconds(c, "p50"),
+           seconds(c, "p99"), seconds(c, "max"),
+           w.contains("straggler_ratio") ? fmt::format("{:.2f}", w["straggler_ratio"].get<double>())
+                                         : std::string("-"),
+           gb_per_s(w, "first_done_bytes_per_s"), gb_per_s(w, "last_done_bytes_per_s"), storage(w),
+           status});
+      if (!per_client) continue;
+      clients.push_back({p.value("name", "?")});
+      for (const auto& r : w["client_rows"])
+        clients.push_back(client_row(r));
+    }
+  }
+  if (rows.size() == 1) return {};
+  std::string out = render_table(rows, 4, 1);
+  if (per_client) {
+    out += "\n";
+    out += render_table(clients, 1, 1);
+  }
+  return out;
+}
+
+}  // namespace aistor

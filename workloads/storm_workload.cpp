@@ -1,0 +1,177 @@
+#include "workloads/storm_workload.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/config_node.hpp"
+
+namespace aistor {
+namespace {
+
+double seconds_between(std::uint64_t from, std::uint64_t to) {
+  return to > from ? static_cast<double>(to - from) / 1e9 : 0.0;
+}
+
+// Nearest rank over sorted values: the smallest value with at least q of them at or below it.
+double nearest_rank(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0.0;
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// Seconds from the barrier's release to `at` (null when it never happened).
+nlohmann::json since(std::uint64_t start, std::uint64_t at) {
+  return at >= start && at > 0 ? nlohmann::json(static_cast<double>(at - start) / 1e9)
+                               : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+StormWorkload::StormWorkload(StormParams params)
+    : params_(std::move(params)), load_(std::make_unique<ModelLoadWorkload>(params_.load)) {
+  if (params_.refresh) {
+    ModelLoadParams old = params_.load;
+    old.version.clear();
+    old.seed = 1;
+    if (!params_.previous.empty()) old.path = params_.previous;
+    previous_ = std::make_unique<ModelLoadWorkload>(old);
+  }
+}
+
+StormParams StormWorkload::parse(ConfigNode& phase) {
+  StormParams p;
+  p.clients = static_cast<unsigned>(phase.integer("clients", 8, 1, 1024));
+  p.refresh = phase.boolean("refresh", false);
+  if (phase.has("previous")) {
+    if (!p.refresh) phase.fail("previous", "only with \"refresh\": true");
+    p.previous = phase.string("previous", std::nullopt);
+  }
+  p.load = ModelLoadWorkload::parse(phase);
+  if (p.refresh && p.load.path.empty()) {
+    p.load.version = "-v2";
+    p.load.seed = 2;
+  } else if (p.refresh && p.previous.empty()) {
+    phase.fail("refresh", "with \"path\", give \"previous\": the model version being replaced");
+  }
+  return p;
+}
+
+Goal StormWorkload::goal() const {
+  return {load_->goal().bytes * params_.clients, 0};
+}
+
+std::vector<std::filesystem::path> StormWorkload::prepare(const PhaseEnv& env) {
+  clients_.clear();
+  start_ns_ = 0;
+  first_done_ns_ = 0;
+  // The version being replaced is loaded by the clients before the barrier, so only the new one
+  // is the phase's files (cache policy, residency).
+  if (previous_) (void)previous_->prepare(env);
+  return load_->prepare(env);
+}
+
+void StormWorkload::before_start(WorkerContext& ctx) {
+  if (previous_) previous_->run(ctx);
+}
+
+void StormWorkload::run(WorkerContext& ctx) {
+  load_->run(ctx);
+}
+
+nlohmann::json StormWorkload::client_summary() const {
+  const LoadTiming t = load_->timing();
+  return {{"start_ns", t.start_ns},
+          {"first_byte_ns", t.first_byte_ns},
+          {"first_tensor_ns", t.first_tensor_ns},
+          {"end_ns", t.end_ns}};
+}
+
+void StormWorkload::clients_done(const ClientRun& run) {
+  clients_ = run.clients;
+  start_ns_ = run.start_ns;
+  first_done_ns_ = run.first_done_ns;
+}
+
+nlohmann::json StormWorkload::summarize() const {
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<double> completions;
+  std::uint64_t bytes = 0, at_first = 0, storage = 0, last_end = 0;
+  bool storage_known = true;
+  for (const auto& c : clients_) {
+    const auto& m = c.metrics;
+    const auto stamp = [&](const char* key) {
+      return m.is_object() ? m.value(key, std::uint64_t{0}) : std::uint64_t{0};
+    };
+    const std::uint64_t end = stamp("end_ns");
+    const bool ok = c.error.empty() && end > 0;
+    nlohmann::json row{{"client", c.index},
+                       {"pid", c.pid},
+                       {"status", !c.error.empty() ? "failed" : (ok ? "ok" : "stopped")},
+                       {"start_s", since(start_ns_, stamp("start_ns"))},
+                       {"first_byte_s", since(start_ns_, stamp("first_byte_ns"))},
+                       {"first_tensor_s", since(start_ns_, stamp("first_tensor_ns"))},
+                       {"finish_s", since(start_ns_, end)},
+                       {"bytes", c.bytes},
+                       {"ops", c.ops},
+                       {"bytes_at_first_done", c.bytes_at_first_done}};
+    if (!c.error.empty()) row["error"] = c.error;
+    const double load_s = seconds_between(stamp("start_ns"), end);
+    row["load_s"] = load_s;
+    row["bytes_per_s"] = load_s > 0 ? static_cast<double>(c.bytes) / load_s : 0.0;
+    if (c.storage_read_bytes) {
+      row["storage_read_bytes"] = *c.storage_read_bytes;
+      row["page_cache_fraction"] =
+          c.bytes ? std::max(0.0, 1.0 - static_cast<double>(*c.storage_read_bytes) /
+                                            static_cast<double>(c.bytes))
+                  : 0.0;
+      storage += *c.storage_read_bytes;
+    } else {
+      row["storage_read_bytes"] = nullptr;
+      storage_known = false;
+    }
+    rows.push_back(std::move(row));
+    bytes += c.bytes;
+    at_first += c.bytes_at_first_done;
+    if (ok) {
+      completions.push_back(seconds_between(start_ns_, end));
+      last_end = std::max(last_end, end);
+    }
+  }
+  std::sort(completions.begin(), completions.end());
+  nlohmann::json out{{"clients", params_.clients},
+                     {"threads_per_client", params_.load.threads},
+                     {"refresh", params_.refresh},
+                     {"model", load_->describe_model()},
+                     {"client_rows", rows},
+                     {"completed", completions.size()},
+                     {"bytes", bytes},
+                     {"storage_read_bytes", storage_known ? nlohmann::json(storage) : nullptr}};
+  if (completions.empty()) return out;
+  const double median = nearest_rank(completions, 0.5);
+  const double first_s = seconds_between(start_ns_, first_done_ns_);
+  const double last_s = seconds_between(start_ns_, last_end);
+  out["completion_s"] = {{"min", completions.front()},
+                         {"p50", median},
+                         {"p99", nearest_rank(completions, 0.99)},
+                         {"max", completions.back()}};
+  out["straggler_ratio"] = median > 0 ? completions.back() / median : 0.0;
+  out["first_done_s"] = first_s;
+  out["first_done_bytes_per_s"] = first_s > 0 ? static_cast<double>(at_first) / first_s : 0.0;
+  out["last_done_s"] = last_s;
+  out["last_done_bytes_per_s"] = last_s > 0 ? static_cast<double>(bytes) / last_s : 0.0;
+  return out;
+}
+
+WorkloadInfo storm_workload_info() {
+  return {"storm",
+          "many client processes load the same model at once after a barrier (a startup storm), "
+          "or re-load a new version (refresh); per-client rows and tails",
+          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+            return std::make_unique<StormWorkload>(StormWorkload::parse(phase));
+          },
+          false};
+}
+
+}  // namespace aistor
