@@ -11,31 +11,12 @@ cd "$(dirname "$0")/../.."
 out="${OUT:-gpu-out}"
 bytes="${BYTES:-8589934592}"
 data="${DATA:-/var/tmp/aistor-gpu}"
-mkdir -p "$out" /tmp/deps "$data" /tmp/gpu-logs
-for f in .deps/*.deb; do dpkg -x "$f" /tmp/deps; done
-lib=/tmp/deps/usr/lib/x86_64-linux-gnu
-export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR=/tmp/deps LD_LIBRARY_PATH="$lib"
-{
-  echo "command: tests/gpu/run_on_gpu.sh (BYTES=$bytes)"
-  # The device machine gets the working tree, not always its history: pass COMMIT=... from here.
-  echo "commit: ${COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
-  echo "date: $(date -u +%FT%TZ)"
-  uname -a
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) x $(nproc)"
-  echo "target: $(findmnt -no SOURCE,FSTYPE,OPTIONS -T "$data")"
-  nvidia-smi --query-gpu=name,memory.total,pcie.link.gen.max,pcie.link.width.max,driver_version \
-    --format=csv || true
-  python3 -c 'import torch, safetensors; print("torch", torch.__version__, "safetensors", safetensors.__version__)' || true
-} | tee "$out/machine.txt"
+mkdir -p "$out" "$data" /tmp/gpu-logs
+. tests/gpu/gpu_common.sh
+gpu_machine_txt "$out/machine.txt" "$data" "tests/gpu/run_on_gpu.sh (BYTES=$bytes)"
 pack_logs() { tar -C /tmp -czf "$out/logs.tgz" gpu-logs; }
 trap pack_logs EXIT
-cmake -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISTOR_MICROBENCH=OFF \
-  -DCMAKE_CUDA_ARCHITECTURES=90 > /tmp/gpu-logs/configure.log 2>&1 ||
-  { cat /tmp/gpu-logs/configure.log; exit 1; }
-grep "aistor:" /tmp/gpu-logs/configure.log || true
-cmake --build build-gpu -j "$(nproc)" > /tmp/gpu-logs/build.log 2>&1 ||
-  { tail -50 /tmp/gpu-logs/build.log; exit 1; }
-aistor=build-gpu/apps/aistor
+build_gpu
 
 # The GPU tests, verbose (they must run, not skip), then the whole suite.
 build-gpu/tests/aistor_tests --gtest_filter='OnGpu*:*GpuRead*:GpuEngine*:Checksum64*' \

@@ -7,6 +7,10 @@
                                         and by the peers alike
   gpu_load_peer.py load FILE            safetensors.torch.load_file(FILE, device="cuda"), timed to
                                         torch.cuda.synchronize(); prints one JSON line
+  gpu_load_peer.py convert FILE PT      the tensors of safetensors FILE saved by torch.save to PT
+                                        (the same tensors and bytes, in PyTorch's own format)
+  gpu_load_peer.py load-torch PT        torch.load(PT, mmap=True), then every tensor .cuda(), timed
+                                        to torch.cuda.synchronize(); prints one JSON line
 
 The caller sets the cache state (drop_caches for cold, one read before for warm).
 """
@@ -63,10 +67,44 @@ def load(path):
                       "bytes_per_s": on_gpu / seconds}))
 
 
+def convert(path, pt):
+    import torch
+    from safetensors.torch import load_file
+
+    tensors = load_file(path)
+    with open(pt, "wb") as f:
+        torch.save(tensors, f)
+        f.flush()
+        os.fsync(f.fileno())
+    print(json.dumps({"converted": path, "to": pt, "tensors": len(tensors),
+                      "pt_bytes": os.path.getsize(pt)}))
+
+
+def load_torch(pt):
+    import torch
+
+    torch.cuda.init()
+    torch.cuda.synchronize()
+    size = os.path.getsize(pt)
+    start = time.perf_counter()
+    host = torch.load(pt, mmap=True, weights_only=True)
+    tensors = {k: v.cuda() for k, v in host.items()}
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    on_gpu = sum(t.numel() * t.element_size() for t in tensors.values())
+    print(json.dumps({"peer": "torch.load(mmap=True)+.cuda()", "file_bytes": size,
+                      "tensor_bytes": on_gpu, "seconds": seconds,
+                      "bytes_per_s": on_gpu / seconds}))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) == 3 and sys.argv[1] == "load":
         load(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "convert":
+        convert(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "load-torch":
+        load_torch(sys.argv[2])
     else:
         sys.exit(__doc__)
