@@ -26,10 +26,10 @@
 namespace aistor {
 namespace {
 
-// Per client, in memory shared by the parent and every client: live progress and the stop flag
-// its workers watch. Lock-free atomics work across processes on a MAP_SHARED mapping.
+// Per client, in memory shared by the parent and every client: the stop flag its workers watch
+// and its bytes when the first client finished. Lock-free atomics work across processes on a
+// MAP_SHARED mapping.
 struct ClientSlot {
-  ProgressCounters progress;
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> bytes_at_first_done{0};
 };
@@ -44,11 +44,16 @@ struct SharedHeader {
 static_assert(std::atomic<bool>::is_always_lock_free &&
               std::atomic<std::uint64_t>::is_always_lock_free);
 
+// The header, a slot per client and live progress counters per worker (each has one writer, as
+// the pump requires), in one shared anonymous mapping made before the clients are forked.
 class SharedSlots {
  public:
-  explicit SharedSlots(unsigned clients) : n_(clients) {
-    static_assert(sizeof(SharedHeader) <= 64 && alignof(ClientSlot) <= 64);
-    const std::size_t bytes = 64 + clients * sizeof(ClientSlot);
+  SharedSlots(unsigned clients, unsigned workers) : clients_(clients), workers_(workers) {
+    static_assert(sizeof(SharedHeader) <= 64 && alignof(ClientSlot) <= 64 &&
+                  alignof(ProgressCounters) <= 64);
+    const std::size_t slots = (clients * sizeof(ClientSlot) + 63) / 64 * 64;
+    const std::size_t bytes =
+        64 + slots + std::size_t{clients} * workers * sizeof(ProgressCounters);
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw_errno("mmap (client slots)");
     map_ = Mapping(p, bytes);
@@ -56,11 +61,29 @@ class SharedSlots {
     slots_ = reinterpret_cast<ClientSlot*>(map_.data() + 64);
     for (unsigned i = 0; i < clients; ++i)
       new (&slots_[i]) ClientSlot();
+    progress_ = reinterpret_cast<ProgressCounters*>(map_.data() + 64 + slots);
+    for (std::size_t i = 0; i < std::size_t{clients} * workers; ++i)
+      new (&progress_[i]) ProgressCounters();
   }
   [[nodiscard]] ClientSlot& operator[](unsigned i) const { return slots_[i]; }
   [[nodiscard]] SharedHeader& header() const { return *header_; }
+  [[nodiscard]] ProgressCounters& progress(unsigned client, unsigned worker) const {
+    return progress_[std::size_t{client} * workers_ + worker];
+  }
+  [[nodiscard]] std::uint64_t bytes(unsigned client) const {
+    std::uint64_t n = 0;
+    for (unsigned w = 0; w < workers_; ++w)
+      n += progress(client, w).bytes.load(std::memory_order_relaxed);
+    return n;
+  }
+  [[nodiscard]] std::uint64_t ops(unsigned client) const {
+    std::uint64_t n = 0;
+    for (unsigned w = 0; w < workers_; ++w)
+      n += progress(client, w).ops.load(std::memory_order_relaxed);
+    return n;
+  }
   void stop_all() const {
-    for (unsigned i = 0; i < n_; ++i)
+    for (unsigned i = 0; i < clients_; ++i)
       slots_[i].stop.store(true);
   }
   // Called by each client as it finishes (`at`: its last completion): the first takes every
@@ -68,15 +91,17 @@ class SharedSlots {
   void finished(std::uint64_t at) const {
     if (header_->first_done_taken.exchange(true)) return;
     header_->first_done_ns.store(at);
-    for (unsigned i = 0; i < n_; ++i)
-      slots_[i].bytes_at_first_done.store(slots_[i].progress.bytes.load());
+    for (unsigned i = 0; i < clients_; ++i)
+      slots_[i].bytes_at_first_done.store(bytes(i));
   }
 
  private:
-  unsigned n_;
+  unsigned clients_;
+  unsigned workers_;
   Mapping map_;
   SharedHeader* header_ = nullptr;
   ClientSlot* slots_ = nullptr;
+  ProgressCounters* progress_ = nullptr;
 };
 
 struct Pipe {
@@ -167,7 +192,7 @@ struct ClientFds {
                         spec.engine.queue_depth,
                         spec.stop_on_error,
                         start,
-                        timed ? &slot.progress : nullptr};
+                        timed ? &shared.progress(index, w) : nullptr};
       try {
         timed ? workload.run(ctx) : workload.before_start(ctx);
       } catch (const std::exception& e) {
@@ -340,7 +365,7 @@ void parse_client(Client& c, unsigned index, unsigned workers, ClientRun& run) {
 ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
                       const ClientProgress& progress, double ready_timeout_s) {
   const unsigned n = workload.processes();
-  SharedSlots shared(n);
+  SharedSlots shared(n, workload.workers());
   Pipe ready = make_pipe();
   Pipe go = make_pipe();
   std::vector<Client> clients(n);
@@ -413,8 +438,8 @@ ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atom
       std::uint64_t bytes = 0;
       std::uint64_t ops = 0;
       for (unsigned i = 0; i < n; ++i) {
-        bytes += shared[i].progress.bytes.load(std::memory_order_relaxed);
-        ops += shared[i].progress.ops.load(std::memory_order_relaxed);
+        bytes += shared.bytes(i);
+        ops += shared.ops(i);
       }
       progress(bytes, ops);
     }

@@ -3,10 +3,9 @@
 # safetensors model (`aistor gen model --size`, LLaMA-2-7B-shaped BF16 tensors) and the same
 # tensors saved by torch.save; safetensors.torch.load_file(device="cuda") and torch.load(mmap=True)
 # + .cuda() cold (drop_caches) and warm, before and after aistor's configs/model-load-gpu.json on
-# the same file. Then the storm and model-load tests on this kernel, and a storm of 1 against 8
-# clients on this machine's disk (tests/peers/storm_bench.sh; fio's columns only where fio is).
-# Results in $OUT (or ./gpu-out): machine.txt, tests.log, peers.jsonl, model-load-gpu.json,
-# summary.md, storm/. Needs liburing's .debs in .deps/, carried along.
+# the same file, after the model-load, storm and GPU tests on this machine. Results in $OUT (or
+# ./gpu-out): machine.txt, tests.log, peers.jsonl, model-load-gpu.json, summary.md. Needs
+# liburing's .debs in .deps/, carried along. (tests/gpu/storm_on_gpu.sh runs the storms here.)
 #   SIZE=1GB tests/gpu/model_load_on_gpu.sh   # a smaller model
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,7 +53,3 @@ peer_round | tee -a "$out/peers.jsonl"
 python3 tests/gpu/summarize_model_load.py "$out/peers.jsonl" "$out/model-load-gpu.json" |
   tee "$out/summary.md"
 
-# The storm on this machine's cores and disk.
-tests/peers/storm_bench.sh "$aistor" "$data/storm" "${STORM_SCALE:-1}" "${STORM_ROUNDS:-3}" \
-  "$out/storm" > /tmp/gpu-logs/storm.txt 2>&1 || { tail -20 /tmp/gpu-logs/storm.txt; exit 1; }
-cat "$out/storm/summary.md"
