@@ -103,7 +103,13 @@ TEST(GpuEngineConfig, WorkloadsThatCheckBytesRefuseDeviceMemory) {
                              {"engine", {{"name", "gpu"}}}};
   EXPECT_EQ(plan_error(phase),
             "config: phases[0].engine: engine gpu delivers into GPU memory, which the checkpoint "
-            "workload cannot read (it checks the bytes it moves); use raw");
+            "workload cannot use: it checks the bytes it moves; model-load and raw can");
+  EXPECT_EQ(plan_error({{"workload", "storm"},
+                        {"path", "m.safetensors"},
+                        {"engine", {{"name", "gpu-pageable"}}}}),
+            "config: phases[0].engine: engine gpu-pageable delivers into GPU memory, which the "
+            "storm workload cannot use: its clients are forked processes, and CUDA cannot be used "
+            "in a forked child once the parent has used it; model-load loads into GPU memory");
 }
 
 TEST(GpuEngineConfig, WithoutAGpuTheRunFailsWithTheReason) {

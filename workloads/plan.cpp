@@ -173,8 +173,8 @@ PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Pl
   if (const EngineInfo* engine = find_engine(s.engine.name);
       engine != nullptr && engine->device_memory && !info->device_memory) {
     phase.fail("engine", fmt::format("engine {} delivers into GPU memory, which the {} workload "
-                                     "cannot read (it checks the bytes it moves); use raw",
-                                     s.engine.name, s.workload));
+                                     "cannot use: {}",
+                                     s.engine.name, s.workload, info->no_device_memory_why));
   }
   if (phase.has("search")) {
     ConfigNode n = phase.object("search");

@@ -171,7 +171,9 @@ WorkloadInfo storm_workload_info() {
           [](ConfigNode& phase) -> std::unique_ptr<Workload> {
             return std::make_unique<StormWorkload>(StormWorkload::parse(phase));
           },
-          false};
+          false,
+          "its clients are forked processes, and CUDA cannot be used in a forked child once the "
+          "parent has used it; model-load loads into GPU memory"};
 }
 
 }  // namespace aistor

@@ -84,6 +84,8 @@ struct WorkloadInfo {
   // Whether it runs on engines that deliver into GPU memory (EngineInfo::device_memory): only a
   // workload that never parses, stamps or checks the bytes it moves.
   bool device_memory = false;
+  // Why not, when it does not: the end of the config error's sentence.
+  std::string no_device_memory_why = "it checks the bytes it moves; model-load and raw can";
 };
 
 [[nodiscard]] const std::vector<WorkloadInfo>& workloads();
