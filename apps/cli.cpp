@@ -18,6 +18,7 @@
 #include "report/report.hpp"
 #include "report/table.hpp"
 #include "workloads/plan.hpp"
+#include "workloads/ranks.hpp"
 #include "workloads/runner.hpp"
 #ifdef AISTOR_HAVE_CUDA
 #include "cuda/cuda_probe.hpp"
@@ -134,6 +135,30 @@ nlohmann::json process_usage() {
           {"sys_s", seconds(ru.ru_stime)}};
 }
 
+// Under mpirun, only storms run across ranks so far (each rank one client); other workloads and
+// searches would run on every rank alone, or diverge.
+void check_runs_on_ranks(const Plan& plan, const Ranks& ranks) {
+  for (const auto& p : plan.phases) {
+    if (p.workload != "storm") {
+      throw InputError(fmt::format(
+          "config: {}: under mpirun ({} ranks) only storm phases run across ranks so far; "
+          "run the {} workload without mpirun",
+          p.path, ranks.size(), p.workload));
+    }
+    if (p.search) {
+      throw InputError(fmt::format("config: {}.search: not under mpirun", p.path));
+    }
+  }
+}
+
+// A rank other than 0 under mpirun: the same phases, its client's part; rank 0 reports.
+int run_quietly(const Plan& plan, const std::atomic<bool>& stop) {
+  std::filesystem::create_directories(plan.dir);
+  RunOptions options;
+  options.stop = &stop;
+  return run_plan(plan, options).status == "ok" ? 0 : 1;
+}
+
 }  // namespace
 
 std::string usage() {
@@ -172,18 +197,22 @@ int validate(const std::vector<std::string>& args, Streams io) {
 int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
   RunArgs a;
   Plan plan;
+  Ranks* ranks = world_ranks();
+  const bool root = ranks == nullptr || ranks->root();
   try {
     a = parse_run_args(args, true);
     plan = load(a);
+    if (ranks) check_runs_on_ranks(plan, *ranks);
   } catch (const InputError& e) {
-    fmt::print(io.err, "aistor: {}\n", e.what());
+    if (root) fmt::print(io.err, "aistor: {}\n", e.what());
     return 2;
   }
+  if (!root) return run_quietly(plan, stop);
   std::filesystem::create_directories(plan.dir);
   ProgressLine line(io.err, io.tty);
   RunOptions options;
   options.stop = &stop;
-  if (io.tty) options.progress = [&](const ProgressUpdate& u) { line.update(u); };
+  if (io.tty && !ranks) options.progress = [&](const ProgressUpdate& u) { line.update(u); };
   options.phase_done = [&](const nlohmann::json&) { line.clear(); };
 
   ReportParts parts;

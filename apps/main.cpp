@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apps/cli.hpp"
+#include "workloads/ranks.hpp"
 
 namespace {
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   aistor::cli::Streams io{std::cout, std::cerr, isatty(STDERR_FILENO) == 1};
   if (verb == "run") {
     install_handlers();
+    aistor::RanksSession ranks(&argc, &argv);  // MPI, when started by mpirun
     return aistor::cli::run(args, io, g_stop);
   }
   if (verb == "gen") {

@@ -85,6 +85,15 @@ void Recorder::merge(const Recorder& other) {
   }
 }
 
+void Recorder::shift(std::int64_t ns) {
+  auto moved = [ns](std::uint64_t t) {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + ns);
+  };
+  origin_ns_ = moved(origin_ns_);
+  if (first_submit_ns_ != UINT64_MAX) first_submit_ns_ = moved(first_submit_ns_);
+  if (last_done_ns_ != 0) last_done_ns_ = moved(last_done_ns_);
+}
+
 LatencyHistogram Recorder::combined_latency() const {
   LatencyHistogram all = dirs_[0].latency;
   all.merge(dirs_[1].latency);

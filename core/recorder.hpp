@@ -76,6 +76,9 @@ class Recorder {
   // the string is truncated or malformed.
   [[nodiscard]] std::string to_wire() const;
   [[nodiscard]] static Recorder from_wire(std::string_view wire);
+  // Moves every time this recorder holds by `ns` (another process's clock onto this one's); the
+  // time series moves with its origin.
+  void shift(std::int64_t ns);
   // Moves the end of the measured interval to `done_ns` (e.g. after a timed fsync).
   void extend_to(std::uint64_t done_ns) { last_done_ns_ = std::max(last_done_ns_, done_ns); }
 

@@ -19,9 +19,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/mapping.hpp"
-#include "core/page_cache.hpp"
 #include "core/unique_fd.hpp"
-#include "engines/registry.hpp"
+#include "workloads/client_run.hpp"
 
 namespace aistor {
 namespace {
@@ -126,16 +125,6 @@ void write_all(int fd, const void* data, std::size_t n) {
   }
 }
 
-// The client's message: a JSON part and its recorder's wire form, each length-prefixed.
-void send_result(int fd, const nlohmann::json& j, const std::string& wire) {
-  const std::string text = j.dump();
-  const std::uint64_t lengths[2] = {text.size(), wire.size()};
-  write_all(fd, &lengths[0], sizeof lengths[0]);
-  write_all(fd, text.data(), text.size());
-  write_all(fd, &lengths[1], sizeof lengths[1]);
-  write_all(fd, wire.data(), wire.size());
-}
-
 // Waits until the parent closes the start barrier's write end (read sees end of file).
 void wait_for_release(int fd) {
   char c;
@@ -144,20 +133,6 @@ void wait_for_release(int fd) {
     if (r == 0) return;
     if (r < 0 && errno != EINTR) return;
   }
-}
-
-// Runs `body(worker)` on `n` workers: the calling thread when there is one (a client with one
-// worker starts no thread), else one thread each.
-void on_workers(unsigned n, const std::function<void(unsigned)>& body) {
-  if (n == 1) {
-    body(0);
-    return;
-  }
-  std::vector<std::thread> threads;
-  for (unsigned i = 0; i < n; ++i)
-    threads.emplace_back(body, i);
-  for (auto& t : threads)
-    t.join();
 }
 
 struct ClientFds {
@@ -169,80 +144,21 @@ struct ClientFds {
 // The body of client `index` after fork. Never returns.
 [[noreturn]] void client_main(const PhaseSpec& spec, Workload& workload, unsigned index,
                               const SharedSlots& shared, ClientFds fds) {
-  nlohmann::json msg{{"error", nullptr}};
-  std::string wire;
-  int code = 0;
-  ClientSlot& slot = shared[index];
-  try {
-    const unsigned n = workload.workers();
-    std::vector<std::unique_ptr<Engine>> engines;
-    for (unsigned w = 0; w < n; ++w) {
-      EngineConfig config = spec.engine;
-      config.worker = index * n + w;
-      engines.push_back(make_engine(config));
-    }
-    msg["engine"] = engines.front()->describe();
-    std::vector<std::string> errors(n);
-    std::vector<PumpOutcome> ends(n);
-    auto work = [&](unsigned w, Recorder& recorder, bool timed, std::uint64_t start) {
-      WorkerContext ctx{w,
-                        *engines[w],
-                        recorder,
-                        slot.stop,
-                        spec.engine.queue_depth,
-                        spec.stop_on_error,
-                        start,
-                        timed ? &shared.progress(index, w) : nullptr};
-      try {
-        timed ? workload.run(ctx) : workload.before_start(ctx);
-      } catch (const std::exception& e) {
-        errors[w] = e.what();
-        shared.stop_all();  // one failed worker ends the phase for every client
-      }
-      ends[w] = ctx.outcome;
-    };
-    {
-      std::vector<Recorder> scratch(n, Recorder(now_ns(), spec.interval_ns));
-      on_workers(n, [&](unsigned w) { work(w, scratch[w], false, now_ns()); });
-    }
+  ClientEnv env;
+  env.index = index;
+  env.stop = &shared[index].stop;
+  env.progress = [&](unsigned w) { return &shared.progress(index, w); };
+  env.stop_everyone = [&] { shared.stop_all(); };
+  env.wait_for_start = [&] {
     write_all(fds.ready, "r", 1);
     wait_for_release(fds.go);
-    const std::uint64_t released = now_ns();
-    const std::uint64_t start = shared.header().start_ns.load();
-    msg["released_ns"] = released;
-    std::vector<Recorder> recorders(n, Recorder(start, spec.interval_ns));
-    const auto io_before = proc_self_io();
-    if (!slot.stop.load()) {
-      on_workers(n, [&](unsigned w) { work(w, recorders[w], true, start); });
-      std::uint64_t last = 0;
-      for (const auto& r : recorders)
-        last = std::max(last, r.last_done_ns());
-      shared.finished(last);
-    } else {
-      for (auto& e : ends)
-        e.end = PumpEnd::interrupted;
-    }
-    const auto io_after = proc_self_io();
-    for (unsigned w = 1; w < n; ++w)
-      recorders[0].merge(recorders[w]);
-    wire = recorders[0].to_wire();
-    msg["errors"] = errors;
-    nlohmann::json end_codes = nlohmann::json::array();
-    for (const auto& e : ends)
-      end_codes.push_back({static_cast<int>(e.end), e.ramp_ops});
-    msg["ends"] = end_codes;
-    if (io_before && io_after) {
-      msg["storage_read_bytes"] = io_after->read_bytes - io_before->read_bytes;
-      msg["storage_write_bytes"] = io_after->write_bytes - io_before->write_bytes;
-    }
-    msg["metrics"] = workload.client_summary();
-  } catch (const std::exception& e) {
-    msg["error"] = e.what();
-    shared.stop_all();
-    code = 1;
-  }
-  send_result(fds.result, msg, wire);
-  _exit(code);
+    return shared.header().start_ns.load();
+  };
+  env.finished = [&](std::uint64_t last) { shared.finished(last); };
+  bool ok = true;
+  const std::string message = run_client(spec, workload, env, &ok);
+  write_all(fds.result, message.data(), message.size());
+  _exit(ok ? 0 : 1);
 }
 
 struct Client {
@@ -306,58 +222,11 @@ void reap_all(std::vector<Client>& clients) {
 }
 
 // Turns what client `c` sent into its result, adding its workers' ends to `run`.
-void parse_client(Client& c, unsigned index, unsigned workers, ClientRun& run) {
-  ClientResult r;
-  r.index = index;
-  r.pid = c.pid;
-  auto fail = [&](std::string why) {
-    r.error = fmt::format("client {} (pid {}): {}", index, c.pid, why);
-    for (unsigned w = 0; w < workers; ++w) {
-      run.errors.push_back(w == 0 ? r.error : std::string());
-      run.ends.push_back({PumpEnd::error, 0});
-    }
-    run.clients.push_back(std::move(r));
-  };
-  const std::string& s = c.received;
-  std::uint64_t json_len = 0;
-  std::uint64_t wire_len = 0;
-  if (s.size() < 8 || (std::memcpy(&json_len, s.data(), 8), s.size() < 16 + json_len)) {
-    return fail(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0
-                    ? "ended without sending its result"
-                    : exit_text(c.status) + " before sending its result");
-  }
-  std::memcpy(&wire_len, s.data() + 8 + json_len, 8);
-  if (s.size() != 16 + json_len + wire_len) return fail("sent a truncated result");
-  nlohmann::json msg;
-  std::optional<Recorder> rec;
-  try {
-    msg = nlohmann::json::parse(s.substr(8, json_len));
-    if (msg["error"].is_string()) return fail(msg["error"].get<std::string>());
-    rec = Recorder::from_wire(std::string_view(s).substr(16 + json_len));
-  } catch (const std::exception& e) {
-    return fail(fmt::format("sent a malformed result ({})", e.what()));
-  }
-  if (run.engine.is_null()) run.engine = msg["engine"];
-  for (const auto& e : msg["errors"]) {
-    run.errors.push_back(e.get<std::string>());
-    if (r.error.empty() && !run.errors.back().empty()) {
-      r.error = fmt::format("client {}: {}", index, run.errors.back());
-    }
-  }
-  for (const auto& e : msg["ends"])
-    run.ends.push_back({static_cast<PumpEnd>(e[0].get<int>()), e[1].get<std::uint64_t>()});
-  r.released_ns = msg.value("released_ns", std::uint64_t{0});
-  r.bytes = rec->bytes();
-  r.ops = rec->ops();
-  r.first_submit_ns = rec->ops() ? rec->first_submit_ns() : 0;
-  r.last_done_ns = rec->last_done_ns();
-  if (msg.contains("storage_read_bytes")) {
-    r.storage_read_bytes = msg["storage_read_bytes"].get<std::uint64_t>();
-    r.storage_write_bytes = msg["storage_write_bytes"].get<std::uint64_t>();
-  }
-  r.metrics = msg.value("metrics", nlohmann::json());
-  run.merged.merge(*rec);
-  run.clients.push_back(std::move(r));
+void parse_client(const Client& c, unsigned index, unsigned workers, ClientRun& run) {
+  const std::string missing = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0
+                                  ? "ended without sending its result"
+                                  : exit_text(c.status) + " before sending its result";
+  add_client_message(c.received, index, c.pid, workers, missing, 0, run);
 }
 
 }  // namespace

@@ -34,9 +34,12 @@ namespace aistor {
 struct ClientResult {
   unsigned index = 0;
   int pid = 0;
-  std::string error;              // empty: the client ran to its end
-  std::uint64_t released_ns = 0;  // when it left the start barrier (0: never)
-  std::uint64_t bytes = 0;        // delivered by its recorder
+  std::string host;                  // where it ran
+  int rank = -1;                     // its MPI rank (-1: a forked client)
+  std::int64_t clock_offset_ns = 0;  // added to its own clock's times to get the run's
+  std::string error;                 // empty: the client ran to its end
+  std::uint64_t released_ns = 0;     // when it left the start barrier (0: never)
+  std::uint64_t bytes = 0;           // delivered by its recorder
   std::uint64_t ops = 0;
   std::uint64_t first_submit_ns = 0;  // 0: submitted nothing
   std::uint64_t last_done_ns = 0;

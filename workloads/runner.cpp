@@ -19,6 +19,8 @@
 #include "core/recorder_json.hpp"
 #include "engines/registry.hpp"
 #include "workloads/client_processes.hpp"
+#include "workloads/rank_clients.hpp"
+#include "workloads/ranks.hpp"
 
 namespace aistor {
 namespace {
@@ -109,6 +111,27 @@ void prepare_phase(const PhaseSpec& spec, Workload& workload, const std::atomic<
   if (spec.cache.kind == CacheKind::cold && resident > 0.01) {
     phase["notes"].push_back(fmt::format(
         "cold phase found {:.1f}% of its data resident in the page cache", resident * 100));
+  }
+}
+
+// Under mpirun: every rank prepares in turn (rank 0 first, so a generated model is written once
+// and the others find it), and all of them learn whether any failed before anyone goes on.
+void prepare_on_ranks(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
+                      Ranks& ranks, nlohmann::json& phase) {
+  std::string error;
+  for (int r = 0; r < ranks.size(); ++r) {
+    if (r == ranks.rank()) {
+      try {
+        prepare_phase(spec, workload, stop, phase);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    ranks.barrier();
+  }
+  const auto errors = ranks.all_strings(error);
+  for (std::size_t r = 0; r < errors.size(); ++r) {
+    if (!errors[r].empty()) throw InputError(fmt::format("rank {}: {}", r, errors[r]));
   }
 }
 
@@ -220,7 +243,11 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   auto workload = build_workload(spec);
   Goal goal = workload->goal();
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
-  prepare_phase(spec, *workload, stop, phase);
+  if (Ranks* ranks = world_ranks(); ranks != nullptr && workload->processes() > 0) {
+    prepare_on_ranks(spec, *workload, stop, *ranks, phase);
+  } else {
+    prepare_phase(spec, *workload, stop, phase);
+  }
 
   auto io_before = proc_self_io();
   CpuTimes cpu_before = cpu_now();
@@ -239,7 +266,17 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   std::uint64_t child_write = 0;
   if (workload->processes() > 0) {
     start = now_ns();  // moved to the barrier's release by run_clients
-    ClientRun run = run_clients(spec, *workload, stop, progress);
+    Ranks* ranks = world_ranks();
+    ClientRun run = ranks ? run_rank_clients(spec, *workload, *ranks, stop)
+                          : run_clients(spec, *workload, stop, progress);
+    if (ranks) {
+      phase["ranks"] = ranks->size();
+      if (spec.config.contains("clients") && spec.config["clients"] != ranks->size()) {
+        phase["notes"].push_back(
+            fmt::format("under mpirun every rank is one client: {} clients, not the config's {}",
+                        ranks->size(), spec.config["clients"].dump()));
+      }
+    }
     start = run.start_ns;
     for (const auto& c : run.clients) {
       child_read += c.storage_read_bytes.value_or(0);
@@ -250,7 +287,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
     errors = std::move(run.errors);
     ends = std::move(run.ends);
     phase["engine"] = run.engine.is_null() ? to_json(spec.engine) : run.engine;
-    phase["clients"] = workload->processes();
+    phase["clients"] = run.clients.size();
     phase["workers"] = ends.size();
   } else {
     // Engines are made before the clock starts: rings, registrations and probes are not I/O.
@@ -344,6 +381,13 @@ std::optional<double> metric_at(const nlohmann::json& phase, const std::string& 
 
 namespace {
 
+// Whether the run must stop; under mpirun every rank agrees, so they all take the same path.
+bool stopping(const RunOptions& options) {
+  const bool mine = options.stop && options.stop->load();
+  Ranks* ranks = world_ranks();
+  return ranks ? ranks->any(mine) : mine;
+}
+
 // Runs one phase (a repetition or a search trial) and files it in `out`; false when the run must
 // end (interrupted).
 bool run_and_file(const PhaseSpec& spec, unsigned rep, std::size_t index, std::size_t total,
@@ -368,7 +412,8 @@ bool run_and_file(const PhaseSpec& spec, unsigned rep, std::size_t index, std::s
   if (status == "interrupted") out.status = "interrupted";
   if (status == "failed" && out.status == "ok") out.status = "failed";
   out.phases.push_back(std::move(phase));
-  return out.status != "interrupted";
+  Ranks* ranks = world_ranks();
+  return ranks ? !ranks->any(out.status == "interrupted") : out.status != "interrupted";
 }
 
 std::size_t search_trials_estimate(const SearchSpec& s) {
@@ -431,7 +476,7 @@ RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
     total += p.search ? search_trials_estimate(*p.search) : p.repeat;
   std::size_t index = 0;
   for (const auto& spec : plan.phases) {
-    if (options.stop && options.stop->load()) {
+    if (stopping(options)) {
       out.status = "interrupted";
       return out;
     }
@@ -441,7 +486,7 @@ RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
       continue;
     }
     for (unsigned rep = 0; rep < spec.repeat; ++rep, ++index) {
-      if (options.stop && options.stop->load()) {
+      if (stopping(options)) {
         out.status = "interrupted";
         return out;
       }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
 
 #include "core/config_node.hpp"
 
@@ -25,6 +27,36 @@ double nearest_rank(const std::vector<double>& sorted, double q) {
 nlohmann::json since(std::uint64_t start, std::uint64_t at) {
   return at >= start && at > 0 ? nlohmann::json(static_cast<double>(at - start) / 1e9)
                                : nlohmann::json(nullptr);
+}
+
+// The slowest client (named by client, rank and host), and into out["hosts"] the completion
+// tail of each host's clients.
+nlohmann::json slowest_and_hosts(const nlohmann::json& rows, nlohmann::json& out) {
+  nlohmann::json slowest;
+  std::map<std::string, std::vector<double>> by_host;
+  for (const auto& r : rows) {
+    if (r["status"] != "ok" || !r["finish_s"].is_number()) continue;
+    by_host[r["host"].get<std::string>()].push_back(r["finish_s"].get<double>());
+    if (slowest.is_null() || r["finish_s"].get<double>() > slowest["finish_s"].get<double>()) {
+      slowest = {{"client", r["client"]},
+                 {"rank", r["rank"]},
+                 {"host", r["host"]},
+                 {"finish_s", r["finish_s"]}};
+    }
+  }
+  nlohmann::json hosts = nlohmann::json::array();
+  for (auto& [host, done] : by_host) {
+    std::sort(done.begin(), done.end());
+    hosts.push_back({{"host", host},
+                     {"clients", done.size()},
+                     {"completion_s",
+                      {{"min", done.front()},
+                       {"p50", nearest_rank(done, 0.5)},
+                       {"p99", nearest_rank(done, 0.99)},
+                       {"max", done.back()}}}});
+  }
+  out["hosts"] = hosts;
+  return slowest;
 }
 
 }  // namespace
@@ -101,13 +133,18 @@ nlohmann::json StormWorkload::summarize() const {
   bool storage_known = true;
   for (const auto& c : clients_) {
     const auto& m = c.metrics;
+    // A stamp on the run's clock (a rank's clock differs by its measured offset); 0: never.
     const auto stamp = [&](const char* key) {
-      return m.is_object() ? m.value(key, std::uint64_t{0}) : std::uint64_t{0};
+      const std::uint64_t t = m.is_object() ? m.value(key, std::uint64_t{0}) : std::uint64_t{0};
+      return t ? static_cast<std::uint64_t>(static_cast<std::int64_t>(t) + c.clock_offset_ns) : t;
     };
     const std::uint64_t end = stamp("end_ns");
     const bool ok = c.error.empty() && end > 0;
     nlohmann::json row{{"client", c.index},
                        {"pid", c.pid},
+                       {"host", c.host},
+                       {"rank", c.rank >= 0 ? nlohmann::json(c.rank) : nlohmann::json(nullptr)},
+                       {"clock_offset_ns", c.clock_offset_ns},
                        {"status", !c.error.empty() ? "failed" : (ok ? "ok" : "stopped")},
                        {"start_s", since(start_ns_, stamp("start_ns"))},
                        {"first_byte_s", since(start_ns_, stamp("first_byte_ns"))},
@@ -140,7 +177,7 @@ nlohmann::json StormWorkload::summarize() const {
     }
   }
   std::sort(completions.begin(), completions.end());
-  nlohmann::json out{{"clients", params_.clients},
+  nlohmann::json out{{"clients", clients_.empty() ? params_.clients : clients_.size()},
                      {"threads_per_client", params_.load.threads},
                      {"refresh", params_.refresh},
                      {"model", load_->describe_model()},
@@ -157,10 +194,14 @@ nlohmann::json StormWorkload::summarize() const {
                          {"p99", nearest_rank(completions, 0.99)},
                          {"max", completions.back()}};
   out["straggler_ratio"] = median > 0 ? completions.back() / median : 0.0;
-  out["first_done_s"] = first_s;
-  out["first_done_bytes_per_s"] = first_s > 0 ? static_cast<double>(at_first) / first_s : 0.0;
+  // Without memory the clients share (MPI ranks) no snapshot was taken: null, not zero.
+  out["first_done_s"] = first_done_ns_ ? nlohmann::json(first_s) : nlohmann::json(nullptr);
+  out["first_done_bytes_per_s"] = first_done_ns_ && first_s > 0
+                                      ? nlohmann::json(static_cast<double>(at_first) / first_s)
+                                      : nlohmann::json(nullptr);
   out["last_done_s"] = last_s;
   out["last_done_bytes_per_s"] = last_s > 0 ? static_cast<double>(bytes) / last_s : 0.0;
+  out["slowest"] = slowest_and_hosts(rows, out);
   return out;
 }
 

@@ -1,0 +1,18 @@
+#pragma once
+// A storm's clients as the ranks of an MPI job (aistor run under mpirun): each rank is one
+// client, on whichever host mpirun placed it. The ranks leave one MPI barrier together, load,
+// then rank 0 measures every rank's clock offset (untimed, after the load) and gathers their
+// messages (client_run.hpp); the ClientRun at rank 0 has every rank's result on rank 0's clock,
+// the others get an empty one. The first-done snapshot needs memory the clients share, so it is
+// not taken across ranks (first_done_ns = 0).
+#include <atomic>
+
+#include "workloads/client_processes.hpp"
+#include "workloads/ranks.hpp"
+
+namespace aistor {
+
+[[nodiscard]] ClientRun run_rank_clients(const PhaseSpec& spec, Workload& workload, Ranks& ranks,
+                                         const std::atomic<bool>& stop);
+
+}  // namespace aistor

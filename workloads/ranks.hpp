@@ -1,0 +1,51 @@
+#pragma once
+// The ranks of an MPI job, when aistor runs under mpirun: what the runner needs of MPI, in plain
+// C++ (only ranks_mpi.cpp includes mpi.h; without MPI, ranks_none.cpp says there are none).
+//
+// Every call is collective: each rank makes the same calls in the same order (the plan is the
+// same everywhere), or the job waits. Not thread-safe: call from the thread that runs the plan.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace aistor {
+
+class Ranks {
+ public:
+  virtual ~Ranks() = default;
+  [[nodiscard]] virtual int rank() const = 0;
+  [[nodiscard]] virtual int size() const = 0;
+  [[nodiscard]] bool root() const { return rank() == 0; }
+  virtual void barrier() = 0;
+  // Every rank's string, in rank order, on every rank.
+  [[nodiscard]] virtual std::vector<std::string> all_strings(const std::string& mine) = 0;
+  // Every rank's bytes at rank 0 (empty on the others): the large messages.
+  [[nodiscard]] virtual std::vector<std::string> gather(const std::string& mine) = 0;
+  // Whether any rank says true.
+  [[nodiscard]] virtual bool any(bool mine) = 0;
+  // At rank 0, per rank: ns to add to that rank's steady clock to read rank 0's, measured by
+  // ping-pong (the round trip with the least delay of several); empty on the others.
+  [[nodiscard]] virtual std::vector<std::int64_t> clock_offsets() = 0;
+};
+
+// The MPI world while a session is open, else null (not under mpirun, or built without MPI).
+[[nodiscard]] Ranks* world_ranks();
+
+// Opens MPI (MPI_Init) when this process was started by mpirun, for as long as it lives;
+// otherwise does nothing. At most one at a time.
+class RanksSession {
+ public:
+  RanksSession(int* argc, char*** argv);
+  RanksSession(const RanksSession&) = delete;
+  RanksSession& operator=(const RanksSession&) = delete;
+  ~RanksSession();
+
+ private:
+  std::unique_ptr<Ranks> ranks_;
+};
+
+// Whether aistor was built with MPI (for `aistor engines` and the report).
+[[nodiscard]] bool built_with_mpi();
+
+}  // namespace aistor
