@@ -171,7 +171,7 @@ std::string usage() {
          "JSON]\n"
          "              [--seed S] [--threads T]\n"
          "       aistor gen model --out FILE [--format safetensors|gguf] [--preset P [--scale S] | "
-         "--size SIZE]\n"
+         "--size SIZE | --params N]\n"
          "              [--dtype D] [--seed N]\n"
          "       aistor inspect PATH [--json]\n"
          "       aistor report --table summary|ollama-load|storm REPORT.json...\n"

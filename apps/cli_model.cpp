@@ -15,7 +15,8 @@ namespace {
 
 constexpr const char* kUsage =
     "aistor: usage: aistor gen model --out FILE [--format safetensors|gguf] "
-    "[--preset 7b|32b|qwen2-7b|qwen2.5-32b|llama2-7b [--scale S] | --size SIZE] [--dtype D] "
+    "[--preset 7b|32b|qwen2-7b|qwen2.5-32b|llama2-7b [--scale S] | --size SIZE | --params N] "
+    "[--dtype D] "
     "[--seed N]\n";
 
 struct ModelArgs {
@@ -24,6 +25,7 @@ struct ModelArgs {
   std::string preset;
   double scale = 1.0;
   std::uint64_t size = 0;
+  std::uint64_t params = 0;
   std::string dtype;
   std::uint64_t seed = 1;
 };
@@ -54,6 +56,11 @@ ModelArgs parse(const std::vector<std::string>& args) {
       if (!n || *n == 0)
         throw InputError(fmt::format("gen model: --size: \"{}\" is not a size", v));
       m.size = *n;
+    } else if (key == "--params") {
+      auto n = parse_size(v);
+      if (!n || *n == 0)
+        throw InputError(fmt::format("gen model: --params: \"{}\" is not a count", v));
+      m.params = *n;
     } else if (key == "--dtype") {
       m.dtype = v;
     } else if (key == "--seed") {
@@ -65,8 +72,8 @@ ModelArgs parse(const std::vector<std::string>& args) {
     }
   }
   if (m.out.empty()) throw InputError("gen model: --out FILE is required");
-  if (m.preset.empty() == (m.size == 0)) {
-    throw InputError("gen model: give --preset (with --scale) or --size");
+  if (!m.preset.empty() + (m.size != 0) + (m.params != 0) != 1) {
+    throw InputError("gen model: give one of --preset (with --scale), --size or --params");
   }
   if (m.dtype.empty()) m.dtype = m.format == formats::ModelFormat::gguf ? "Q4_K" : "BF16";
   (void)formats::tensor_bytes(m.dtype, 256);  // an unknown dtype is an error before any write
@@ -80,8 +87,9 @@ int gen_model(const std::vector<std::string>& args, Streams io) {
   formats::ModelShape shape;
   try {
     m = parse(args);
-    shape = m.size ? formats::model_shape_of_size(m.size, m.dtype)
-                   : formats::scaled(formats::model_preset(m.preset), m.scale);
+    shape = m.size     ? formats::model_shape_of_size(m.size, m.dtype)
+            : m.params ? formats::model_shape_of_parameters(m.params, m.dtype)
+                       : formats::scaled(formats::model_preset(m.preset), m.scale);
   } catch (const InputError& e) {
     fmt::print(io.err, "aistor: {}\n{}", e.what(), kUsage);
     return 2;

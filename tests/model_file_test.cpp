@@ -124,6 +124,28 @@ TEST(ModelFile, SizedModelsComeCloseToTheSizeAskedFor) {
   EXPECT_GT(file_bytes(q), 1u << 20);
 }
 
+TEST(ModelFile, AParameterCountGivesAModelOfAboutThatMany) {
+  auto parameters = [](const std::vector<TensorSpec>& ts) {
+    std::uint64_t n = 0;
+    for (const auto& t : ts) {
+      std::uint64_t e = 1;
+      for (auto d : t.shape)
+        e *= d;
+      n += e;
+    }
+    return n;
+  };
+  for (const std::uint64_t want : {20'000'000ULL, 1'500'000'000ULL}) {
+    const auto got = parameters(
+        model_tensors(model_shape_of_parameters(want, "BF16"), ModelFormat::safetensors, "BF16"));
+    EXPECT_LE(got, want);
+    EXPECT_GT(got, want / 4);
+    // The same count in Q4_K: the same shape, whatever the bytes per element.
+    EXPECT_EQ(model_shape_of_parameters(want, "Q4_K").layers,
+              model_shape_of_parameters(want, "BF16").layers);
+  }
+}
+
 TEST(ModelFile, SafetensorsBadHeadersNameFileAndOffset) {
   test::ScratchDir dir;
   const auto p = dir.path() / "x.safetensors";

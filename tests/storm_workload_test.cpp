@@ -290,6 +290,12 @@ TEST(Storm, BadConfigsNameTheKey) {
   EXPECT_NE(plan_error(storm(model, 2, {{"previous", model}})).find("phases[0].previous"),
             std::string::npos);
   EXPECT_NE(plan_error(storm(model, 2, {{"client", 3}})).find("client"), std::string::npos);
+  const nlohmann::json both{{"workload", "storm"},
+                            {"model", {{"preset", "7b"}, {"parameters", 1000000}}}};
+  EXPECT_NE(plan_error(both).find("phases[0].model.preset: give one of a preset (and scale), a "
+                                  "size or a parameter count"),
+            std::string::npos)
+      << plan_error(both);
 }
 
 }  // namespace aistor

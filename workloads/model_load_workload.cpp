@@ -123,7 +123,10 @@ ModelLoadParams ModelLoadWorkload::parse(ConfigNode& phase) {
                    : formats::ModelFormat::safetensors;
     p.preset = m.string("preset", "");
     p.size = m.size("size", 0);
-    if (p.preset.empty() == (p.size == 0)) m.fail("preset", "give a preset (and scale) or a size");
+    p.parameters = m.size("parameters", 0);
+    if (!p.preset.empty() + (p.size != 0) + (p.parameters != 0) != 1) {
+      m.fail("preset", "give one of a preset (and scale), a size or a parameter count");
+    }
     if (!p.preset.empty()) {
       try {
         (void)formats::model_preset(p.preset);
@@ -157,8 +160,9 @@ std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& en
   if (!params_.path.empty()) {
     paths = model_files_at(params_.path);
   } else {
-    const auto shape = params_.size
-                           ? formats::model_shape_of_size(params_.size, params_.dtype)
+    const auto shape = params_.size ? formats::model_shape_of_size(params_.size, params_.dtype)
+                       : params_.parameters
+                           ? formats::model_shape_of_parameters(params_.parameters, params_.dtype)
                            : formats::scaled(formats::model_preset(params_.preset), params_.scale);
     const auto tensors = formats::model_tensors(shape, params_.format, params_.dtype);
     const auto name = fmt::format(

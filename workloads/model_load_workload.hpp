@@ -24,6 +24,7 @@ struct ModelLoadParams {
   std::string preset;          // generated: preset name (or "" with size)
   double scale = 1.0;
   std::uint64_t size = 0;
+  std::uint64_t parameters = 0;  // generated: about this many elements (instead of size)
   formats::ModelFormat format = formats::ModelFormat::safetensors;
   std::string dtype;
   std::uint32_t chunk_size = 2 << 20;

@@ -50,21 +50,28 @@ def make(path, total):
     print(json.dumps({"made": path, "bytes": total, "tensors": i}))
 
 
-def load(path):
+def timed_to_gpu(peer, path, load):
+    """Times load() (which returns a dict of CUDA tensors) to torch.cuda.synchronize(); prints
+    one JSON line."""
     import torch
-    from safetensors.torch import load_file
 
     torch.cuda.init()
     torch.cuda.synchronize()
     size = os.path.getsize(path)
     start = time.perf_counter()
-    tensors = load_file(path, device="cuda")
+    tensors = load()
     torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     on_gpu = sum(t.numel() * t.element_size() for t in tensors.values())
-    print(json.dumps({"peer": "safetensors.load_file(device=cuda)", "file_bytes": size,
-                      "tensor_bytes": on_gpu, "seconds": seconds,
-                      "bytes_per_s": on_gpu / seconds}))
+    print(json.dumps({"peer": peer, "file_bytes": size, "tensor_bytes": on_gpu,
+                      "seconds": seconds, "bytes_per_s": on_gpu / seconds}))
+
+
+def load(path):
+    from safetensors.torch import load_file
+
+    timed_to_gpu("safetensors.load_file(device=cuda)", path,
+                 lambda: load_file(path, device="cuda"))
 
 
 def convert(path, pt):
@@ -83,18 +90,9 @@ def convert(path, pt):
 def load_torch(pt):
     import torch
 
-    torch.cuda.init()
-    torch.cuda.synchronize()
-    size = os.path.getsize(pt)
-    start = time.perf_counter()
-    host = torch.load(pt, mmap=True, weights_only=True)
-    tensors = {k: v.cuda() for k, v in host.items()}
-    torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
-    on_gpu = sum(t.numel() * t.element_size() for t in tensors.values())
-    print(json.dumps({"peer": "torch.load(mmap=True)+.cuda()", "file_bytes": size,
-                      "tensor_bytes": on_gpu, "seconds": seconds,
-                      "bytes_per_s": on_gpu / seconds}))
+    timed_to_gpu("torch.load(mmap=True)+.cuda()", pt,
+                 lambda: {k: v.cuda() for k, v in
+                          torch.load(pt, mmap=True, weights_only=True).items()})
 
 
 if __name__ == "__main__":

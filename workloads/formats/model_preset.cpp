@@ -75,6 +75,11 @@ ModelShape model_shape_of_size(std::uint64_t bytes, const std::string& dtype) {
   return s;
 }
 
+ModelShape model_shape_of_parameters(std::uint64_t parameters, const std::string& dtype) {
+  // Whole 256-element blocks, so block dtypes (Q4_K...) have a byte count.
+  return model_shape_of_size(tensor_bytes(dtype, (parameters + 255) / 256 * 256), dtype);
+}
+
 std::vector<TensorSpec> model_tensors(const ModelShape& s, ModelFormat format,
                                       const std::string& dtype) {
   const bool gguf = format == ModelFormat::gguf;

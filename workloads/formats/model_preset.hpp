@@ -27,6 +27,9 @@ struct ModelShape {
 // below one such layer (about 0.9 GB in BF16), the same form with widths and vocabulary halved
 // until one layer fits (down to hidden 256: a few MB).
 [[nodiscard]] ModelShape model_shape_of_size(std::uint64_t bytes, const std::string& dtype);
+// The same form with about `parameters` elements (those bytes in `dtype`, as model_shape_of_size).
+[[nodiscard]] ModelShape model_shape_of_parameters(std::uint64_t parameters,
+                                                   const std::string& dtype);
 [[nodiscard]] ModelShape scaled(ModelShape shape, double scale);
 
 // The tensors, in load order: embeddings, each layer's attention and MLP, final norm, output.
