@@ -175,6 +175,8 @@ std::string usage() {
          "              [--dtype D] [--seed N]\n"
          "       aistor inspect PATH [--json]\n"
          "       aistor report --table summary|ollama-load|storm REPORT.json...\n"
+         "       aistor compare BASE NEW [--threshold 5%] [--alpha 0.05] [--format table|md] "
+         "[--force]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
 }

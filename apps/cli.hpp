@@ -21,6 +21,7 @@ int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool
 int inspect(const std::vector<std::string>& args, Streams io);
 int probe(const std::vector<std::string>& args, Streams io);
 int report(const std::vector<std::string>& args, Streams io);
+int compare(const std::vector<std::string>& args, Streams io);
 // `aistor gen model ...` (args after "model").
 int gen_model(const std::vector<std::string>& args, Streams io);
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   if (verb == "engines") return aistor::cli::engines(args, io);
   if (verb == "probe") return aistor::cli::probe(args, io);
   if (verb == "report") return aistor::cli::report(args, io);
+  if (verb == "compare") return aistor::cli::compare(args, io);
   std::cerr << "aistor: unknown command \"" << verb << "\"\n" << aistor::cli::usage();
   return 2;
 }
