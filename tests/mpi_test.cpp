@@ -3,13 +3,16 @@
 // without a hang. Skipped where aistor was built without MPI or mpirun is missing.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +33,20 @@ std::string mpirun(int ranks, const std::string& wrapper = "") {
 void skip_without_mpi() {
   if (!built_with_mpi()) GTEST_SKIP() << "aistor was built without MPI (libopenmpi-dev)";
   if (test::run_command("command -v mpirun").exit_code != 0) GTEST_SKIP() << "no mpirun here";
+}
+
+// A /proc file's text, or "" when the process is gone (std::ifstream would throw from underflow
+// on ESRCH).
+std::string read_proc(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
 }
 
 std::filesystem::path write_file(const std::filesystem::path& path, const std::string& text) {
@@ -112,15 +129,15 @@ TEST(Mpi, AKilledRankEndsTheJobWithoutAHang) {
   // process whose command line names this config.
   std::thread killer([&] {
     while (!done.load() && killed.load() == 0) {
-      for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
         const std::string pid = e.path().filename().string();
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream cmd(e.path() / "cmdline");
-        std::string line((std::istreambuf_iterator<char>(cmd)), {});
+        const std::string line = read_proc(e.path() / "cmdline");
         if (line.rfind(AISTOR_BINARY, 0) != 0 || line.find("kill-me.json") == std::string::npos) {
           continue;
         }
-        std::ifstream io(e.path() / "io");
+        std::istringstream io(read_proc(e.path() / "io"));
         std::string key;
         std::uint64_t value = 0;
         while (io >> key >> value) {
