@@ -108,12 +108,34 @@ void guard(const Side& base, const Side& next, Comparison& out) {
   }
 }
 
-std::string verdict(const MetricComparison& m, bool higher_is_better, bool tested,
-                    const CompareOptions& o) {
+bool higher_is_better(const std::string& metric) {
+  for (const Metric& m : kMetrics)
+    if (metric == m.name) return m.higher_is_better;
+  return true;
+}
+
+bool tested(const MetricComparison& m) {
+  return m.base.size() >= 2 && m.next.size() >= 2;
+}
+
+// Holm-Bonferroni: the i-th smallest of n p-values times (n - i), made non-decreasing.
+void adjust_p_values(std::vector<MetricComparison>& metrics) {
+  std::vector<MetricComparison*> order;
+  for (auto& m : metrics)
+    if (tested(m)) order.push_back(&m);
+  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->p < b->p; });
+  double running = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    running = std::max(running, static_cast<double>(order.size() - i) * order[i]->p);
+    order[i]->p_adjusted = std::min(1.0, running);
+  }
+}
+
+std::string verdict(const MetricComparison& m, const CompareOptions& o) {
   const double change = m.ratio - 1;
   if (std::abs(change) < o.threshold) return "same";
-  if (!tested || m.p >= o.alpha) return "unknown";
-  return (change > 0) == higher_is_better ? "better" : "worse";
+  if (!tested(m) || m.p_adjusted >= o.alpha) return "unknown";
+  return (change > 0) == higher_is_better(m.metric) ? "better" : "worse";
 }
 
 }  // namespace
@@ -160,12 +182,13 @@ Comparison compare_runs(const std::vector<nlohmann::json>& base_docs,
       m.next_median = median(m.next);
       if (m.base_median <= 0 && m.next_median <= 0) continue;  // not measured on either side
       m.ratio = m.base_median > 0 ? m.next_median / m.base_median : 0;
-      const bool tested = m.base.size() >= 2 && m.next.size() >= 2;
-      if (tested) m.p = mann_whitney(m.base, m.next).p;
-      m.verdict = verdict(m, metric.higher_is_better, tested, options);
+      if (tested(m)) m.p = mann_whitney(m.base, m.next).p;
       out.metrics.push_back(std::move(m));
     }
   }
+  adjust_p_values(out.metrics);
+  for (auto& m : out.metrics)
+    m.verdict = verdict(m, options);
   for (const auto& [name, phases] : next.ok) {
     if (!base.ok.count(name)) out.unmatched.push_back(name + " (only in NEW)");
   }
@@ -180,7 +203,7 @@ std::string render_comparison(const Comparison& c, const CompareOptions& options
     return out + "not compared: these runs are not comparable (--force compares them anyway)\n";
   }
   std::vector<std::vector<std::string>> rows{
-      {"phase", "metric", "base", "new", "ratio", "p", "runs", "verdict"}};
+      {"phase", "metric", "base", "new", "ratio", "p (Holm)", "runs", "verdict"}};
   auto shown = [](const std::string& metric, double v) {
     if (metric == "bytes_per_s") return fmt::format("{:.1f} MB/s", v / 1e6);
     if (metric == "iops") return fmt::format("{:.0f}", v);
@@ -189,7 +212,7 @@ std::string render_comparison(const Comparison& c, const CompareOptions& options
   for (const auto& m : c.metrics) {
     rows.push_back({m.phase, m.metric, shown(m.metric, m.base_median),
                     shown(m.metric, m.next_median), fmt::format("{:.3f}", m.ratio),
-                    m.base.size() >= 2 && m.next.size() >= 2 ? fmt::format("{:.3g}", m.p) : "-",
+                    tested(m) ? fmt::format("{:.3g}", m.p_adjusted) : "-",
                     fmt::format("{}/{}", m.base.size(), m.next.size()), m.verdict});
   }
   if (markdown) {

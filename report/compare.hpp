@@ -3,8 +3,10 @@
 // carries its parameters); each side's repetitions of a phase (repeat: N, or several reports) are
 // the samples. For every headline metric (bytes_per_s and iops: higher is better; p50 and p99
 // latency: lower is better) the medians, their ratio, and a verdict:
-//   better / worse  the Mann-Whitney U test says the samples differ (p < alpha) and the medians
-//                   differ by at least the threshold in that direction
+//   better / worse  the Mann-Whitney U test says the samples differ (Holm-adjusted p < alpha:
+//                   a run compares dozens of metrics, and at alpha 0.05 each, two runs of the
+//                   same build would show a few "significant" changes by chance) and the
+//                   medians differ by at least the threshold in that direction
 //   same            the medians are within the threshold
 //   unknown         they differ by more than the threshold but the samples cannot tell noise
 //                   from change (p >= alpha, or fewer than two runs on a side)
@@ -29,8 +31,9 @@ struct MetricComparison {
   std::string metric;  // bytes_per_s, iops, p50_ns, p99_ns
   std::vector<double> base, next;
   double base_median = 0, next_median = 0;
-  double ratio = 0;  // next / base
-  double p = 1;      // two-sided; 1 when not tested
+  double ratio = 0;       // next / base
+  double p = 1;           // two-sided; 1 when not tested
+  double p_adjusted = 1;  // Holm-Bonferroni over every tested metric of the comparison
   std::string verdict;
 };
 
