@@ -2,7 +2,11 @@
 // and every malformed header is one InputError naming the file and the offset.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <iterator>
 
 #include "core/error.hpp"
 #include "tests/test_support.hpp"
@@ -65,7 +69,40 @@ TEST(ModelFile, SafetensorsParsesBackExactly) {
   EXPECT_EQ(m.tensors[2].bytes, 5u);
   EXPECT_EQ(m.file_bytes, at);
   EXPECT_EQ(m.data_bytes, 81u);
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "m.safetensors.tmp"));
+  // Nothing left beside it (the temporary was renamed into place).
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+}
+
+// Runs sharing a directory (several aistor processes, mpirun without MPI in the build) may
+// generate one model at the same moment: each must finish with the complete file in place.
+TEST(ModelFile, TwoProcessesWritingOneModelBothSucceed) {
+  test::ScratchDir dir;
+  const auto path = dir.path() / "m.safetensors";
+  const std::vector<TensorSpec> big{{"w", "BF16", {4096, 1024}}};  // 8 MiB: the writes overlap
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int rc = 0;
+    try {
+      (void)write_model_file(path, ModelFormat::safetensors, big, 5);
+    } catch (...) {
+      rc = 1;
+    }
+    ::_exit(rc);
+  }
+  std::string error;
+  try {
+    (void)write_model_file(path, ModelFormat::safetensors, big, 5);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_EQ(error, "");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto m = read_model_file(path);
+  EXPECT_EQ(m.data_bytes, 8u << 20);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
 }
 
 TEST(ModelFile, GgufParsesBackWithAlignedOffsets) {

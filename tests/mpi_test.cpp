@@ -30,9 +30,12 @@ std::string mpirun(int ranks, const std::string& wrapper = "") {
       wrapper, ranks, AISTOR_BINARY);
 }
 
-void skip_without_mpi() {
-  if (!built_with_mpi()) GTEST_SKIP() << "aistor was built without MPI (libopenmpi-dev)";
-  if (test::run_command("command -v mpirun").exit_code != 0) GTEST_SKIP() << "no mpirun here";
+// Why these tests cannot run here, or "" when they can. (GTEST_SKIP in a helper would return
+// from the helper only, and the test would go on.)
+std::string why_no_mpi() {
+  if (!built_with_mpi()) return "aistor was built without MPI (libopenmpi-dev)";
+  if (test::run_command("command -v mpirun").exit_code != 0) return "no mpirun here";
+  return {};
 }
 
 // A /proc file's text, or "" when the process is gone (std::ifstream would throw from underflow
@@ -57,7 +60,7 @@ std::filesystem::path write_file(const std::filesystem::path& path, const std::s
 }  // namespace
 
 TEST(Mpi, AStormRunsOneClientPerRankAndRankZeroReports) {
-  skip_without_mpi();
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
   test::ScratchDir dir;
   const auto config = write_file(dir.path() / "storm.json", R"({"phases": [{"name": "ranks",
       "workload": "storm", "model": {"size": "16MiB"}, "cache": "cold", "chunk_size": "1MiB"}]})");
@@ -101,7 +104,7 @@ TEST(Mpi, AStormRunsOneClientPerRankAndRankZeroReports) {
 }
 
 TEST(Mpi, PhasesThatCannotRunAcrossRanksAreRefusedInOneLine) {
-  skip_without_mpi();
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
   test::ScratchDir dir;
   const auto config =
       write_file(dir.path() / "raw.json", R"({"phases": [{"workload": "raw", "size": "1MiB"}]})");
@@ -118,7 +121,7 @@ TEST(Mpi, PhasesThatCannotRunAcrossRanksAreRefusedInOneLine) {
 }
 
 TEST(Mpi, AKilledRankEndsTheJobWithoutAHang) {
-  skip_without_mpi();
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
   test::ScratchDir dir;
   const auto config = write_file(dir.path() / "kill-me.json", R"({"phases": [{"name": "k",
       "workload": "storm", "model": {"size": "256MiB"}, "cache": "as-is",

@@ -149,7 +149,9 @@ ModelFile write_model_file(const std::filesystem::path& path, ModelFormat format
   const detail::HeaderPlan plan = format == ModelFormat::gguf
                                       ? detail::plan_gguf(tensors, metadata)
                                       : detail::plan_safetensors(tensors, metadata);
-  const auto tmp = std::filesystem::path(path.string() + ".tmp");
+  // One name per process: runs sharing a directory may generate the same model at once, and
+  // each renames its own complete copy into place.
+  const auto tmp = std::filesystem::path(fmt::format("{}.tmp.{}", path.string(), ::getpid()));
   try {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) throw_errno("open", tmp.string());
