@@ -269,8 +269,14 @@ TEST(Storm, StopEndsEveryClientPromptly) {
   stopper.join();
   EXPECT_EQ(out.status, "interrupted");
   EXPECT_LT(s, 10.0);  // 50 repetitions of 4 KiB loads would take far longer
+  // The stop lands inside a repetition (which ends "interrupted") or between two (the last one
+  // ran ends "ok"); either way no later repetition starts.
   ASSERT_FALSE(out.phases.empty());
-  EXPECT_EQ(out.phases.back()["status"], "interrupted") << out.phases.back().dump();
+  EXPECT_LT(out.phases.size(), 50U);
+  for (std::size_t i = 0; i + 1 < out.phases.size(); ++i)
+    EXPECT_EQ(out.phases[i]["status"], "ok") << i;
+  const auto last = out.phases.back()["status"].get<std::string>();
+  EXPECT_TRUE(last == "interrupted" || last == "ok") << out.phases.back().dump();
 }
 
 TEST(Storm, BadConfigsNameTheKey) {
