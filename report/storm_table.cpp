@@ -41,12 +41,17 @@ std::vector<std::string> client_row(const nlohmann::json& r) {
 
 }  // namespace
 
-std::string storm_table(const std::vector<nlohmann::json>& reports, bool per_client) {
-  std::vector<std::vector<std::string>> rows{
-      {"storm phase", "engine", "clients", "model", "min s", "p50 s", "p99 s", "max s", "straggler",
-       "first-done GB/s", "last-done GB/s", "storage read", "status"}};
-  std::vector<std::vector<std::string>> clients{{"client", "start s", "first byte s", "finish s",
-                                                 "GB/s", "storage read", "from cache", "status"}};
+std::vector<Table> storm_tables(const std::vector<nlohmann::json>& reports, bool per_client) {
+  Table storms{"storm",
+               {{"storm phase", "engine", "clients", "model", "min s", "p50 s", "p99 s", "max s",
+                 "straggler", "first-done GB/s", "last-done GB/s", "storage read", "status"}},
+               4,
+               1};
+  Table clients{"storm clients",
+                {{"client", "start s", "first byte s", "finish s", "GB/s", "storage read",
+                  "from cache", "status"}},
+                1,
+                1};
   for (const auto& report : reports) {
     for (const auto& p : report.value("phases", nlohmann::json::array())) {
       if (p.value("workload", "") != "storm") continue;
@@ -56,7 +61,7 @@ std::string storm_table(const std::vector<nlohmann::json>& reports, bool per_cli
       std::string status = p.value("status", "?");
       if (p.contains("error")) status += ": " + p["error"].get<std::string>();
       const auto& model = w.value("model", nlohmann::json::object());
-      rows.push_back(
+      storms.rows.push_back(
           {p.value("name", "?"), engine_label(p.value("engine", nlohmann::json())),
            fmt::format("{}{}", w.value("clients", 0), w.value("refresh", false) ? " refresh" : ""),
            human_bytes(model.value("file_bytes", 0.0)), seconds(c, "min"), seconds(c, "p50"),
@@ -66,18 +71,19 @@ std::string storm_table(const std::vector<nlohmann::json>& reports, bool per_cli
            gb_per_s(w, "first_done_bytes_per_s"), gb_per_s(w, "last_done_bytes_per_s"), storage(w),
            status});
       if (!per_client) continue;
-      clients.push_back({p.value("name", "?")});
+      clients.rows.push_back({p.value("name", "?")});
       for (const auto& r : w["client_rows"])
-        clients.push_back(client_row(r));
+        clients.rows.push_back(client_row(r));
     }
   }
-  if (rows.size() == 1) return {};
-  std::string out = render_table(rows, 4, 1);
-  if (per_client) {
-    out += "\n";
-    out += render_table(clients, 1, 1);
-  }
-  return out;
+  if (storms.empty()) return {};
+  std::vector<Table> tables{std::move(storms)};
+  if (per_client) tables.push_back(std::move(clients));
+  return tables;
+}
+
+std::string storm_table(const std::vector<nlohmann::json>& reports, bool per_client) {
+  return render(storm_tables(reports, per_client), TableFormat::text);
 }
 
 }  // namespace aistor

@@ -8,9 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/table_render.hpp"
+
 namespace aistor {
 
-// Empty when no report has a storm phase.
+// The storm table, and with `per_client` the client table; none when no report has a storm phase.
+[[nodiscard]] std::vector<Table> storm_tables(const std::vector<nlohmann::json>& reports,
+                                              bool per_client);
+// storm_tables as aligned text; empty when no report has a storm phase.
 [[nodiscard]] std::string storm_table(const std::vector<nlohmann::json>& reports, bool per_client);
 
 }  // namespace aistor

@@ -45,4 +45,81 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows, std:
   return out;
 }
 
+namespace {
+
+std::string markdown_cell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string render_markdown(const Table& t) {
+  const std::size_t columns = t.rows.empty() ? 0 : t.rows[0].size();
+  std::string out;
+  for (std::size_t k = 0; k < t.rows.size(); ++k) {
+    std::string line = "|";
+    for (std::size_t i = 0; i < columns; ++i)
+      line += " " + markdown_cell(i < t.rows[k].size() ? t.rows[k][i] : std::string()) + " |";
+    out += line + "\n";
+    if (k == 0) {
+      std::string rule = "|";
+      for (std::size_t i = 0; i < columns; ++i)
+        rule += (i < t.lead || i + t.trail >= columns) ? " --- |" : " ---: |";
+      out += rule + "\n";
+    }
+  }
+  return out;
+}
+
+std::string render_csv(const Table& t) {
+  std::string out;
+  for (const auto& r : t.rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (i > 0) out += ',';
+      out += csv_cell(r[i]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render(const Table& table, TableFormat format) {
+  switch (format) {
+    case TableFormat::markdown:
+      return render_markdown(table);
+    case TableFormat::csv:
+      return render_csv(table);
+    case TableFormat::text:
+      break;
+  }
+  return render_table(table.rows, table.lead, table.trail);
+}
+
+std::string render(const std::vector<Table>& tables, TableFormat format) {
+  std::string out;
+  for (const auto& t : tables) {
+    if (t.empty()) continue;
+    if (!out.empty()) out += "\n";
+    if (format == TableFormat::markdown) out += "### " + t.title + "\n\n";
+    if (format == TableFormat::csv) out += "# " + t.title + "\n";
+    out += render(t, format);
+  }
+  return out;
+}
+
 }  // namespace aistor

@@ -252,6 +252,58 @@ TEST(Cli, OllamaLoadTableFromReports) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST(Cli, ReportRendersMarkdownCsvHtmlAndSideBySide) {
+  test::ScratchDir dir;
+  auto write = [&](const std::string& name, const std::string& device, double rate) {
+    const auto path = (dir.path() / name).string();
+    std::ofstream(path) << nlohmann::json{
+        {"targets", {{{"device", device}, {"filesystem", "ext4"}}}},
+        {"phases",
+         {{{"name", "seq"},
+           {"status", "ok"},
+           {"bytes_per_s", rate},
+           {"iops", 10},
+           {"engine", {{"name", "pread"}}},
+           {"io_pattern", {{"summary", "r=1M seq"}}},
+           {"latency_ns", {{"p50", 1000}, {"p99", 2000}}}}}}};
+    return path;
+  };
+  const auto a = write("a.json", "sda", 1e8), b = write("b.json", "sdb", 2e8);
+  auto r = test::run_command(binary() + " report --format md " + a);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("### phases\n\n| phase | engine |", 0), 0U) << r.output;
+  r = test::run_command(binary() + " report --format csv --table phases " + a);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "# phases\nphase,engine,pattern,MB/s,IOPS,p50,p99,resident,status\n"
+            "seq,pread,r=1M seq,100.0,10,1.0 us,2.0 us,0%,ok\n");
+  r = test::run_command(binary() + " report " + a + " " + b);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("phase  sda MB/s  sdb MB/s  sdb / sda"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2.00x"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " report --table side-by-side " + a + " " + a);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("targets differ"), std::string::npos) << r.output;
+  const auto html = (dir.path() / "r.html").string();
+  r = test::run_command(binary() + " report --format html -o " + html + " " + a + " " + b);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(html);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0U);
+  EXPECT_NE(page.find("Side by side by target"), std::string::npos);
+  r = test::run_command(binary() + " report --format xml " + a);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown format xml"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " report --format html --table storm " + a);
+  EXPECT_EQ(r.exit_code, 2);
+  r = test::run_command(binary() + " report -o " + (dir.path() / "no/such/dir").string() + " " + a);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("cannot write"), std::string::npos) << r.output;
+  r = test::run_command(binary() + " report --format");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("--format needs a value"), std::string::npos) << r.output;
+}
+
 TEST(Cli, StormRunsClientsAndPrintsItsTable) {
   test::ScratchDir dir;
   auto config = write_config(dir.path(), R"({"phases": [{"name": "storm-3", "workload": "storm",
