@@ -3,12 +3,16 @@
 // new version, a killed client failing the phase cleanly, Ctrl-C, and bad configs.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -173,15 +177,44 @@ TEST(Storm, RefreshOfAGeneratedModelWritesTheNewVersionBesideIt) {
 }
 
 // Kills the first client process of this test that `ready(pid)` accepts; returns its pid.
+// Reads a small /proc file into `buf` with read(2): nothing allocated, because a thread inside
+// malloc while the storm forks would leave the child's allocator locked (GCC 12's ASan allocator
+// has no fork handler) and the child would never start.
+std::size_t read_proc(const char* path, char* buf, std::size_t size) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  std::size_t n = 0;
+  while (n + 1 < size) {
+    const ssize_t r = ::read(fd, buf + n, size - 1 - n);
+    if (r <= 0) break;
+    n += static_cast<std::size_t>(r);
+  }
+  ::close(fd);
+  buf[n] = '\0';
+  return n;
+}
+
+// Bytes the process has passed to read-like calls: above a MiB, it is inside the timed load.
+std::uint64_t rchar_of(int pid) {
+  char path[64], buf[1024];
+  std::snprintf(path, sizeof path, "/proc/%d/io", pid);
+  if (read_proc(path, buf, sizeof buf) == 0) return 0;
+  const char* at = std::strstr(buf, "rchar:");
+  return at ? std::strtoull(at + 6, nullptr, 10) : 0;
+}
+
+// Kills the first child of this process for which `ready(pid)` holds, from a thread that
+// allocates nothing while it polls (see read_proc).
 class ClientKiller {
  public:
   explicit ClientKiller(std::function<bool(int)> ready)
-      : thread_([this, ready = std::move(ready)] {
-          const std::string children = fmt::format("/proc/{}/task/{}/children", getpid(), getpid());
+      : path_(fmt::format("/proc/{}/task/{}/children", getpid(), getpid())),
+        thread_([this, ready = std::move(ready)] {
+          char buf[256];
           while (!done_.load() && killed_.load() == 0) {
-            std::ifstream in(children);
             int pid = 0;
-            if (in >> pid && pid > 0 && ready(pid) && kill(pid, SIGKILL) == 0) killed_ = pid;
+            if (read_proc(path_.c_str(), buf, sizeof buf) > 0) pid = std::atoi(buf);
+            if (pid > 0 && ready(pid) && kill(pid, SIGKILL) == 0) killed_ = pid;
           }
         }) {}
   ~ClientKiller() { stop(); }
@@ -192,21 +225,11 @@ class ClientKiller {
   }
 
  private:
+  const std::string path_;
   std::atomic<bool> done_{false};
   std::atomic<int> killed_{0};
   std::thread thread_;
 };
-
-// Bytes the process has passed to read-like calls: above a MiB, it is inside the timed load.
-std::uint64_t rchar_of(int pid) {
-  std::ifstream in(fmt::format("/proc/{}/io", pid));
-  std::string key;
-  std::uint64_t value = 0;
-  while (in >> key >> value) {
-    if (key == "rchar:") return value;
-  }
-  return 0;
-}
 
 // The killed client's row says it failed and names the signal; the others are whole rows.
 void expect_one_failed(const nlohmann::json& phase, int killed, bool others_ok) {

@@ -294,6 +294,9 @@ ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atom
   run.merged = Recorder(run.start_ns, spec.interval_ns);
   go.write.reset();  // the start barrier: every client's read returns end of file now
 
+  // Clients asked to stop get 10 s to end; one still running then (stuck before its barrier, or
+  // in a call that never returns) is killed, so the phase ends instead of hanging.
+  std::uint64_t stopped_at = readied < n ? now_ns() : 0;
   std::uint64_t last_progress = 0;
   while (true) {
     bool all = true;
@@ -301,7 +304,14 @@ ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atom
       all = all && c.eof;
     if (all) break;
     (void)pump_results(clients, -1, 20, nullptr);
-    if (stop.load()) shared.stop_all();
+    if (stop.load()) {
+      shared.stop_all();
+      if (stopped_at == 0) stopped_at = now_ns();
+    }
+    if (stopped_at != 0 && now_ns() - stopped_at > 10'000'000'000ULL) {
+      for (const auto& c : clients)
+        if (!c.eof) kill(c.pid, SIGKILL);
+    }
     if (progress && now_ns() - last_progress >= 250'000'000) {
       last_progress = now_ns();
       std::uint64_t bytes = 0;
