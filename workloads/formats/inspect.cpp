@@ -16,6 +16,7 @@
 #include "core/unique_fd.hpp"
 #include "core/units.hpp"
 #include "engines/posix_io.hpp"
+#include "workloads/formats/arrow_ipc.hpp"
 #include "workloads/formats/crc.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/ffrecord.hpp"
@@ -242,6 +243,48 @@ nlohmann::json inspect_dataset(const std::filesystem::path& dir, const nlohmann:
   return j;
 }
 
+// Arrow IPC: "ARROW1" (file format) or a continuation marker (stream format) first.
+bool looks_like_arrow(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char head[6] = {};
+  in.read(head, sizeof head);
+  return (in.gcount() == 6 && std::memcmp(head, "ARROW1", 6) == 0) ||
+         (in.gcount() >= 4 && std::memcmp(head, "\xff\xff\xff\xff", 4) == 0);
+}
+
+nlohmann::json inspect_arrow(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw_errno("read", path.string());
+  const ArrowIpcFile f(std::as_bytes(std::span(c)), path.string());
+  nlohmann::json columns = nlohmann::json::array();
+  std::uint64_t payload = 0;
+  for (std::size_t i = 0; !f.batches().empty() && i < f.batches()[0].leaves.size(); ++i) {
+    std::uint64_t bytes = 0, nulls = 0;
+    for (const auto& b : f.batches()) {
+      const auto& leaf = b.leaves[i];
+      nulls += static_cast<std::uint64_t>(leaf.null_count);
+      for (std::int64_t r = 0; leaf.binary_like() && r < b.rows; ++r)
+        if (const auto v = leaf.value(r)) bytes += v->size();
+    }
+    payload += bytes;
+    const auto& leaf = f.batches()[0].leaves[i];
+    columns.push_back({{"path", leaf.path},
+                       {"type", arrow_type_name(leaf.type)},
+                       {"nulls", nulls},
+                       {"value_bytes", leaf.binary_like() ? nlohmann::json(bytes) : nullptr}});
+  }
+  return {{"path", path.string()},
+          {"format", "arrow"},
+          {"ipc", f.file_format() ? "file" : "stream"},
+          {"rows", f.rows()},
+          {"batches", f.batches().size()},
+          {"columns", columns},
+          {"payload_bytes", payload},
+          {"file_bytes", c.size()},
+          {"checked", "every message, buffer bound and offset"}};
+}
+
 }  // namespace
 
 nlohmann::json inspect(const std::filesystem::path& path) {
@@ -258,6 +301,7 @@ nlohmann::json inspect(const std::filesystem::path& path) {
     throw InputError(fmt::format("{}: offset 0: empty file", path.string()));
   }
   if (looks_like_model_file(path)) return inspection_of(read_model_file(path));
+  if (looks_like_arrow(path)) return inspect_arrow(path);
   Tally t;
   nlohmann::json j;
   if (looks_like_ffrecord(path)) {
@@ -287,6 +331,21 @@ std::string describe_inspection(const nlohmann::json& r) {
     for (const auto& [dtype, d] : r["dtypes"].items()) {
       out += fmt::format("  {:<6} {:>6} tensors  {}\n", dtype, d.value("tensors", 0),
                          human_bytes(d.value("bytes", 0.0)));
+    }
+    out += fmt::format("  ok: {}\n", r.value("checked", ""));
+    return out;
+  }
+  if (r.value("format", "") == "arrow") {
+    std::string out = fmt::format(
+        "{}: arrow ({} format)\n  rows {}, batches {}, value bytes {}, file {}\n",
+        r.value("path", ""), r.value("ipc", "?"), r.value("rows", 0), r.value("batches", 0),
+        human_bytes(r.value("payload_bytes", 0.0)), human_bytes(r.value("file_bytes", 0.0)));
+    for (const auto& col : r["columns"]) {
+      out +=
+          fmt::format("  {:<20} {:<12} nulls {:>6}  {}\n", col.value("path", "?"),
+                      col.value("type", "?"), col.value("nulls", 0),
+                      col["value_bytes"].is_number() ? human_bytes(col["value_bytes"].get<double>())
+                                                     : std::string("-"));
     }
     out += fmt::format("  ok: {}\n", r.value("checked", ""));
     return out;

@@ -1,0 +1,67 @@
+#pragma once
+// Arrow IPC, read far enough to pack datasets (Hugging Face `datasets` caches are Arrow stream
+// files): both the stream format and the file format ("ARROW1" ... footer ... "ARROW1"), a
+// schema of any depth, and record batches whose binary-like leaves (binary, utf8, large_binary,
+// large_utf8, also inside structs such as an image's {bytes, path}) are read value by value,
+// nulls from validity bitmaps included. Other leaf types are listed but not read.
+// Errors: contents that are not valid Arrow IPC throw InputError
+// "<name>: byte <offset>: <what>"; compressed batches and dictionaries are refused by name.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace aistor {
+
+enum class ArrowType { binary, utf8, large_binary, large_utf8, int_, struct_, other };
+
+[[nodiscard]] const char* arrow_type_name(ArrowType t);
+
+struct ArrowField {
+  std::string name;
+  ArrowType type = ArrowType::other;
+  bool nullable = true;
+  std::vector<ArrowField> children;  // a struct's fields
+};
+
+// A leaf column of one record batch: its path ("image.bytes") and where its buffers lie.
+struct ArrowLeaf {
+  std::string path;
+  ArrowType type = ArrowType::other;
+  std::int64_t length = 0, null_count = 0;
+  std::span<const std::byte> validity;  // empty: no nulls (or only the parents' validity)
+  std::vector<std::span<const std::byte>> parent_validity;  // enclosing structs' bitmaps
+  std::span<const std::byte> offsets, data;
+
+  // The row's value in a binary-like leaf; nullopt when it (or an enclosing struct) is null.
+  [[nodiscard]] std::optional<std::span<const std::byte>> value(std::int64_t row) const;
+  [[nodiscard]] bool binary_like() const;
+};
+
+struct ArrowBatch {
+  std::int64_t rows = 0;
+  std::uint64_t body_offset = 0;  // where its body starts in the file
+  std::uint64_t body_bytes = 0;
+  std::vector<ArrowLeaf> leaves;  // depth-first, as the schema lists them
+};
+
+// Parses a whole Arrow IPC file held in memory (the caller keeps `bytes` alive).
+class ArrowIpcFile {
+ public:
+  ArrowIpcFile(std::span<const std::byte> bytes, std::string name);
+
+  [[nodiscard]] bool file_format() const { return file_format_; }
+  [[nodiscard]] const std::vector<ArrowField>& schema() const { return schema_; }
+  [[nodiscard]] const std::vector<ArrowBatch>& batches() const { return batches_; }
+  [[nodiscard]] std::int64_t rows() const;
+
+ private:
+  std::string name_;
+  bool file_format_ = false;
+  std::vector<ArrowField> schema_;
+  std::vector<ArrowBatch> batches_;
+};
+
+}  // namespace aistor
