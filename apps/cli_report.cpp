@@ -4,8 +4,8 @@
 #include <fmt/ostream.h>
 
 #include <fstream>
+#include <optional>
 #include <ostream>
-#include <sstream>
 
 #include "apps/cli.hpp"
 #include "report/html_report.hpp"
@@ -21,6 +21,83 @@ constexpr const char* kUsage =
     "[--table summary|phases|training|checkpoint|ollama-load|storm|side-by-side] [-o FILE] "
     "REPORT.json...\n";
 
+struct ReportArgs {
+  std::string format = "table", table, output;
+  std::vector<std::string> files;
+};
+
+bool known_table(const std::string& t) {
+  for (const char* name : {"", "summary", "phases", "training", "checkpoint", "ollama-load",
+                           "model-load", "storm", "side-by-side"})
+    if (t == name) return true;
+  return false;
+}
+
+bool known_format(const std::string& f) {
+  return f == "table" || f == "md" || f == "csv" || f == "html";
+}
+
+// The options and files, or nullopt after saying what is wrong.
+std::optional<ReportArgs> parse_args(const std::vector<std::string>& args, std::ostream& err) {
+  ReportArgs r;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    const bool option = a == "--format" || a == "--table" || a == "-o" || a == "--output";
+    if (option && i + 1 >= args.size()) {
+      fmt::print(err, "aistor: report: {} needs a value\n{}", a, kUsage);
+      return std::nullopt;
+    }
+    if (a == "--format") {
+      r.format = args[++i];
+    } else if (a == "--table") {
+      r.table = args[++i];
+    } else if (a == "-o" || a == "--output") {
+      r.output = args[++i];
+    } else if (a.starts_with("-")) {
+      fmt::print(err, "aistor: report: unknown option {}\n{}", a, kUsage);
+      return std::nullopt;
+    } else {
+      r.files.push_back(a);
+    }
+  }
+  if (!known_table(r.table)) fmt::print(err, "aistor: report: unknown table {}\n", r.table);
+  if (!known_format(r.format)) fmt::print(err, "aistor: report: unknown format {}\n", r.format);
+  if (r.files.empty() || !known_table(r.table) || !known_format(r.format)) {
+    fmt::print(err, "{}", kUsage);
+    return std::nullopt;
+  }
+  if (r.format == "html" && !r.table.empty()) {
+    fmt::print(err, "aistor: report: --table does not apply to --format html (it has them all)\n");
+    return std::nullopt;
+  }
+  return r;
+}
+
+// The parsed reports, or nullopt after naming the file that is not one.
+std::optional<std::vector<nlohmann::json>> load_reports(const std::vector<std::string>& files,
+                                                        std::ostream& err) {
+  std::vector<nlohmann::json> reports;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in) {
+      fmt::print(err, "aistor: report: cannot open {}\n", file);
+      return std::nullopt;
+    }
+    try {
+      reports.push_back(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::parse_error& e) {
+      fmt::print(err, "aistor: report: {}: not a JSON report (byte {})\n", file, e.byte);
+      return std::nullopt;
+    }
+    if (!reports.back().is_object() || !reports.back().contains("phases") ||
+        !reports.back()["phases"].is_array()) {
+      fmt::print(err, "aistor: report: {}: not an aistor report (no phases)\n", file);
+      return std::nullopt;
+    }
+  }
+  return reports;
+}
+
 // The tables --table names, from every report; empty when the reports have none of them.
 std::vector<Table> named_tables(const std::string& name, const std::vector<nlohmann::json>& r) {
   if (name == "phases") return {phase_table(r)};
@@ -32,113 +109,66 @@ std::vector<Table> named_tables(const std::string& name, const std::vector<nlohm
   return {};
 }
 
+// Every report's summary tables (each under its file name in markdown when there are several),
+// then the side-by-side table when the reports differ by target.
+std::string summaries(const ReportArgs& a, const std::vector<nlohmann::json>& reports,
+                      TableFormat format) {
+  std::string text;
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    if (reports.size() > 1 && format == TableFormat::markdown)
+      text += fmt::format("{}## {}\n\n", i ? "\n" : "", a.files[i]);
+    if (reports.size() > 1 && format != TableFormat::markdown && i) text += "\n";
+    text += format == TableFormat::text ? summary_table(reports[i])
+                                        : render(summary_tables(reports[i]), format);
+  }
+  if (a.table.empty()) {
+    if (const auto side = side_by_side_table(reports); !side.empty())
+      text += "\n" + render(std::vector<Table>{side}, format);
+  }
+  return text;
+}
+
 }  // namespace
 
 int report(const std::vector<std::string>& args, Streams io) {
-  std::string format = "table", table, output;
-  std::vector<std::string> files;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const auto& a = args[i];
-    const bool option = a == "--format" || a == "--table" || a == "-o" || a == "--output";
-    if (option && i + 1 >= args.size()) {
-      fmt::print(io.err, "aistor: report: {} needs a value\n{}", a, kUsage);
-      return 2;
-    }
-    if (a == "--format") {
-      format = args[++i];
-    } else if (a == "--table") {
-      table = args[++i];
-    } else if (a == "-o" || a == "--output") {
-      output = args[++i];
-    } else if (a.starts_with("-")) {
-      fmt::print(io.err, "aistor: report: unknown option {}\n{}", a, kUsage);
-      return 2;
-    } else {
-      files.push_back(a);
-    }
-  }
-  const bool known_table = table.empty() || table == "summary" || table == "phases" ||
-                           table == "training" || table == "checkpoint" || table == "ollama-load" ||
-                           table == "model-load" || table == "storm" || table == "side-by-side";
-  if (files.empty() || !known_table ||
-      (format != "table" && format != "md" && format != "csv" && format != "html")) {
-    if (!known_table) fmt::print(io.err, "aistor: report: unknown table {}\n", table);
-    if (format != "table" && format != "md" && format != "csv" && format != "html")
-      fmt::print(io.err, "aistor: report: unknown format {}\n", format);
-    fmt::print(io.err, "{}", kUsage);
-    return 2;
-  }
-  if (format == "html" && !table.empty()) {
-    fmt::print(io.err,
-               "aistor: report: --table does not apply to --format html (it has them all)\n");
-    return 2;
-  }
-  std::vector<nlohmann::json> reports;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    if (!in) {
-      fmt::print(io.err, "aistor: report: cannot open {}\n", file);
-      return 2;
-    }
-    try {
-      reports.push_back(nlohmann::json::parse(in));
-    } catch (const nlohmann::json::parse_error& e) {
-      fmt::print(io.err, "aistor: report: {}: not a JSON report (byte {})\n", file, e.byte);
-      return 2;
-    }
-    if (!reports.back().is_object() || !reports.back().contains("phases") ||
-        !reports.back()["phases"].is_array()) {
-      fmt::print(io.err, "aistor: report: {}: not an aistor report (no phases)\n", file);
-      return 2;
-    }
-  }
-
+  const auto a = parse_args(args, io.err);
+  if (!a) return 2;
+  const auto reports = load_reports(a->files, io.err);
+  if (!reports) return 2;
+  const bool named = a->format != "html" && !a->table.empty() && a->table != "summary";
   std::string text;
   try {
-    if (format == "html") {
-      text = html_report(reports, files);
+    const auto format = a->format == "md"    ? TableFormat::markdown
+                        : a->format == "csv" ? TableFormat::csv
+                                             : TableFormat::text;
+    if (a->format == "html") {
+      text = html_report(*reports, a->files);
+    } else if (named) {
+      text = render(named_tables(a->table, *reports), format);
     } else {
-      const auto fmt_of = format == "md"    ? TableFormat::markdown
-                          : format == "csv" ? TableFormat::csv
-                                            : TableFormat::text;
-      if (table.empty() || table == "summary") {
-        for (std::size_t i = 0; i < reports.size(); ++i) {
-          if (reports.size() > 1 && fmt_of == TableFormat::markdown)
-            text += fmt::format("{}## {}\n\n", i ? "\n" : "", files[i]);
-          if (reports.size() > 1 && fmt_of != TableFormat::markdown && i) text += "\n";
-          text += fmt_of == TableFormat::text ? summary_table(reports[i])
-                                              : render(summary_tables(reports[i]), fmt_of);
-        }
-        if (table.empty()) {
-          if (const auto side = side_by_side_table(reports); !side.empty())
-            text += "\n" + render(std::vector<Table>{side}, fmt_of);
-        }
-      } else {
-        text = render(named_tables(table, reports), fmt_of);
-        if (text.empty()) {
-          if (table == "side-by-side") {
-            fmt::print(io.err,
-                       "aistor: report: side-by-side needs two or more reports whose targets "
-                       "differ\n");
-          } else {
-            fmt::print(io.err, "aistor: report: no {} phases in the reports\n",
-                       table == "ollama-load" ? "model-load" : table);
-          }
-          return 1;
-        }
-      }
+      text = summaries(*a, *reports, format);
     }
   } catch (const nlohmann::json::exception& e) {
     fmt::print(io.err, "aistor: report: a report holds an unexpected value: {}\n", e.what());
     return 2;
   }
-  if (output.empty()) {
+  if (named && text.empty()) {
+    if (a->table == "side-by-side") {
+      fmt::print(io.err,
+                 "aistor: report: side-by-side needs two or more reports whose targets differ\n");
+    } else {
+      fmt::print(io.err, "aistor: report: no {} phases in the reports\n",
+                 a->table == "ollama-load" ? "model-load" : a->table);
+    }
+    return 1;
+  }
+  if (a->output.empty()) {
     fmt::print(io.out, "{}", text);
     return 0;
   }
-  std::ofstream out(output, std::ios::binary | std::ios::trunc);
+  std::ofstream out(a->output, std::ios::binary | std::ios::trunc);
   if (!out || !(out << text) || !out.flush()) {
-    fmt::print(io.err, "aistor: report: cannot write {}\n", output);
+    fmt::print(io.err, "aistor: report: cannot write {}\n", a->output);
     return 1;
   }
   return 0;

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/median.hpp"
 #include "core/units.hpp"
 #include "report/fio_import.hpp"
 #include "report/mann_whitney.hpp"
@@ -28,12 +29,6 @@ double value_of(const nlohmann::json& phase, const std::string& metric) {
     return lat.value(metric == "p50_ns" ? "p50" : "p99", 0.0);
   }
   return phase.value(metric, 0.0);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct Side {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/median.hpp"
 #include "report/side_by_side.hpp"
 #include "report/storm_table.hpp"
 #include "report/svg_chart.hpp"
@@ -159,12 +160,10 @@ std::string matrix_charts(const nlohmann::json& report) {
     if (cells[base].size() < 2) continue;
     std::vector<Bar> bars;
     for (const auto& name : cells[base]) {
-      auto v = rates[name];
-      std::sort(v.begin(), v.end());
-      const double median =
-          v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+      const auto& v = rates[name];
+      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
       const auto cell = name.substr(base.size());
-      bars.push_back({cell.empty() ? name : cell, median, v.front(), v.back()});
+      bars.push_back({cell.empty() ? name : cell, median(v), *lo, *hi});
     }
     s += figure("matrix", fmt::format("{}: MB/s by engine and parameters (median, min-max)", base),
                 bar_chart(bars, Axis{"MB/s", false, {}}));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/median.hpp"
 #include "core/units.hpp"
 
 namespace aistor {
@@ -18,12 +19,6 @@ std::string target_field(const nlohmann::json& report, const char* field) {
   if (!targets.is_array() || targets.empty() || !targets[0].is_object()) return "?";
   const auto& v = targets[0].value(field, nlohmann::json());
   return v.is_string() ? v.get<std::string>() : "?";
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct Figures {

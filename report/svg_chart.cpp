@@ -126,6 +126,15 @@ std::string x_axis(const Scale& x, const Axis& axis, double y0, double y1) {
   return s;
 }
 
+// Entry i of the key beside the plot: a colour swatch and the (shortened) name.
+std::string key_entry(std::size_t i, const std::string& name, double x1, double y0) {
+  const double top = y0 + 16.0 * static_cast<double>(i);
+  return fmt::format(
+      "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+      "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+      x1 + 10, top, colour(i), x1 + 24, top + 9, escape_xml(legend(name)));
+}
+
 std::string frame(double x0, double x1, double y0, double y1) {
   return fmt::format(
       "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" "
@@ -188,11 +197,7 @@ Chart line_chart(const std::vector<Series>& series, const Axis& x_axis_spec, con
         "<g class=\"mark\" fill=\"{0}\"><title>{1}</title><path d=\"{2}\" fill=\"none\" "
         "stroke=\"{0}\" stroke-width=\"1.5\"/>{3}</g>\n",
         colour(i), escape_xml(series[i].name), d, dots);
-    chart.svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
-        x1 + 10, y0 + 16.0 * static_cast<double>(i), colour(i), x1 + 24,
-        y0 + 16.0 * static_cast<double>(i) + 9, escape_xml(legend(series[i].name)));
+    chart.svg += key_entry(i, series[i].name, x1, y0);
     ++chart.marks;
   }
   chart.svg += "</svg>\n";
@@ -228,11 +233,7 @@ Chart bar_chart(const std::vector<Bar>& bars, const Axis& y_spec) {
           mid, y(b.low), y(b.high), mid - 5, mid + 5);
     }
     // The label beside the plot, keyed by colour: cell names are too long to fit under a bar.
-    chart.svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
-        x1 + 10, y0 + 16.0 * static_cast<double>(i), colour(i), x1 + 24,
-        y0 + 16.0 * static_cast<double>(i) + 9, escape_xml(legend(b.label)));
+    chart.svg += key_entry(i, b.label, x1, y0);
     ++chart.marks;
   }
   chart.svg += "</svg>\n";

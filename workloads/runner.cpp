@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/median.hpp"
 #include "core/page_cache.hpp"
 #include "core/recorder_json.hpp"
 #include "engines/registry.hpp"
@@ -330,12 +331,6 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
   phase["workload_metrics"] = workload->summarize();
   return phase;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // The repetitions of one phase summarised: median, min and max of each headline figure.

@@ -224,14 +224,7 @@ void collect_leaves(const ArrowField& f, const std::string& prefix, BatchCursor&
                                    c.body_offset, path, leaf.offsets.size() / width, length));
     std::int64_t previous = 0;
     for (std::int64_t r = 0; r <= length && length > 0; ++r) {
-      std::int64_t o;
-      if (large) {
-        std::memcpy(&o, leaf.offsets.data() + 8 * r, 8);
-      } else {
-        std::int32_t o32;
-        std::memcpy(&o32, leaf.offsets.data() + 4 * r, 4);
-        o = o32;
-      }
+      const std::int64_t o = leaf.offset(r);
       if (o < previous || static_cast<std::uint64_t>(o) > leaf.data.size())
         throw InputError(
             fmt::format("{}: byte {}: column {}: row {}: offset {} out of order or "
@@ -278,22 +271,23 @@ bool ArrowLeaf::binary_like() const {
          type == ArrowType::large_utf8;
 }
 
+std::int64_t ArrowLeaf::offset(std::int64_t row) const {
+  if (type == ArrowType::large_binary || type == ArrowType::large_utf8) {
+    std::int64_t o;
+    std::memcpy(&o, offsets.data() + 8 * row, 8);
+    return o;
+  }
+  std::int32_t o;
+  std::memcpy(&o, offsets.data() + 4 * row, 4);
+  return o;
+}
+
 std::optional<std::span<const std::byte>> ArrowLeaf::value(std::int64_t row) const {
   if (row < 0 || row >= length || !binary_like()) return std::nullopt;
   for (const auto& p : parent_validity)
     if (!bit(p, row)) return std::nullopt;
   if (!validity.empty() && !bit(validity, row)) return std::nullopt;
-  std::int64_t a, b;
-  if (type == ArrowType::large_binary || type == ArrowType::large_utf8) {
-    std::memcpy(&a, offsets.data() + 8 * row, 8);
-    std::memcpy(&b, offsets.data() + 8 * (row + 1), 8);
-  } else {
-    std::int32_t a32, b32;
-    std::memcpy(&a32, offsets.data() + 4 * row, 4);
-    std::memcpy(&b32, offsets.data() + 4 * (row + 1), 4);
-    a = a32;
-    b = b32;
-  }
+  const std::int64_t a = offset(row), b = offset(row + 1);
   return data.subspan(static_cast<std::size_t>(a), static_cast<std::size_t>(b - a));
 }
 

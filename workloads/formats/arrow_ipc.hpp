@@ -38,6 +38,8 @@ struct ArrowLeaf {
   // The row's value in a binary-like leaf; nullopt when it (or an enclosing struct) is null.
   [[nodiscard]] std::optional<std::span<const std::byte>> value(std::int64_t row) const;
   [[nodiscard]] bool binary_like() const;
+  // Entry `row` of a binary-like leaf's offsets (32- or 64-bit as its type says).
+  [[nodiscard]] std::int64_t offset(std::int64_t row) const;
 };
 
 struct ArrowBatch {
