@@ -166,7 +166,7 @@ std::string usage() {
          "       aistor validate CONFIG [--set path=value]... [--dir DIR]\n"
          "       aistor engines [--dir DIR]\n"
          "       aistor gen dataset --dir DIR [--format "
-         "raw|tfrecord|tfrecord-gzip|tfrecord-zlib|ffrecord]\n"
+         "raw|tfrecord|tfrecord-gzip|tfrecord-zlib|ffrecord|arrow]\n"
          "              [--preset openwebtext|imagenet --scale S | --samples N --files K --sizes "
          "JSON]\n"
          "              [--seed S] [--threads T]\n"

@@ -40,3 +40,13 @@ class Mapping {
 };
 
 }  // namespace aistor
+
+#include <filesystem>
+
+namespace aistor {
+
+// Maps a whole file read-only (MAP_SHARED). An empty file gives an empty Mapping. Throws
+// SystemError naming the file.
+[[nodiscard]] Mapping map_file(const std::filesystem::path& file);
+
+}  // namespace aistor

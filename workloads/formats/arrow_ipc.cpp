@@ -244,6 +244,40 @@ bool bit(std::span<const std::byte> bitmap, std::int64_t row) {
   return (std::to_integer<unsigned>(bitmap[static_cast<std::size_t>(row / 8)]) >> (row % 8)) & 1U;
 }
 
+// One record-batch message: `meta` its flatbuffer, `body` its body at byte `body_at` of `file`.
+ArrowBatch read_batch(const Bytes& file, std::uint64_t at, const Bytes& meta, const Table& message,
+                      std::span<const std::byte> body, std::uint64_t body_at,
+                      const std::vector<ArrowField>& schema, const std::string& name) {
+  const Table batch = message.table(2);
+  if (batch.target(3) != 0) file.fail(at, "compressed record batches are not supported");
+  const auto [nodes, nodes_at] = batch.vector(1);
+  const auto [buffers, buffers_at] = batch.vector(2);
+  BatchCursor c{meta, nodes_at, buffers_at, nodes, buffers, 0, 0, body, body_at, name};
+  ArrowBatch out;
+  out.rows = batch.scalar<std::int64_t>(0, 0);
+  out.message_offset = at;
+  out.body_offset = body_at;
+  out.body_bytes = body.size();
+  for (const auto& f : schema)
+    collect_leaves(f, "", c, {}, out.leaves);
+  for (const auto& leaf : out.leaves)
+    if (leaf.length != out.rows)
+      file.fail(at, fmt::format("column {} has {} rows in a batch of {}", leaf.path, leaf.length,
+                                out.rows));
+  return out;
+}
+
+// A message's framing at `at`: where its flatbuffer starts and how long it is (0: end of stream).
+std::pair<std::uint64_t, std::uint32_t> message_frame(const Bytes& file, std::uint64_t at) {
+  auto length = file.get<std::uint32_t>(at);
+  std::uint64_t meta_at = at + 4;
+  if (length == 0xFFFFFFFFU) {  // continuation marker, then the length
+    length = file.get<std::uint32_t>(at + 4);
+    meta_at = at + 8;
+  }
+  return {meta_at, length};
+}
+
 }  // namespace
 
 const char* arrow_type_name(ArrowType t) {
@@ -322,12 +356,7 @@ ArrowIpcFile::ArrowIpcFile(std::span<const std::byte> bytes, std::string name)
       name_);
   if (file_format_) read_schema(root(footer).table(1));
   while (at < end) {
-    auto length = file.get<std::uint32_t>(at);
-    std::uint64_t meta_at = at + 4;
-    if (length == 0xFFFFFFFFU) {  // continuation marker, then the length
-      length = file.get<std::uint32_t>(at + 4);
-      meta_at = at + 8;
-    }
+    const auto [meta_at, length] = message_frame(file, at);
     if (length == 0) break;  // end of stream
     const Bytes meta(file.span(meta_at, length), meta_at, name_);
     const Table message = root(meta);
@@ -340,28 +369,15 @@ ArrowIpcFile::ArrowIpcFile(std::span<const std::byte> bytes, std::string name)
       if (!have_schema) read_schema(message.table(2));
     } else if (type == kHeaderRecordBatch) {
       if (!have_schema) file.fail(at, "a record batch before the schema");
-      const Table batch = message.table(2);
-      if (batch.target(3) != 0) file.fail(at, "compressed record batches are not supported");
-      const auto [nodes, nodes_at] = batch.vector(1);
-      const auto [buffers, buffers_at] = batch.vector(2);
-      BatchCursor c{meta, nodes_at, buffers_at, nodes, buffers, 0, 0, body, body_at, name_};
-      ArrowBatch out;
-      out.rows = batch.scalar<std::int64_t>(0, 0);
-      out.body_offset = body_at;
-      out.body_bytes = static_cast<std::uint64_t>(body_bytes);
-      for (const auto& f : schema_)
-        collect_leaves(f, "", c, {}, out.leaves);
-      for (const auto& leaf : out.leaves)
-        if (leaf.length != out.rows)
-          file.fail(at, fmt::format("column {} has {} rows in a batch of {}", leaf.path,
-                                    leaf.length, out.rows));
-      batches_.push_back(std::move(out));
+      batches_.push_back(read_batch(file, at, meta, message, body, body_at, schema_, name_));
     } else if (type == kHeaderDictionary) {
       file.fail(at, "dictionary batches are not supported");
     } else {
       file.fail(at, fmt::format("unknown message type {}", type));
     }
     at = body_at + static_cast<std::uint64_t>(body_bytes);
+    if (type == kHeaderRecordBatch)
+      batches_.back().message_bytes = at - batches_.back().message_offset;
   }
   if (!have_schema) file.fail(0, "no schema message (not an Arrow IPC file)");
 }
@@ -371,6 +387,25 @@ std::int64_t ArrowIpcFile::rows() const {
   for (const auto& b : batches_)
     n += b.rows;
   return n;
+}
+
+ArrowBatch parse_arrow_batch(std::span<const std::byte> message, std::uint64_t offset,
+                             const std::vector<ArrowField>& schema, const std::string& name) {
+  const Bytes bytes(message, offset, name);
+  const auto [meta_at, length] = message_frame(bytes, 0);
+  if (length == 0) bytes.fail(0, "end of stream where a record batch was expected");
+  const Bytes meta(bytes.span(meta_at, length), offset + meta_at, name);
+  const Table header = root(meta);
+  if (header.scalar<std::uint8_t>(1, 0) != kHeaderRecordBatch)
+    bytes.fail(0, "not a record batch message");
+  const auto body_bytes = header.scalar<std::int64_t>(3, 0);
+  if (body_bytes < 0) bytes.fail(meta_at, "negative message body length");
+  const auto body = bytes.span(meta_at + length, static_cast<std::uint64_t>(body_bytes));
+  ArrowBatch out =
+      read_batch(bytes, 0, meta, header, body, offset + meta_at + length, schema, name);
+  out.message_offset = offset;
+  out.message_bytes = meta_at + length + body.size();
+  return out;
 }
 
 }  // namespace aistor

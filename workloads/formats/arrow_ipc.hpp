@@ -44,7 +44,9 @@ struct ArrowLeaf {
 
 struct ArrowBatch {
   std::int64_t rows = 0;
-  std::uint64_t body_offset = 0;  // where its body starts in the file
+  std::uint64_t message_offset = 0;  // where its message (continuation marker first) starts
+  std::uint64_t message_bytes = 0;   // the message's framing, flatbuffer and body
+  std::uint64_t body_offset = 0;     // where its body starts in the file
   std::uint64_t body_bytes = 0;
   std::vector<ArrowLeaf> leaves;  // depth-first, as the schema lists them
 };
@@ -65,5 +67,12 @@ class ArrowIpcFile {
   std::vector<ArrowField> schema_;
   std::vector<ArrowBatch> batches_;
 };
+
+// Parses one record-batch message held in `message` (its bytes from the continuation marker to the
+// end of its body), which lies at byte `offset` of `name`, against a schema read before: a reader
+// that indexed the file once can read it batch by batch. Leaves point into `message`.
+[[nodiscard]] ArrowBatch parse_arrow_batch(std::span<const std::byte> message, std::uint64_t offset,
+                                           const std::vector<ArrowField>& schema,
+                                           const std::string& name);
 
 }  // namespace aistor

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
 #include "engines/posix_io.hpp"
+#include "workloads/formats/arrow_dataset.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/tfrecord.hpp"
@@ -75,6 +76,9 @@ std::pair<std::uint64_t, std::uint64_t> write_part(const DatasetSpec& spec,
       w.finish();
       break;
     }
+    case DatasetFormat::arrow:
+      payload = write_arrow_part(spec, path, first, last, stop);
+      break;
     case DatasetFormat::raw:
       for (std::uint64_t i = first; i < last; ++i) {
         if ((i & 1023) == 0) check_stop(stop, dir);
@@ -130,6 +134,8 @@ const char* to_string(DatasetFormat format) noexcept {
       return "tfrecord-zlib";
     case DatasetFormat::ffrecord:
       return "ffrecord";
+    case DatasetFormat::arrow:
+      return "arrow";
     case DatasetFormat::tfrecord:
       break;
   }
@@ -138,7 +144,7 @@ const char* to_string(DatasetFormat format) noexcept {
 
 std::optional<DatasetFormat> parse_format(std::string_view name) noexcept {
   for (auto f : {DatasetFormat::raw, DatasetFormat::tfrecord, DatasetFormat::tfrecord_gzip,
-                 DatasetFormat::tfrecord_zlib, DatasetFormat::ffrecord}) {
+                 DatasetFormat::tfrecord_zlib, DatasetFormat::ffrecord, DatasetFormat::arrow}) {
     if (name == to_string(f)) return f;
   }
   return std::nullopt;
@@ -158,6 +164,7 @@ std::uint64_t DatasetSpec::first_sample_of(std::uint32_t file) const noexcept {
 std::filesystem::path DatasetSpec::record_file(std::uint32_t file) const {
   const char* ext = format == DatasetFormat::ffrecord ? "ffr" : "tfrecord";
   if (format == DatasetFormat::raw) return fmt::format("d{:05}", file);
+  if (format == DatasetFormat::arrow) return fmt::format("data-{:05}-of-{:05}.arrow", file, files);
   return fmt::format("part-{:05}-of-{:05}.{}", file, files, ext);
 }
 
@@ -168,8 +175,9 @@ std::filesystem::path DatasetSpec::raw_file(std::uint64_t sample) const {
 
 DatasetSpec parse_dataset_spec(ConfigNode& node) {
   DatasetSpec s;
-  auto format = node.choice("format", "tfrecord",
-                            {"raw", "tfrecord", "tfrecord-gzip", "tfrecord-zlib", "ffrecord"});
+  auto format =
+      node.choice("format", "tfrecord",
+                  {"raw", "tfrecord", "tfrecord-gzip", "tfrecord-zlib", "ffrecord", "arrow"});
   s.format = *parse_format(format);
   s.preset = node.choice("preset", "", {"", "openwebtext", "imagenet"});
   s.scale = node.number("scale", 1.0, 1e-9, 1.0);

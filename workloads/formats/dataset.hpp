@@ -22,7 +22,14 @@ class ConfigNode;
 
 namespace aistor::formats {
 
-enum class DatasetFormat : std::uint8_t { raw, tfrecord, tfrecord_gzip, tfrecord_zlib, ffrecord };
+enum class DatasetFormat : std::uint8_t {
+  raw,
+  tfrecord,
+  tfrecord_gzip,
+  tfrecord_zlib,
+  ffrecord,
+  arrow,  // Hugging Face-shaped Arrow stream files (arrow_dataset.hpp)
+};
 
 inline constexpr const char* kManifestName = "aistor-dataset.json";
 inline constexpr int kGeneratorVersion = 1;

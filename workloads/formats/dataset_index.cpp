@@ -53,6 +53,12 @@ DatasetIndex DatasetIndex::open(const std::filesystem::path& path) {
         spec.format == DatasetFormat::tfrecord_zlib) {
       throw InputError(fmt::format("{}: compressed TFRecord has no random access", path.string()));
     }
+    if (spec.format == DatasetFormat::arrow) {
+      throw InputError(fmt::format(
+          "{}: an Arrow dataset has no per-sample index; pack it into TFRecord or FFRecord first "
+          "(workload \"pack\")",
+          path.string()));
+    }
     index.refs_.reserve(spec.samples);
     if (spec.format == DatasetFormat::raw) {
       // A raw sample's "file" is its own id, so ids must fit the 32-bit field.
