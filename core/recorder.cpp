@@ -24,6 +24,11 @@ Recorder::Recorder(std::uint64_t origin_ns, std::uint64_t interval_ns)
 void Recorder::name_file(std::uint32_t file, std::string name) {
   if (file_names_.size() <= file) file_names_.resize(file + 1);
   file_names_[file] = std::move(name);
+  // A file id named again is a file opened again (ids are reused after close): its first op at
+  // offset 0 is sequential, whatever the previous file's last op was.
+  for (std::size_t slot = 2 * std::size_t{file};
+       slot < next_offset_.size() && slot < 2 * std::size_t{file} + 2; ++slot)
+    next_offset_[slot] = 0;
 }
 
 void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,

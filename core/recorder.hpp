@@ -30,8 +30,8 @@ struct DirectionStats {
   std::uint64_t ops = 0;
   std::uint64_t bytes = 0;
   // Sequentiality is judged in the order requests were issued (completions of a deep queue
-  // arrive out of order): issued ops, and those that started where the previous issued op on
-  // that file ended (the first op on a file: at offset 0).
+  // arrive out of order): issued ops, and those that started where the previous issued op of
+  // the same direction on that file ended (the first op on a file: at offset 0).
   std::uint64_t issued_ops = 0;
   std::uint64_t sequential_ops = 0;
   [[nodiscard]] double sequential_fraction() const {
@@ -51,16 +51,18 @@ class Recorder {
   // `origin_ns`: time zero of the time series; `interval_ns` its bucket width (> 0).
   Recorder(std::uint64_t origin_ns, std::uint64_t interval_ns);
 
-  // Names a file id for error details (ids are per worker engine).
+  // Names a file id for error details (ids are per worker engine) and starts its sequentiality
+  // afresh: name each file as it is opened.
   void name_file(std::uint32_t file, std::string name);
 
   // One operation as it is issued (measured ops only): feeds sequentiality.
   void issue(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length) {
     auto& d = dirs_[static_cast<int>(dir)];
-    if (next_offset_.size() <= file) next_offset_.resize(file + 1, 0);
+    const std::size_t slot = 2 * std::size_t{file} + static_cast<std::size_t>(dir);
+    if (next_offset_.size() <= slot) next_offset_.resize(2 * std::size_t{file} + 2, 0);
     ++d.issued_ops;
-    if (next_offset_[file] == offset) ++d.sequential_ops;
-    next_offset_[file] = offset + length;
+    if (next_offset_[slot] == offset) ++d.sequential_ops;
+    next_offset_[slot] = offset + length;
   }
 
   // One completed operation. `result` is bytes done or -errno; a short non-negative result is an
@@ -106,7 +108,9 @@ class Recorder {
   std::uint64_t origin_ns_;
   std::uint64_t interval_ns_;
   DirectionStats dirs_[2];
-  std::vector<std::uint64_t> next_offset_;  // per file id: where a sequential op would start
+  // Per file id and direction (as fio keeps a last position per direction), at 2 * id + dir:
+  // where a sequential op would start.
+  std::vector<std::uint64_t> next_offset_;
   std::vector<std::string> file_names_;
   std::uint64_t first_submit_ns_ = UINT64_MAX;
   std::uint64_t last_done_ns_ = 0;

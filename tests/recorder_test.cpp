@@ -45,6 +45,25 @@ TEST(Recorder, SequentialityFollowsIssueOrderNotCompletionOrder) {
   EXPECT_EQ(r.io_pattern(), "r=4K seq");
 }
 
+TEST(Recorder, EachDirectionIsSequentialOnItsOwnAndAReopenedFileStartsAfresh) {
+  Recorder r(0, 1'000'000);
+  // A copy within one file: reads run ahead of writes, each stream sequential (fio keeps a last
+  // position per direction too).
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    r.issue(Direction::read, 0, i * 4096, 4096);
+    r.issue(Direction::write, 0, i * 4096, 4096);
+  }
+  EXPECT_EQ(r.stats(Direction::read).sequential_ops, 4u);
+  EXPECT_EQ(r.stats(Direction::write).sequential_ops, 4u);
+  // Id 0 closed and reused for another file, named as it opens: its first op at 0 is sequential.
+  r.name_file(0, "other");
+  r.issue(Direction::read, 0, 0, 4096);
+  EXPECT_EQ(r.stats(Direction::read).sequential_ops, 5u);
+  // Not named again: a jump back to 0 is a seek.
+  r.issue(Direction::read, 0, 0, 4096);
+  EXPECT_EQ(r.stats(Direction::read).sequential_ops, 5u);
+}
+
 TEST(Recorder, ErrorsAreCountedByErrnoWithDetails) {
   Recorder r(0, 1'000'000);
   r.name_file(3, "/data/f");

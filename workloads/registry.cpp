@@ -2,6 +2,7 @@
 
 #include "workloads/checkpoint_workload.hpp"
 #include "workloads/model_load_workload.hpp"
+#include "workloads/pack_workload.hpp"
 #include "workloads/raw_workload.hpp"
 #include "workloads/samples_workload.hpp"
 #include "workloads/storm_workload.hpp"
@@ -9,9 +10,9 @@
 namespace aistor {
 
 const std::vector<WorkloadInfo>& workloads() {
-  static const std::vector<WorkloadInfo> all{raw_workload_info(), samples_workload_info(),
+  static const std::vector<WorkloadInfo> all{raw_workload_info(),        samples_workload_info(),
                                              checkpoint_workload_info(), model_load_workload_info(),
-                                             storm_workload_info()};
+                                             storm_workload_info(),      pack_workload_info()};
   return all;
 }
 

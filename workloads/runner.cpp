@@ -324,6 +324,16 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   }
 
   set_status(errors, ends, stop.load(), phase);
+  if (phase["status"] == "ok") {
+    const std::uint64_t t0 = now_ns();
+    try {
+      workload->check(PhaseEnv{spec.dir, &stop});
+    } catch (const std::exception& e) {
+      phase["status"] = "failed";
+      phase["error"] = e.what();
+    }
+    phase["check_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  }
   phase.update(to_json(merged));
   add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
   add_copy_ceiling(spec, ends.size(), phase);

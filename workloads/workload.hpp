@@ -59,6 +59,9 @@ class Workload {
   [[nodiscard]] virtual std::vector<std::filesystem::path> prepare(const PhaseEnv& env) = 0;
   // Timed, on each worker thread concurrently; must be safe for distinct `ctx.index` values.
   virtual void run(WorkerContext& ctx) = 0;
+  // Untimed, after a phase whose workers all ended ok: checks what the phase wrote (a pack's
+  // round trip). Throws InputError when the check fails, which fails the phase.
+  virtual void check(const PhaseEnv& /*env*/) {}
   // Workload-specific figures for the report's "workload" block (null when none).
   [[nodiscard]] virtual nlohmann::json summarize() const { return nullptr; }
 

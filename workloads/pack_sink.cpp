@@ -1,0 +1,229 @@
+#include "workloads/pack_sink.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "core/align.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/unique_fd.hpp"
+#include "workloads/checkpoint_content.hpp"
+#include "workloads/formats/crc.hpp"
+#include "workloads/formats/ffrecord.hpp"
+#include "workloads/range_reader.hpp"
+#include "workloads/request_alignment.hpp"
+
+namespace aistor {
+namespace {
+
+// Writes `bytes` at `offset` in block-sized requests; the last one padded with zeros to `pad`.
+class WriteSource final : public RequestSource {
+ public:
+  WriteSource(FileId file, std::uint64_t offset, std::span<const std::byte> bytes,
+              std::uint32_t block, std::uint32_t pad)
+      : file_(file), offset_(offset), bytes_(bytes), block_(block), pad_(pad) {}
+  bool next(IoRequest& q) override {
+    if (at_ >= bytes_.size()) return false;
+    q.op = Op::write;
+    q.file = file_;
+    q.offset = offset_ + at_;
+    const std::uint64_t n = std::min<std::uint64_t>(block_, bytes_.size() - at_);
+    q.length = static_cast<std::uint32_t>(align_up(n, pad_));
+    q.tag = at_;
+    at_ += n;
+    return true;
+  }
+  void stamp(IoRequest& q) override {
+    const std::uint64_t n = std::min<std::uint64_t>(q.length, bytes_.size() - q.tag);
+    std::memcpy(q.buf, bytes_.data() + q.tag, n);
+    std::memset(q.buf + n, 0, q.length - n);
+  }
+
+ private:
+  FileId file_;
+  std::uint64_t offset_;
+  std::span<const std::byte> bytes_;
+  std::uint32_t block_, pad_;
+  std::uint64_t at_ = 0;
+};
+
+void put_u32(std::vector<std::byte>& out, std::uint32_t v) {
+  const auto* p = reinterpret_cast<const std::byte*>(&v);
+  out.insert(out.end(), p, p + 4);
+}
+void put_u64(std::vector<std::byte>& out, std::uint64_t v) {
+  const auto* p = reinterpret_cast<const std::byte*>(&v);
+  out.insert(out.end(), p, p + 8);
+}
+
+}  // namespace
+
+const char* to_string(PackTarget t) noexcept {
+  return t == PackTarget::ffrecord ? "ffrecord" : "tfrecord";
+}
+
+std::uint64_t target_file_bytes(PackTarget t, std::uint64_t samples,
+                                std::uint64_t payload_bytes) noexcept {
+  return t == PackTarget::ffrecord ? formats::ffrecord_header_bytes(samples) + payload_bytes
+                                   : 16 * samples + payload_bytes;
+}
+
+PackSink::PackSink(Engine& engine, unsigned queue_depth, std::uint32_t block, Recorder& recorder,
+                   const std::atomic<bool>& stop, ProgressCounters* progress, bool stop_on_error)
+    : engine_(engine),
+      pump_(engine, queue_depth, block, recorder, stop, progress),
+      block_(block),
+      recorder_(recorder),
+      stop_on_error_(stop_on_error) {}
+
+void PackSink::open(const std::filesystem::path& path, PackTarget target, std::uint64_t samples) {
+  abandon();
+  path_ = path;
+  tmp_ = path;
+  tmp_ += ".tmp";
+  {
+    const UniqueFd created(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!created) throw_errno("open", tmp_.string());
+  }
+  if (alignment_ == 0) {
+    alignment_ = request_alignment(engine_, tmp_);
+    if (block_ % alignment_ != 0) {
+      (void)::unlink(tmp_.c_str());
+      throw InputError(fmt::format("write_block {} is not a multiple of the O_DIRECT alignment {}",
+                                   block_, alignment_));
+    }
+  }
+  id_ = engine_.open(tmp_, Access::write);
+  open_ = true;
+  recorder_.name_file(id_, tmp_.string());
+  target_ = target;
+  samples_ = samples;
+  appended_ = 0;
+  pending_.clear();
+  index_.clear();
+  crcs_.clear();
+  offsets_.clear();
+  end_ = 0;
+  head_.clear();
+  if (target == PackTarget::ffrecord) {
+    // The header, then the first payload bytes up to an aligned offset, are written last.
+    end_ = formats::ffrecord_header_bytes(samples);
+    head_.assign(end_, std::byte{0});
+    crcs_.reserve(samples);
+    offsets_.reserve(samples);
+  }
+  pending_at_ = align_up(end_, alignment_);
+}
+
+void PackSink::put(std::span<const std::byte> bytes) {
+  // Bytes before pending_at_ belong to the held head.
+  if (end_ < pending_at_) {
+    const auto n = std::min<std::uint64_t>(bytes.size(), pending_at_ - end_);
+    head_.insert(head_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    end_ += n;
+    bytes = bytes.subspan(n);
+  }
+  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  end_ += bytes.size();
+}
+
+void PackSink::append(std::span<const std::byte> sample) {
+  if (!open_ || appended_ >= samples_)
+    throw std::logic_error("PackSink: more samples than the file was opened for");
+  ++appended_;
+  if (target_ == PackTarget::ffrecord) {
+    if (sample.size() > UINT32_MAX)
+      throw InputError(fmt::format("{}: a sample of {} bytes exceeds FFRecord's 4 GiB",
+                                   path_.string(), sample.size()));
+    offsets_.push_back(end_);
+    crcs_.push_back(formats::crc32(sample));
+    put(sample);
+  } else {
+    index_ += fmt::format("{} {}\n", end_, 16 + sample.size());
+    std::byte header[12];
+    const std::uint64_t len = sample.size();
+    std::memcpy(header, &len, 8);
+    const std::uint32_t len_crc = formats::masked_crc32c(std::span<const std::byte>(header, 8));
+    std::memcpy(header + 8, &len_crc, 4);
+    put(header);
+    put(sample);
+    const std::uint32_t crc = formats::masked_crc32c(sample);
+    put(std::as_bytes(std::span(&crc, 1)));
+  }
+  // Whole blocks go out once a queue's worth is ready.
+  const std::uint64_t batch = static_cast<std::uint64_t>(block_) * pump_.depth();
+  if (pending_.size() >= batch) {
+    const std::uint64_t n = align_down(pending_.size(), block_);
+    write(pending_at_, std::span<const std::byte>(pending_).first(n));
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    pending_at_ += n;
+  }
+}
+
+void PackSink::write(std::uint64_t offset, std::span<const std::byte> bytes) {
+  WriteSource source(id_, offset, bytes, block_, alignment_);
+  PumpLimits limits;
+  limits.stop_on_error = stop_on_error_;
+  const PumpOutcome out = pump_.run(source, limits);
+  if (out.end != PumpEnd::done) throw PumpStopped{out};
+}
+
+void PackSink::finish() {
+  if (!open_) throw std::logic_error("PackSink: finish without open");
+  if (appended_ != samples_)
+    throw std::logic_error(fmt::format("PackSink: {} samples of {}", appended_, samples_));
+  write(pending_at_, pending_);
+  if (target_ == PackTarget::ffrecord) {
+    std::vector<std::byte> h;
+    h.reserve(formats::ffrecord_header_bytes(samples_));
+    put_u32(h, 0);
+    put_u64(h, samples_);
+    for (auto c : crcs_)
+      put_u32(h, c);
+    for (auto o : offsets_)
+      put_u64(h, o);
+    const std::uint32_t meta = formats::crc32(std::span<const std::byte>(h).subspan(4));
+    std::memcpy(h.data(), &meta, 4);
+    std::memcpy(head_.data(), h.data(), h.size());
+    write(0, head_);
+  }
+  engine_.sync(id_);
+  engine_.close(id_);
+  open_ = false;
+  if (align_up(end_, alignment_) != end_ && ::truncate(tmp_.c_str(), static_cast<off_t>(end_)) != 0)
+    throw_errno("truncate", tmp_.string());
+  if (target_ == PackTarget::tfrecord) {
+    auto idx = path_;
+    idx += ".idx";
+    auto idx_tmp = idx;
+    idx_tmp += ".tmp";
+    {
+      std::ofstream out(idx_tmp, std::ios::binary | std::ios::trunc);
+      out << index_;
+      if (!out.flush()) throw_system(EIO, "write", idx_tmp.string());
+    }
+    if (::rename(idx_tmp.c_str(), idx.c_str()) != 0) throw_errno("rename", idx_tmp.string());
+  }
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw_errno("rename", tmp_.string());
+  fsync_directory(path_.parent_path());
+  recorder_.extend_to(now_ns());
+}
+
+void PackSink::abandon() noexcept {
+  if (!open_) return;
+  try {
+    engine_.close(id_);
+  } catch (...) {
+  }
+  open_ = false;
+  (void)::unlink(tmp_.c_str());
+}
+
+}  // namespace aistor
