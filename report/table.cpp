@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "report/packing_table.hpp"
 #include "report/storm_table.hpp"
 #include "report/table_render.hpp"
 
@@ -188,6 +189,8 @@ std::vector<Table> summary_tables(const nlohmann::json& report) {
   std::vector<Table> tables{phase_table(one), training_table(one), checkpoint_table(one),
                             model_load_table(one)};
   for (auto& t : storm_tables(one, false))
+    tables.push_back(std::move(t));
+  for (auto& t : packing_tables(one))
     tables.push_back(std::move(t));
   tables.push_back(search_table(report));
   tables.push_back(repetition_table(report));

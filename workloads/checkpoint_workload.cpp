@@ -1,7 +1,6 @@
 #include "workloads/checkpoint_workload.hpp"
 
 #include <fcntl.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
 #include "core/units.hpp"
+#include "workloads/free_space.hpp"
 #include "workloads/request_alignment.hpp"
 
 namespace aistor {
@@ -172,18 +172,7 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
     fs::remove(dir_ / kCheckpointManifest, ec);
   }
   fs::create_directories(dir_);
-  struct statvfs vfs {};
-  if (::statvfs(dir_.c_str(), &vfs) != 0) throw_errno("statvfs", dir_.string());
-  const std::uint64_t free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-  const std::uint64_t bytes = params_.spec.size.bytes();
-  const std::uint64_t headroom = std::max<std::uint64_t>(64 << 20, bytes / 100);
-  if (free < bytes + headroom) {
-    throw InputError(fmt::format(
-        "{}: not enough free space for the checkpoint: {} plus {} "
-        "headroom needed, {} free",
-        dir_.string(), human_bytes(static_cast<double>(bytes)),
-        human_bytes(static_cast<double>(headroom)), human_bytes(static_cast<double>(free))));
-  }
+  require_free_space(dir_, params_.spec.size.bytes(), "the checkpoint");
   if (params_.rhythm && params_.rhythm->async) {
     // Each rank holds its state and a snapshot of it: both must fit comfortably in memory.
     std::uint64_t largest = 0;

@@ -18,6 +18,7 @@
 #include "engines/registry.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/tfrecord.hpp"
+#include "workloads/free_space.hpp"
 #include "workloads/range_reader.hpp"
 
 namespace aistor {
@@ -276,6 +277,10 @@ void PackWorkload::prepare_targets(const PhaseEnv& env) {
   }
   if (params_.read_only) return;
   claim_output(out_dir_);
+  std::uint64_t bytes = 0;
+  for (const auto& t : targets_)
+    bytes += target_file_bytes(params_.target, t.samples, t.payload_bytes);
+  require_free_space(out_dir_, bytes, "the packed files");
   // Listed before a byte is written, so whatever an interrupted pack leaves is known to be ours.
   write_manifest(out_dir_, {{"generator", "aistor"},
                             {"kind", "pack"},
