@@ -1,7 +1,8 @@
 #pragma once
 // The seed's packing table from pack phases: dataset | from | to | time | throughput | read only |
 // I/O pattern, the "read only" time taken from a read-only pack phase over the same source; and,
-// when the reports also hold sequential raw read and write phases, packing against the device.
+// when the reports also hold sequential raw read and write phases, packing against the device
+// (the payload rate, and what the device carried: the pack's reads and writes together).
 #include <vector>
 
 #include <nlohmann/json.hpp>
