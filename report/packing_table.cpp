@@ -94,12 +94,11 @@ std::vector<Table> packing_tables(const std::vector<nlohmann::json>& reports) {
           1};
   const auto seq_read = raw_sequential(reports, true);
   const auto seq_write = raw_sequential(reports, false);
-  Table device{
-      "packing against the device",
-      {{"dataset", "from", "to", "packing", "pack I/O", "seq read", "seq write", "of min",
-        "goal ≥ 0.8"}},
-      3,
-      1};
+  Table device{"packing against the device",
+               {{"dataset", "from", "to", "packing", "pack I/O", "seq read", "seq write", "of min",
+                 "goal ≥ 0.8"}},
+               3,
+               1};
   // A read-only pass over the same source, by the same read engine when there is one.
   auto read_time = [&](const Pack& p) -> std::string {
     const Pack* best = nullptr;

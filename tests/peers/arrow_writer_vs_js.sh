@@ -25,7 +25,8 @@ for preset in openwebtext imagenet; do
   for f in "$dir/$preset"/*.arrow; do
     name="$preset-$(basename "$f" .arrow)"
     "$aistor" inspect "$f" --json > "$out/$name.aistor.json"
-    (cd "$js" && node read_with_js.mjs "$f") > "$out/$name.js.json"
+    abs="$(realpath "$f")"
+    (cd "$js" && node read_with_js.mjs "$abs") > "$out/$name.js.json"
     python3 - "$out/$name.aistor.json" "$out/$name.js.json" >> "$out/compare.txt" <<'PY' || status=1
 import json, sys
 a, j = (json.load(open(p)) for p in sys.argv[1:3])
