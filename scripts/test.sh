@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and pass the tests: the dev build, the ASan+UBSan build, then the
-# concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring, storms) under
+# concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring, storms, pack) under
 # ThreadSanitizer.
 # Usage: scripts/test.sh [dev|asan|tsan|all]   (default all)
 set -euo pipefail

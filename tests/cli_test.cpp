@@ -252,6 +252,38 @@ TEST(Cli, OllamaLoadTableFromReports) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST(Cli, PackingTableFromAGeneratedArrowDatasetPackedAndReadBack) {
+  test::ScratchDir dir;
+  const auto src = (dir.path() / "hf").string();
+  auto r = test::run_command(binary() + " gen dataset --format arrow --samples 600 --files 2 " +
+                             "--dir " + src);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_command(binary() + " inspect " + src);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("records 600"), std::string::npos) << r.output;
+  auto config = write_config(dir.path(), R"({"phases": [
+      {"name": "ro", "workload": "pack", "read_only": true, "cache": "as-is",
+       "source": {"path": ")" + src + R"("}},
+      {"name": "p", "workload": "pack", "cache": "as-is", "source": {"path": ")" +
+                                             src + R"("},
+       "target": {"format": "ffrecord"}}]})");
+  const auto out = (dir.path() / "r.json").string();
+  r = test::run_command(binary() + " run " + config.string() + " --dir " + dir.path().string() +
+                        " --output " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = test::run_command(binary() + " report --table packing --format csv " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("# packing\ndataset,from,to,time,throughput,read only,I/O pattern\n" +
+                               src + ",Arrow,FFRecord,",
+                           0),
+            0U)
+      << r.output;
+  // The packed files are a dataset aistor reads: two FFRecord files, every checksum checked.
+  r = test::run_command(binary() + " inspect " + (dir.path() / "packed-ffrecord").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("records 600"), std::string::npos) << r.output;
+}
+
 TEST(Cli, ReportRendersMarkdownCsvHtmlAndSideBySide) {
   test::ScratchDir dir;
   auto write = [&](const std::string& name, const std::string& device, double rate) {

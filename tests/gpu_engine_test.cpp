@@ -39,16 +39,6 @@ std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
   return v;
 }
 
-std::string plan_error(const nlohmann::json& phase) {
-  try {
-    (void)make_plan({{"dir", "/var/tmp/x"}, {"phases", nlohmann::json::array({phase})}},
-                    std::nullopt);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 nlohmann::json raw_phase(const nlohmann::json& engine) {
   return {{"workload", "raw"},
           {"rw", "read"},
@@ -77,23 +67,24 @@ TEST(Checksum64, SeesSwappedWordsAndAppendedZeros) {
 }
 
 TEST(GpuEngineConfig, OptionsAreCheckedWithTheirPath) {
-  EXPECT_EQ(plan_error(raw_phase({{"name", "gpu"}, {"gpus", nlohmann::json::array()}})),
+  EXPECT_EQ(test::plan_error(raw_phase({{"name", "gpu"}, {"gpus", nlohmann::json::array()}})),
             "config: phases[0].engine.gpus: must be a non-empty list of GPU indices, e.g. [0, 1]");
-  EXPECT_EQ(plan_error(raw_phase({{"name", "gpu"}, {"gpus", {0, "one"}}})),
+  EXPECT_EQ(test::plan_error(raw_phase({{"name", "gpu"}, {"gpus", {0, "one"}}})),
             "config: phases[0].engine.gpus: \"one\" is not a GPU index (0, 1, ...)");
-  EXPECT_EQ(plan_error(raw_phase({{"name", "gpu"}, {"staging_size", "6000"}})),
+  EXPECT_EQ(test::plan_error(raw_phase({{"name", "gpu"}, {"staging_size", "6000"}})),
             "config: phases[0].engine.staging_size: must be a multiple of 4 KiB");
-  EXPECT_EQ(plan_error(raw_phase({{"name", "gpu"}, {"host_engine", "spdk"}})),
+  EXPECT_EQ(test::plan_error(raw_phase({{"name", "gpu"}, {"host_engine", "spdk"}})),
             "config: phases[0].engine.host_engine: \"spdk\" is not one of: pread, odirect, "
             "io_uring, mmap");
-  EXPECT_EQ(plan_error(raw_phase({{"name", "pread"}, {"staging_buffers", 4}})),
+  EXPECT_EQ(test::plan_error(raw_phase({{"name", "pread"}, {"staging_buffers", 4}})),
             "config: phases[0].engine.staging_buffers: unknown key");
 }
 
 TEST(GpuEngineConfig, MappedHostCannotBeDirect) {
-  EXPECT_EQ(plan_error(raw_phase({{"name", "gpu"}, {"host_engine", "mmap"}, {"direct", true}})),
-            "config: phases[0].engine.direct: host_engine mmap reads through the page cache; it "
-            "cannot be direct");
+  EXPECT_EQ(
+      test::plan_error(raw_phase({{"name", "gpu"}, {"host_engine", "mmap"}, {"direct", true}})),
+      "config: phases[0].engine.direct: host_engine mmap reads through the page cache; it "
+      "cannot be direct");
 }
 
 TEST(GpuEngineConfig, WorkloadsThatCheckBytesRefuseDeviceMemory) {
@@ -101,12 +92,12 @@ TEST(GpuEngineConfig, WorkloadsThatCheckBytesRefuseDeviceMemory) {
                              {"mode", "save"},
                              {"size", "1MiB"},
                              {"engine", {{"name", "gpu"}}}};
-  EXPECT_EQ(plan_error(phase),
+  EXPECT_EQ(test::plan_error(phase),
             "config: phases[0].engine: engine gpu delivers into GPU memory, which the checkpoint "
             "workload cannot use: it checks the bytes it moves; model-load and raw can");
-  EXPECT_EQ(plan_error({{"workload", "storm"},
-                        {"path", "m.safetensors"},
-                        {"engine", {{"name", "gpu-pageable"}}}}),
+  EXPECT_EQ(test::plan_error({{"workload", "storm"},
+                              {"path", "m.safetensors"},
+                              {"engine", {{"name", "gpu-pageable"}}}}),
             "config: phases[0].engine: engine gpu-pageable delivers into GPU memory, which the "
             "storm workload cannot use: its clients are forked processes, and CUDA cannot be used "
             "in a forked child once the parent has used it; model-load loads into GPU memory");

@@ -55,16 +55,6 @@ std::vector<fs::path> parts(const fs::path& dir, const char* ext, int n) {
   return out;
 }
 
-std::string error_of(const nlohmann::json& phase) {
-  try {
-    (void)make_plan({{"dir", "/var/tmp/x"}, {"phases", nlohmann::json::array({phase})}},
-                    std::nullopt);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 }  // namespace
 
 TEST(Pack, ArrowTextIntoTfRecordHoldsEverySampleInOrder) {
@@ -251,24 +241,26 @@ TEST(Pack, AFailedWriteLeavesNoFileUnderAFinalName) {
 
 TEST(Pack, ConfigMistakesNameTheirKey) {
   nlohmann::json p{{"workload", "pack"}, {"source", {{"path", "/x"}}}};
-  EXPECT_NE(error_of(p).find("phases[0].target: say what to pack into"), std::string::npos)
-      << error_of(p);
+  EXPECT_NE(test::plan_error(p).find("phases[0].target: say what to pack into"), std::string::npos)
+      << test::plan_error(p);
   p["target"] = {{"format", "ffrecord"}};
   p["write_engine"] = {{"name", "mmap"}};
-  EXPECT_NE(error_of(p).find("phases[0].write_engine: mmap cannot grow"), std::string::npos)
-      << error_of(p);
+  EXPECT_NE(test::plan_error(p).find("phases[0].write_engine: mmap cannot grow"), std::string::npos)
+      << test::plan_error(p);
   p.erase("write_engine");
   p["read_only"] = true;
-  EXPECT_NE(error_of(p).find("phases[0].target: a read-only pass writes nothing"),
+  EXPECT_NE(test::plan_error(p).find("phases[0].target: a read-only pass writes nothing"),
             std::string::npos)
-      << error_of(p);
+      << test::plan_error(p);
   nlohmann::json q{{"workload", "pack"},
                    {"source", {{"path", "/x"}, {"dataset", {{"samples", 3}}}}},
                    {"read_only", true}};
-  EXPECT_NE(error_of(q).find("give exactly one of"), std::string::npos) << error_of(q);
+  EXPECT_NE(test::plan_error(q).find("give exactly one of"), std::string::npos)
+      << test::plan_error(q);
   nlohmann::json u{
       {"workload", "pack"}, {"source", {{"path", "/x"}, {"colum", "t"}}}, {"read_only", true}};
-  EXPECT_NE(error_of(u).find("source.colum: unknown key"), std::string::npos) << error_of(u);
+  EXPECT_NE(test::plan_error(u).find("source.colum: unknown key"), std::string::npos)
+      << test::plan_error(u);
 }
 
 }  // namespace aistor

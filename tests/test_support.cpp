@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
 #include "engines/pump.hpp"
 #include "workloads/plan.hpp"
 #include "workloads/runner.hpp"
@@ -52,6 +53,16 @@ CommandResult run_command(const std::string& command) {
   int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+std::string plan_error(const nlohmann::json& phase) {
+  try {
+    (void)make_plan({{"dir", "/var/tmp/x"}, {"phases", nlohmann::json::array({phase})}},
+                    std::nullopt);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 nlohmann::json run_phases(const std::filesystem::path& dir, const nlohmann::json& phases) {

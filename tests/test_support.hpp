@@ -31,6 +31,9 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command);
 
+// The InputError make_plan throws for a config of this one phase, or "(no error)".
+std::string plan_error(const nlohmann::json& phase);
+
 // Runs the phases (a JSON array of phase objects) as a config with "dir": `dir`, through
 // make_plan and run_plan, and returns the phase results in order.
 nlohmann::json run_phases(const std::filesystem::path& dir, const nlohmann::json& phases);

@@ -20,13 +20,13 @@
 #include <nlohmann/json.hpp>
 
 #include "workloads/formats/arrow_ipc.hpp"
+#include "workloads/formats/dataset.hpp"
 
 namespace aistor {
 
 enum class PackFormat : std::uint8_t { raw, arrow, tfrecord };
 
-// The manifest a pack phase leaves in its output directory (its files, their format).
-inline constexpr const char* kPackManifest = "aistor-pack.json";
+using formats::kPackManifest;
 
 [[nodiscard]] const char* to_string(PackFormat f) noexcept;
 [[nodiscard]] std::optional<PackFormat> parse_pack_format(std::string_view name) noexcept;

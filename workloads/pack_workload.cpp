@@ -290,7 +290,7 @@ void PackWorkload::prepare_targets(const PhaseEnv& env) {
 }
 
 void PackWorkload::run(WorkerContext& ctx) {
-  start_ns_ = ctx.start_ns;
+  if (ctx.index == 0) start_ns_ = ctx.start_ns;  // the same for every worker: one writes it
   const std::uint64_t window =
       std::max<std::uint64_t>(8ULL << 20, source_->largest_unit() + 2ULL * params_.read_block);
   RangeReader reader(ctx.engine, ctx.queue_depth, params_.read_block, window, ctx.recorder,

@@ -32,6 +32,8 @@ enum class DatasetFormat : std::uint8_t {
 };
 
 inline constexpr const char* kManifestName = "aistor-dataset.json";
+// The manifest a pack phase leaves in its output directory (its files, their format).
+inline constexpr const char* kPackManifest = "aistor-pack.json";
 inline constexpr int kGeneratorVersion = 1;
 
 struct DatasetSpec {

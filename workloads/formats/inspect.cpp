@@ -143,12 +143,13 @@ FileKind classify(const std::filesystem::path& file, std::uint64_t size) {
 
 bool hidden_or_sidecar(const std::filesystem::path& p) {
   const std::string name = p.filename().string();
-  return name.starts_with('.') || p.extension() == ".idx";
+  return name.starts_with('.') || p.extension() == ".idx" || name == kPackManifest;
 }
 
-// A directory someone else made: every regular file under it (hidden files and .idx sidecars
-// aside) must be of one kind. Record files are checked in name order; raw samples are counted
-// as the directory lists them, so memory stays bounded for trees of millions of files.
+// A directory someone else made (or a pack's output): every regular file under it (hidden files,
+// .idx sidecars and a pack manifest aside) must be of one kind. Record files are checked in name
+// order; raw samples are counted as the directory lists them, so memory stays bounded for trees of
+// millions of files.
 nlohmann::json inspect_foreign_directory(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   std::optional<FileKind> kind;
