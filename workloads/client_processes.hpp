@@ -37,6 +37,7 @@ struct ClientResult {
   std::string host;                  // where it ran
   int rank = -1;                     // its MPI rank (-1: a forked client)
   std::int64_t clock_offset_ns = 0;  // added to its own clock's times to get the run's
+  std::int64_t clock_rtt_ns = 0;     // the round trip that measured it (0: the same process tree)
   std::string error;                 // empty: the client ran to its end
   std::uint64_t released_ns = 0;     // when it left the start barrier (0: never)
   std::uint64_t bytes = 0;           // delivered by its recorder

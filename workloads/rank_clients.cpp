@@ -30,8 +30,9 @@ ClientRun run_rank_clients(const PhaseSpec& spec, Workload& workload, Ranks& ran
   for (int r = 0; r < ranks.size(); ++r) {
     const auto i = static_cast<std::size_t>(r);
     add_client_message(messages[i], static_cast<unsigned>(r), 0, workload.workers(),
-                       "sent no result", offsets[i], run);
+                       "sent no result", offsets[i].offset_ns, run);
     run.clients.back().rank = r;
+    run.clients.back().clock_rtt_ns = offsets[i].rtt_ns;
   }
   return run;
 }

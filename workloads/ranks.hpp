@@ -25,8 +25,13 @@ class Ranks {
   // Whether any rank says true.
   [[nodiscard]] virtual bool any(bool mine) = 0;
   // At rank 0, per rank: ns to add to that rank's steady clock to read rank 0's, measured by
-  // ping-pong (the round trip with the least delay of several); empty on the others.
-  [[nodiscard]] virtual std::vector<std::int64_t> clock_offsets() = 0;
+  // ping-pong (the round trip with the least delay of several), and that round trip: the offset
+  // is exact to within half of it. Empty on the others.
+  struct ClockOffset {
+    std::int64_t offset_ns = 0;
+    std::int64_t rtt_ns = 0;
+  };
+  [[nodiscard]] virtual std::vector<ClockOffset> clock_offsets() = 0;
 };
 
 // The MPI world while a session is open, else null (not under mpirun, or built without MPI).

@@ -80,10 +80,10 @@ class MpiRanks final : public Ranks {
     return out != 0;
   }
 
-  std::vector<std::int64_t> clock_offsets() override {
-    constexpr int kRounds = 8;
-    std::vector<std::int64_t> offsets;
-    if (root()) offsets.assign(static_cast<std::size_t>(size_), 0);
+  std::vector<ClockOffset> clock_offsets() override {
+    constexpr int kRounds = 16;
+    std::vector<ClockOffset> offsets;
+    if (root()) offsets.assign(static_cast<std::size_t>(size_), ClockOffset{});
     for (int peer = 1; peer < size_; ++peer) {
       std::int64_t best_rtt = INT64_MAX;
       for (int i = 0; i < kRounds; ++i) {
@@ -96,7 +96,7 @@ class MpiRanks final : public Ranks {
           const auto t1 = static_cast<std::int64_t>(now_ns());
           if (t1 - t0 < best_rtt) {
             best_rtt = t1 - t0;
-            offsets[static_cast<std::size_t>(peer)] = t0 + (t1 - t0) / 2 - theirs;
+            offsets[static_cast<std::size_t>(peer)] = {t0 + (t1 - t0) / 2 - theirs, t1 - t0};
           }
         } else if (rank_ == peer) {
           std::int64_t t0 = 0;

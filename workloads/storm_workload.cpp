@@ -145,6 +145,7 @@ nlohmann::json StormWorkload::summarize() const {
                        {"host", c.host},
                        {"rank", c.rank >= 0 ? nlohmann::json(c.rank) : nlohmann::json(nullptr)},
                        {"clock_offset_ns", c.clock_offset_ns},
+                       {"clock_rtt_ns", c.clock_rtt_ns},
                        {"status", !c.error.empty() ? "failed" : (ok ? "ok" : "stopped")},
                        {"start_s", since(start_ns_, stamp("start_ns"))},
                        {"first_byte_s", since(start_ns_, stamp("first_byte_ns"))},
