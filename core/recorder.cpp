@@ -1,7 +1,10 @@
 #include "core/recorder.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "core/units.hpp"
 
@@ -29,6 +32,18 @@ void Recorder::name_file(std::uint32_t file, std::string name) {
   for (std::size_t slot = 2 * std::size_t{file};
        slot < next_offset_.size() && slot < 2 * std::size_t{file} + 2; ++slot)
     next_offset_[slot] = 0;
+}
+
+std::string describe(const ErrorDetail& e) {
+  const char* op = e.dir == Direction::read ? "read" : "write";
+  const std::string& file = e.file.empty() ? std::string("(unnamed file)") : e.file;
+  if (e.result >= 0) {
+    return fmt::format("short {} of {} at offset {}: {} of {} bytes", op, file, e.offset, e.result,
+                       e.length);
+  }
+  const char* name = strerrorname_np(e.err);
+  return fmt::format("{} ({}): {} of {} at offset {} ({} bytes)", name ? name : "E?",
+                     std::strerror(e.err), op, file, e.offset, e.length);
 }
 
 void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,

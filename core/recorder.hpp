@@ -26,6 +26,10 @@ struct ErrorDetail {
   std::int64_t result = 0;
 };
 
+// One line: "EIO (Input/output error): read of FILE at offset O (L bytes)", or for a short
+// transfer "short read of FILE at offset O: R of L bytes".
+[[nodiscard]] std::string describe(const ErrorDetail& e);
+
 struct DirectionStats {
   std::uint64_t ops = 0;
   std::uint64_t bytes = 0;

@@ -76,6 +76,10 @@ TEST(Recorder, ErrorsAreCountedByErrnoWithDetails) {
   ASSERT_EQ(r.error_details().size(), 2u);
   EXPECT_EQ(r.error_details()[0].file, "/data/f");
   EXPECT_EQ(r.error_details()[0].offset, 8192u);
+  EXPECT_EQ(describe(r.error_details()[0]),
+            "EIO (Input/output error): read of /data/f at offset 8192 (4096 bytes)");
+  EXPECT_EQ(describe(r.error_details()[1]),
+            "short read of /data/f at offset 12288: 100 of 4096 bytes");
 }
 
 TEST(Recorder, TimeSeriesAndMergeLineUp) {

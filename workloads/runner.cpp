@@ -182,7 +182,7 @@ void run_workers(const PhaseSpec& spec, Workload& workload, std::uint64_t start,
 // The phase's status from how each worker ended (`errors[i]`: worker i's exception, or empty):
 // the first failure names the error.
 void set_status(const std::vector<std::string>& errors, const std::vector<PumpOutcome>& ends,
-                bool stopped, nlohmann::json& phase) {
+                const Recorder& merged, bool stopped, nlohmann::json& phase) {
   nlohmann::json names = nlohmann::json::array();
   // A worker's failure stops the others, which then end "interrupted": the failure is the news.
   for (std::size_t i = 0; i < ends.size(); ++i) {
@@ -193,7 +193,8 @@ void set_status(const std::vector<std::string>& errors, const std::vector<PumpOu
       phase["error"] = errors[i];
     } else if (ends[i].end == PumpEnd::error) {
       phase["status"] = "failed";
-      phase["error"] = "I/O error (see errors.first)";
+      phase["error"] = merged.error_details().empty() ? std::string("I/O error (see errors.first)")
+                                                      : describe(merged.error_details().front());
     }
   }
   for (const auto& e : ends) {
@@ -323,7 +324,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
     io_after->write_bytes += child_write;
   }
 
-  set_status(errors, ends, stop.load(), phase);
+  set_status(errors, ends, merged, stop.load(), phase);
   if (phase["status"] == "ok") {
     const std::uint64_t t0 = now_ns();
     try {
