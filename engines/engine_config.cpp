@@ -102,6 +102,8 @@ EngineConfig parse_engine_config(ConfigNode& node) {
   if (accepts("streams")) c.streams = static_cast<unsigned>(node.integer("streams", 2, 1, 64));
   if (accepts("gpus")) parse_gpus(node, c);
   if (accepts("verify")) c.verify = node.boolean("verify", false);
+  if (accepts("faults")) c.faults = parse_fault_rules(node, "faults");
+  if (accepts("seed")) c.fault_seed = static_cast<std::uint64_t>(node.integer("seed", 1, 0));
   if (!accepts("queue_depth") && node.has("queue_depth")) {
     // A synchronous engine runs one request at a time; 1 is accepted so matrices can share it.
     if (node.integer("queue_depth", 1, 1) != 1) {
@@ -142,6 +144,12 @@ nlohmann::json to_json(const EngineConfig& c) {
     if (key == "streams") j["streams"] = c.streams;
     if (key == "gpus") j["gpus"] = c.gpus;
     if (key == "verify") j["verify"] = c.verify;
+    if (key == "seed") j["seed"] = c.fault_seed;
+    if (key == "faults") {
+      j["faults"] = nlohmann::json::array();
+      for (const auto& f : c.faults)
+        j["faults"].push_back(to_json(f));
+    }
   }
   return j;
 }

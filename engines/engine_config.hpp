@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engines/fault_rule.hpp"
+
 namespace aistor {
 
 class ConfigNode;
@@ -34,13 +36,17 @@ struct EngineConfig {
   Madvise madvise = Madvise::none;
   bool populate = false;  // MAP_POPULATE
   bool touch = false;     // reads touch one byte per page instead of copying out
-  // gpu, gpu-pageable: a host engine reads into staging buffers that are copied to device memory
-  std::string host_engine = "io_uring";      // pread | odirect | io_uring | mmap
+  // gpu, gpu-pageable (and fault): a host engine reads into staging buffers that are copied to
+  // device memory
+  std::string host_engine = "io_uring";      // pread | odirect | io_uring | mmap (also fault's)
   unsigned staging_buffers = 4;              // K
   std::uint64_t staging_size = 16ULL << 20;  // S: bytes per staging buffer (and per copy)
   unsigned streams = 2;                      // M: copy streams
   std::vector<int> gpus{0};                  // worker w copies to gpus[w % gpus.size()]
   bool verify = false;  // checksum each copy on the GPU against the staging bytes
+  // fault: what to inject into the host engine's requests, and the seed of the rates
+  std::vector<FaultRule> faults;
+  std::uint64_t fault_seed = 1;
   // Not a config key: the runner sets it to the worker's index before making the engine.
   unsigned worker = 0;
 };

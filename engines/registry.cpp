@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "engines/fault_engine.hpp"
 #include "engines/io_uring_engine.hpp"
 #include "engines/mmap_engine.hpp"
 #include "engines/pread_engine.hpp"
@@ -97,7 +98,7 @@ EngineInfo gds_engine_info() {
 const std::vector<EngineInfo>& engines() {
   static const std::vector<EngineInfo> all{
       pread_engine_info(),   odirect_engine_info(),  mmap_engine_info(), io_uring_engine_info(),
-      gpu_engine_info(true), gpu_engine_info(false), gds_engine_info()};
+      gpu_engine_info(true), gpu_engine_info(false), gds_engine_info(),  fault_engine_info()};
   return all;
 }
 

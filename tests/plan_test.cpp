@@ -65,7 +65,7 @@ TEST(Plan, ImpossibleValuesAreRejected) {
   p["engine"] = {{"name", "spdk"}};
   EXPECT_EQ(error_of(config_with(p)),
             "config: phases[0].engine.name: unknown engine \"spdk\" (compiled in: pread, odirect, "
-            "mmap, io_uring, gpu, gpu-pageable, gds)");
+            "mmap, io_uring, gpu, gpu-pageable, gds, fault)");
   p = raw_phase();
   p["time_based"] = true;
   EXPECT_EQ(error_of(config_with(p)), "config: phases[0].time_based: needs a runtime");
