@@ -86,6 +86,13 @@ def check(phases, data, fails):
            f"raw-write-enospc: {p['raw-write-enospc']['ops']} writes landed, want the 4 before 4 MiB")
     error_mentions("raw-write-enospc", "ENOSPC", "write of", "at offset 4194304")
 
+    status("raw-write-torn-verify", "failed")
+    error_mentions("raw-write-torn-verify", "aistor-faults-verify.0", "offset 12582912: torn write",
+                   "byte 131072 of 262144", "1 bad of 64 blocks")
+    v = p["raw-write-torn-verify"]["workload_metrics"]["verify"]
+    expect(fails, v["bad"]["torn"] == 1 and v["blocks_checked"] == 64,
+           f"raw-write-torn-verify: verify tally {v}")
+
     # samples: every sample is delivered and verified or counted as an error.
     s = p["samples-eio-continue"]
     status("samples-eio-continue", "ok")
@@ -157,7 +164,7 @@ def main(argv):
             for e in validator.iter_errors(report):
                 fails.append(f"schema: {'/'.join(map(str, e.absolute_path))}: {e.message[:200]}")
             expect(fails, report["status"] == "failed", f"run status {report['status']!r}")
-            expect(fails, len(report["phases"]) == 14, f"{len(report['phases'])} phases, want 14")
+            expect(fails, len(report["phases"]) == 15, f"{len(report['phases'])} phases, want 15")
             if not fails:
                 check(report["phases"], data, fails)
     finally:

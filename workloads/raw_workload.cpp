@@ -1,5 +1,7 @@
 #include "workloads/raw_workload.hpp"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <numeric>
@@ -37,8 +39,10 @@ struct Rng {
 class RawSource final : public RequestSource {
  public:
   RawSource(const RawParams& p, FileId file, std::uint64_t start, std::uint64_t length,
-            std::uint64_t seed)
+            std::uint64_t seed, WrittenBlocks* written, std::uint64_t verify_seed)
       : p_(p),
+        written_(written),
+        verify_seed_(verify_seed),
         file_(file),
         start_(start),
         length_(length),
@@ -47,6 +51,29 @@ class RawSource final : public RequestSource {
         perm_(single_ ? length / p.block_sizes[0].first : 1, seed) {
     for (const auto& [size, weight] : p.block_sizes)
       total_weight_ += weight;
+    if (written_ != nullptr) {
+      in_flight_.assign(written_->last_write.size(), 0);
+      overlapped_.assign(written_->last_write.size(), false);
+    }
+  }
+
+  // verify: each write carries its sequence number, in its header and in its tag.
+  void stamp(IoRequest& r) override {
+    if (written_ == nullptr || r.op != Op::write) return;
+    r.tag = ++sequence_;
+    const std::size_t i = (r.offset - start_) / written_->block;
+    if (++in_flight_[i] > 1) overlapped_[i] = true;
+    stamp_verified_block({r.buf, r.length}, {verify_seed_, r.offset, r.tag, written_->worker});
+  }
+
+  // The last write that completed on a block is what must be there; one that failed, or raced
+  // another write to the same block, leaves it unknown.
+  void completed(const IoRequest& r, std::int64_t res) override {
+    if (written_ == nullptr || r.op != Op::write) return;
+    const std::size_t i = (r.offset - start_) / written_->block;
+    const bool ok = res == static_cast<std::int64_t>(r.length) && !overlapped_[i];
+    written_->last_write[i] = ok ? r.tag : WrittenBlocks::kUnknownWrite;
+    if (--in_flight_[i] == 0) overlapped_[i] = false;
   }
 
   bool next(IoRequest& r) override {
@@ -89,6 +116,11 @@ class RawSource final : public RequestSource {
   }
 
   const RawParams& p_;
+  WrittenBlocks* written_;
+  std::uint64_t verify_seed_;
+  std::uint64_t sequence_ = 0;
+  std::vector<std::uint32_t> in_flight_;  // verify: writes in flight per block
+  std::vector<bool> overlapped_;          // verify: two writes to the block were in flight at once
   FileId file_;
   std::uint64_t start_;
   std::uint64_t length_;
@@ -149,7 +181,22 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
   p.fsync_at_end = phase.boolean("fsync_at_end", false);
   p.seed = static_cast<std::uint64_t>(phase.integer("seed", 1, 0));
 
+  p.verify = phase.boolean("verify", false);
   if (p.time_based && p.runtime_ns == 0) phase.fail("time_based", "needs a runtime");
+  if (p.verify) {
+    if (reads_only(p.mode))
+      phase.fail("verify", "checks what the phase writes; this one only reads");
+    if (p.block_sizes.size() != 1) {
+      phase.fail("verify", "needs one block_size (blocks of a bssplit overlap)");
+    }
+    if (p.block_sizes[0].first % kVerifySector != 0) {
+      phase.fail("verify",
+                 fmt::format("needs a block_size that is a multiple of {} bytes", kVerifySector));
+    }
+    if (p.io_size % p.block_sizes[0].first != 0) {
+      phase.fail("verify", "needs an io_size that is a multiple of the block size");
+    }
+  }
   std::uint32_t largest = 0;
   for (const auto& [size, w] : p.block_sizes)
     largest = std::max(largest, size);
@@ -201,6 +248,16 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
     files_.push_back(path);
   }
   lay_out(layout, env.stop);
+  written_.clear();
+  tally_ = {};
+  if (params_.verify) {
+    verify_seed_ = mix64(params_.seed ^ now_ns() ^ static_cast<std::uint64_t>(::getpid()));
+    for (unsigned w = 0; w < params_.threads; ++w) {
+      written_.push_back({files_[params_.file_per_thread ? w : 0],
+                          params_.file_per_thread ? 0 : region_bytes() * w, max_block(), w,
+                          std::vector<std::uint64_t>(region_bytes() / max_block(), 0)});
+    }
+  }
   return files_;
 }
 
@@ -213,7 +270,11 @@ void RawWorkload::run(WorkerContext& ctx) {
   ctx.recorder.name_file(file, path.string());
   std::uint64_t region = region_bytes();
   std::uint64_t start = params_.file_per_thread ? 0 : region * ctx.index;
-  RawSource source(params_, file, start, region, params_.seed * 7919 + ctx.index);
+  if (params_.verify && ctx.engine.device_memory()) {
+    throw InputError("verify stamps each block in host memory: this engine writes from GPU memory");
+  }
+  RawSource source(params_, file, start, region, params_.seed * 7919 + ctx.index,
+                   params_.verify ? &written_[ctx.index] : nullptr, verify_seed_);
 
   PumpLimits limits;
   limits.stop_on_error = ctx.stop_on_error;
@@ -229,6 +290,24 @@ void RawWorkload::run(WorkerContext& ctx) {
     ctx.recorder.extend_to(now_ns());
   }
   ctx.engine.close(file);
+}
+
+void RawWorkload::check(const PhaseEnv& /*env*/) {
+  if (!params_.verify) return;
+  for (const auto& w : written_)
+    verify_written_blocks(w, verify_seed_, tally_);
+  const auto& b = tally_.bad;
+  if (tally_.bad_blocks() > 0) {
+    throw InputError(fmt::format(
+        "{} ({} bad of {} blocks read back: lost {}, stale {}, misdirected {}, torn {}, corrupt "
+        "{})",
+        tally_.first.front(), tally_.bad_blocks(), tally_.checked, b[1], b[2], b[3], b[4], b[5]));
+  }
+}
+
+nlohmann::json RawWorkload::summarize() const {
+  if (!params_.verify) return nullptr;
+  return {{"verify", tally_.to_json()}};
 }
 
 WorkloadInfo raw_workload_info() {

@@ -3,11 +3,13 @@
 // or one shared file, by size, op count or time, with ramp and fsync at end. Before the phase
 // (untimed) files are laid out with incompressible data when the phase reads, or only allocated
 // (posix_fallocate, as fio does) when it only writes; files that already have the size are
-// reused (so a second write phase overwrites, as fio's would).
+// reused (so a second write phase overwrites, as fio's would). With `verify`, every write is
+// stamped and each block read back after the phase (workloads/raw_verify.hpp).
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "workloads/raw_verify.hpp"
 #include "workloads/workload.hpp"
 
 namespace aistor {
@@ -29,6 +31,7 @@ struct RawParams {
   std::uint64_t ramp_ns = 0;
   bool fsync_at_end = false;
   std::uint64_t seed = 1;
+  bool verify = false;  // stamp every write; read each block back after the phase
 };
 
 class RawWorkload final : public Workload {
@@ -39,6 +42,8 @@ class RawWorkload final : public Workload {
   [[nodiscard]] Goal goal() const override;
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
   void run(WorkerContext& ctx) override;
+  void check(const PhaseEnv& env) override;
+  [[nodiscard]] nlohmann::json summarize() const override;
 
   [[nodiscard]] static RawParams parse(ConfigNode& phase);
 
@@ -48,6 +53,10 @@ class RawWorkload final : public Workload {
 
   RawParams params_;
   std::vector<std::filesystem::path> files_;
+  // verify: this run's seed (so blocks of an earlier run are told apart), each worker's writes
+  std::uint64_t verify_seed_ = 0;
+  std::vector<WrittenBlocks> written_;
+  VerifyTally tally_;
 };
 
 [[nodiscard]] WorkloadInfo raw_workload_info();
