@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 
+#include "engines/pump.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/plan.hpp"
@@ -235,6 +237,71 @@ TEST(RawWorkload, AFailedCellIsDataAndTheRunGoesOn) {
             std::string::npos);
   EXPECT_EQ(out.phases[1]["status"], "ok");
   EXPECT_EQ(out.status, "failed");
+}
+
+// A user's file is never written into, nor extended, unless the phase says "overwrite".
+TEST(RawWorkload, FilesAistorDidNotCreateAreOnlyReadUnlessOverwriteIsGiven) {
+  test::ScratchDir dir;
+  const auto user = test::write_pattern_file(dir.path() / "precious.0", 1 << 20, 5);
+  auto unchanged = [&] {
+    std::ifstream in(user, std::ios::binary);
+    std::vector<char> now((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::byte> want(1 << 20);
+    fill_random(want.data(), want.size(), 5);
+    return now.size() == want.size() && std::memcmp(now.data(), want.data(), want.size()) == 0;
+  };
+  nlohmann::json write{{"workload", "raw"},
+                       {"rw", "write"},
+                       {"size", "1MiB"},
+                       {"block_size", "64KiB"},
+                       {"file_name", "precious"}};
+  auto phase = test::run_phase(dir.path(), write);
+  EXPECT_EQ(phase["status"], "failed");
+  EXPECT_EQ(phase["error"], user.string() + ": exists and aistor did not create it (it is not in " +
+                                (dir.path() / "aistor-raw.json").string() +
+                                "): a write phase would overwrite it; give \"overwrite\": true to "
+                                "allow that, or another file_name");
+  EXPECT_TRUE(unchanged());
+
+  // Reading it is fine when it is large enough; a layout that would extend it is refused.
+  nlohmann::json read = write;
+  read["rw"] = "read";
+  EXPECT_EQ(test::run_phase(dir.path(), read)["status"], "ok");
+  read["size"] = "2MiB";
+  phase = test::run_phase(dir.path(), read);
+  EXPECT_EQ(phase["status"], "failed");
+  EXPECT_EQ(phase["error"], user.string() +
+                                ": exists, aistor did not create it, and it holds "
+                                "1048576 bytes, less than the phase's size 2097152: "
+                                "aistor lays data only into files it made");
+  EXPECT_TRUE(unchanged());
+
+  std::filesystem::create_symlink(user, dir.path() / "link.0");
+  write["file_name"] = "link";
+  write["overwrite"] = true;
+  phase = test::run_phase(dir.path(), write);
+  EXPECT_EQ(phase["error"], (dir.path() / "link.0").string() +
+                                ": exists and is not a regular file (a symbolic link): the raw "
+                                "workload reads and writes only files");
+  EXPECT_TRUE(unchanged());
+
+  write["file_name"] = "precious";
+  EXPECT_EQ(test::run_phase(dir.path(), write)["status"], "ok");  // told explicitly
+  EXPECT_FALSE(unchanged());
+}
+
+TEST(RawWorkload, FilesItCreatedAreListedAndWrittenAgain) {
+  test::ScratchDir dir;
+  nlohmann::json write{{"workload", "raw"},
+                       {"rw", "write"},
+                       {"size", "1MiB"},
+                       {"block_size", "64KiB"},
+                       {"threads", 2}};
+  EXPECT_EQ(test::run_phase(dir.path(), write)["status"], "ok");
+  EXPECT_EQ(test::run_phase(dir.path(), write)["status"], "ok");
+  std::ifstream in(dir.path() / "aistor-raw.json");
+  const auto list = nlohmann::json::parse(in);
+  EXPECT_EQ(list["files"], (nlohmann::json{"aistor-raw-1M.0", "aistor-raw-1M.1"}));
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "workloads/raw_workload.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cerrno>
 #include <numeric>
 
 #include "core/clock.hpp"
@@ -13,6 +15,7 @@
 #include "core/splitmix.hpp"
 #include "core/units.hpp"
 #include "workloads/layout.hpp"
+#include "workloads/raw_claims.hpp"
 
 namespace aistor {
 namespace {
@@ -182,6 +185,7 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
   p.seed = static_cast<std::uint64_t>(phase.integer("seed", 1, 0));
 
   p.verify = phase.boolean("verify", false);
+  p.overwrite = phase.boolean("overwrite", false);
   if (p.time_based && p.runtime_ns == 0) phase.fail("time_based", "needs a runtime");
   if (p.verify) {
     if (reads_only(p.mode))
@@ -235,6 +239,41 @@ Goal RawWorkload::goal() const {
   return g;
 }
 
+// Refuses a file the phase must not touch: anything but a regular file, and — unless aistor made
+// it or the phase says "overwrite" — a file it would write into (a write phase, or a layout that
+// would extend it).
+void RawWorkload::check_may_use(const std::filesystem::path& path, bool ours) const {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw_errno("lstat", path.string());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw InputError(
+        fmt::format("{}: exists and is not a regular file ({}): the raw workload "
+                    "reads and writes only files",
+                    path.string(),
+                    S_ISLNK(st.st_mode)   ? "a symbolic link"
+                    : S_ISBLK(st.st_mode) ? "a block device"
+                    : S_ISDIR(st.st_mode) ? "a directory"
+                                          : "a special file"));
+  }
+  if (ours || params_.overwrite) return;
+  if (!reads_only(params_.mode)) {
+    throw InputError(fmt::format(
+        "{}: exists and aistor did not create it (it is not in {}): a write phase would "
+        "overwrite it; give \"overwrite\": true to allow that, or another file_name",
+        path.string(), (path.parent_path() / kRawManifest).string()));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) < params_.size) {
+    throw InputError(
+        fmt::format("{}: exists, aistor did not create it, and it holds {} bytes, "
+                    "less than the phase's size {}: aistor lays data only into files "
+                    "it made",
+                    path.string(), st.st_size, params_.size));
+  }
+}
+
 std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   std::string base = params_.file_name.empty()
                          ? fmt::format("aistor-raw-{}", short_size(params_.size))
@@ -242,8 +281,14 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   unsigned count = params_.file_per_thread ? params_.threads : 1;
   std::vector<LayoutFile> layout;
   files_.clear();
+  RawClaims claims(env.dir);
   for (unsigned i = 0; i < count; ++i) {
-    auto path = env.dir / fmt::format("{}.{}", base, i);
+    const std::string name = fmt::format("{}.{}", base, i);
+    auto path = env.dir / name;
+    check_may_use(path, claims.owns(name));
+    if (!claims.owns(name) && !std::filesystem::exists(std::filesystem::symlink_status(path))) {
+      claims.claim(name);  // listed before it exists: an interrupted layout's file is still ours
+    }
     layout.push_back({path, params_.size, params_.seed * 1000003 + i, !writes_only(params_.mode)});
     files_.push_back(path);
   }

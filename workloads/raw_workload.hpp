@@ -4,7 +4,8 @@
 // (untimed) files are laid out with incompressible data when the phase reads, or only allocated
 // (posix_fallocate, as fio does) when it only writes; files that already have the size are
 // reused (so a second write phase overwrites, as fio's would). With `verify`, every write is
-// stamped and each block read back after the phase (workloads/raw_verify.hpp).
+// stamped and each block read back after the phase (workloads/raw_verify.hpp). Only files the
+// workload created (workloads/raw_claims.hpp) are written into, unless `overwrite`.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,7 +32,8 @@ struct RawParams {
   std::uint64_t ramp_ns = 0;
   bool fsync_at_end = false;
   std::uint64_t seed = 1;
-  bool verify = false;  // stamp every write; read each block back after the phase
+  bool verify = false;     // stamp every write; read each block back after the phase
+  bool overwrite = false;  // may write into an existing file aistor did not create
 };
 
 class RawWorkload final : public Workload {
@@ -50,6 +52,7 @@ class RawWorkload final : public Workload {
  private:
   [[nodiscard]] std::uint32_t max_block() const;
   [[nodiscard]] std::uint64_t region_bytes() const;
+  void check_may_use(const std::filesystem::path& path, bool ours) const;
 
   RawParams params_;
   std::vector<std::filesystem::path> files_;
