@@ -42,6 +42,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::optional<std::filesystem::path> dir;
   std::filesystem::path output = "aistor-report.json";
+  bool allow_device_writes = false;
 };
 
 // Parses "CONFIG [--set p=v]... [--dir DIR] [--output FILE]"; InputError on bad usage.
@@ -59,6 +60,8 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_output) 
       r.dir = value();
     } else if (a == "--output" && allow_output) {
       r.output = value();
+    } else if (a == "--allow-device-writes") {
+      r.allow_device_writes = true;
     } else if (!a.empty() && a[0] == '-') {
       throw InputError(fmt::format("unknown option {}", a));
     } else if (r.config.empty()) {
@@ -152,10 +155,11 @@ void check_runs_on_ranks(const Plan& plan, const Ranks& ranks) {
 }
 
 // A rank other than 0 under mpirun: the same phases, its client's part; rank 0 reports.
-int run_quietly(const Plan& plan, const std::atomic<bool>& stop) {
+int run_quietly(const Plan& plan, const std::atomic<bool>& stop, bool allow_device_writes) {
   std::filesystem::create_directories(plan.dir);
   RunOptions options;
   options.stop = &stop;
+  options.allow_device_writes = allow_device_writes;
   return run_plan(plan, options).status == "ok" ? 0 : 1;
 }
 
@@ -163,6 +167,7 @@ int run_quietly(const Plan& plan, const std::atomic<bool>& stop) {
 
 std::string usage() {
   return "usage: aistor run CONFIG [--set path=value]... [--dir DIR] [--output FILE]\n"
+         "                  [--allow-device-writes]\n"
          "       aistor validate CONFIG [--set path=value]... [--dir DIR]\n"
          "       aistor engines [--dir DIR]\n"
          "       aistor gen dataset --dir DIR [--format "
@@ -210,11 +215,12 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
     if (root) fmt::print(io.err, "aistor: {}\n", e.what());
     return 2;
   }
-  if (!root) return run_quietly(plan, stop);
+  if (!root) return run_quietly(plan, stop, a.allow_device_writes);
   std::filesystem::create_directories(plan.dir);
   ProgressLine line(io.err, io.tty);
   RunOptions options;
   options.stop = &stop;
+  options.allow_device_writes = a.allow_device_writes;
   if (io.tty && !ranks) options.progress = [&](const ProgressUpdate& u) { line.update(u); };
   options.phase_done = [&](const nlohmann::json&) { line.clear(); };
 

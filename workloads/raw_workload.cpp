@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <numeric>
 
+#include "core/block_device.hpp"
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
@@ -173,8 +174,15 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
   p.io_size = phase.size("io_size", 0);
   p.ops = static_cast<std::uint64_t>(phase.integer("ops", 0, 0));
   p.threads = static_cast<unsigned>(phase.integer("threads", 1, 1, 4096));
-  p.file_per_thread = phase.boolean("file_per_thread", true);
+  p.device = phase.string("device", "");
+  p.file_per_thread = phase.boolean("file_per_thread", p.device.empty());
   p.file_name = phase.string("file_name", "");
+  if (!p.device.empty()) {
+    if (!p.device.starts_with('/'))
+      phase.fail("device", "must be an absolute path, e.g. /dev/nvme0n1");
+    if (!p.file_name.empty()) phase.fail("file_name", "give either a file_name or a device");
+    if (p.file_per_thread) phase.fail("file_per_thread", "a device is one file its threads share");
+  }
   if (p.file_name.find('/') != std::string::npos) {
     phase.fail("file_name", "must be a plain name inside the phase's directory");
   }
@@ -274,7 +282,40 @@ void RawWorkload::check_may_use(const std::filesystem::path& path, bool ours) co
   }
 }
 
+// A block device is read in place and written only when the run says so and nothing uses it;
+// nothing is laid out on it.
+std::vector<std::filesystem::path> RawWorkload::prepare_device(const PhaseEnv& env) {
+  const BlockDevice d = inspect_block_device(params_.device);
+  if (params_.size > d.bytes) {
+    throw InputError(fmt::format("{}: the phase's size {} is larger than the device ({} bytes)",
+                                 d.path.string(), params_.size, d.bytes));
+  }
+  if (!reads_only(params_.mode)) {
+    if (!d.in_use.empty()) {
+      throw InputError(
+          fmt::format("{}: in use ({}): never written, even with "
+                      "--allow-device-writes",
+                      d.path.string(), fmt::join(d.in_use, "; ")));
+    }
+    if (!env.allow_device_writes) {
+      throw InputError(
+          fmt::format("{}: a block device: a write phase destroys what it holds; "
+                      "run with --allow-device-writes to allow it",
+                      d.path.string()));
+    }
+  }
+  files_ = {d.path};
+  return files_;
+}
+
 std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
+  written_.clear();
+  tally_ = {};
+  if (!params_.device.empty()) {
+    prepare_device(env);
+    prepare_verify();
+    return files_;
+  }
   std::string base = params_.file_name.empty()
                          ? fmt::format("aistor-raw-{}", short_size(params_.size))
                          : params_.file_name;
@@ -293,8 +334,11 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
     files_.push_back(path);
   }
   lay_out(layout, env.stop);
-  written_.clear();
-  tally_ = {};
+  prepare_verify();
+  return files_;
+}
+
+void RawWorkload::prepare_verify() {
   if (params_.verify) {
     verify_seed_ = mix64(params_.seed ^ now_ns() ^ static_cast<std::uint64_t>(::getpid()));
     for (unsigned w = 0; w < params_.threads; ++w) {
@@ -303,7 +347,6 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
                           std::vector<std::uint64_t>(region_bytes() / max_block(), 0)});
     }
   }
-  return files_;
 }
 
 void RawWorkload::run(WorkerContext& ctx) {

@@ -34,6 +34,7 @@ struct RawParams {
   std::uint64_t seed = 1;
   bool verify = false;     // stamp every write; read each block back after the phase
   bool overwrite = false;  // may write into an existing file aistor did not create
+  std::string device;      // a block device to read (or, with --allow-device-writes, write)
 };
 
 class RawWorkload final : public Workload {
@@ -53,6 +54,8 @@ class RawWorkload final : public Workload {
   [[nodiscard]] std::uint32_t max_block() const;
   [[nodiscard]] std::uint64_t region_bytes() const;
   void check_may_use(const std::filesystem::path& path, bool ours) const;
+  std::vector<std::filesystem::path> prepare_device(const PhaseEnv& env);
+  void prepare_verify();
 
   RawParams params_;
   std::vector<std::filesystem::path> files_;

@@ -100,10 +100,9 @@ std::string end_name(PumpEnd e) {
 }
 
 // Untimed: creates the directory, lets the workload make its inputs, applies the cache policy.
-void prepare_phase(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
+void prepare_phase(const PhaseSpec& spec, Workload& workload, const PhaseEnv& env,
                    nlohmann::json& phase) {
   std::filesystem::create_directories(spec.dir);
-  PhaseEnv env{spec.dir, &stop};
   std::uint64_t t0 = now_ns();
   auto files = workload.prepare(env);
   phase["prepare_s"] = static_cast<double>(now_ns() - t0) / 1e9;
@@ -117,13 +116,13 @@ void prepare_phase(const PhaseSpec& spec, Workload& workload, const std::atomic<
 
 // Under mpirun: every rank prepares in turn (rank 0 first, so a generated model is written once
 // and the others find it), and all of them learn whether any failed before anyone goes on.
-void prepare_on_ranks(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
-                      Ranks& ranks, nlohmann::json& phase) {
+void prepare_on_ranks(const PhaseSpec& spec, Workload& workload, const PhaseEnv& env, Ranks& ranks,
+                      nlohmann::json& phase) {
   std::string error;
   for (int r = 0; r < ranks.size(); ++r) {
     if (r == ranks.rank()) {
       try {
-        prepare_phase(spec, workload, stop, phase);
+        prepare_phase(spec, workload, env, phase);
       } catch (const std::exception& e) {
         error = e.what();
       }
@@ -245,10 +244,11 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   auto workload = build_workload(spec);
   Goal goal = workload->goal();
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
+  const PhaseEnv env{spec.dir, &stop, options.allow_device_writes};
   if (Ranks* ranks = world_ranks(); ranks != nullptr && workload->processes() > 0) {
-    prepare_on_ranks(spec, *workload, stop, *ranks, phase);
+    prepare_on_ranks(spec, *workload, env, *ranks, phase);
   } else {
-    prepare_phase(spec, *workload, stop, phase);
+    prepare_phase(spec, *workload, env, phase);
   }
 
   auto io_before = proc_self_io();
@@ -328,7 +328,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   if (phase["status"] == "ok") {
     const std::uint64_t t0 = now_ns();
     try {
-      workload->check(PhaseEnv{spec.dir, &stop});
+      workload->check(env);
     } catch (const std::exception& e) {
       phase["status"] = "failed";
       phase["error"] = e.what();

@@ -29,6 +29,7 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;                      // may be null
   std::function<void(const ProgressUpdate&)> progress;          // main thread, ~4 times a second
   std::function<void(const nlohmann::json& phase)> phase_done;  // after each phase
+  bool allow_device_writes = false;  // --allow-device-writes (raw phases on a block device)
 };
 
 struct RunOutcome {

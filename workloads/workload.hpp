@@ -28,6 +28,7 @@ struct ClientRun;  // workloads/client_processes.hpp
 struct PhaseEnv {
   std::filesystem::path dir;  // the phase's target directory (exists)
   const std::atomic<bool>* stop = nullptr;
+  bool allow_device_writes = false;  // --allow-device-writes: a phase may write a block device
 };
 
 struct WorkerContext {
