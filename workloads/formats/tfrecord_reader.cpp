@@ -38,7 +38,10 @@ struct StreamError {
 // A buffered stream of the uncompressed TFRecord bytes.
 class Stream {
  public:
-  Stream() : buf_(kBufferBytes) {}
+  // The buffer starts at `initial` bytes (a small file needs no more) and grows to what ensure()
+  // asks for, up to kBufferBytes.
+  explicit Stream(std::size_t initial)
+      : buf_(std::clamp<std::size_t>(initial, 4096, kBufferBytes)) {}
   virtual ~Stream() = default;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -49,6 +52,7 @@ class Stream {
       std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
       end_ -= pos_;
       pos_ = 0;
+      if (n > buf_.size()) buf_.resize(std::min(kBufferBytes, std::max(n, buf_.size() * 2)));
       while (end_ < n) {
         const std::size_t got = fill(buf_.data() + end_, buf_.size() - end_);
         if (got == 0) break;
@@ -112,7 +116,10 @@ class Stream {
 class FileStream final : public Stream {
  public:
   FileStream(int fd, std::uint64_t size, const std::filesystem::path& path)
-      : fd_(fd), size_(size), path_(path) {}
+      : Stream(static_cast<std::size_t>(std::min<std::uint64_t>(size, kBufferBytes))),
+        fd_(fd),
+        size_(size),
+        path_(path) {}
 
  private:
   std::size_t fill(std::byte* dst, std::size_t cap) override {
@@ -135,8 +142,12 @@ class FileStream final : public Stream {
 
 class InflateStream final : public Stream {
  public:
-  InflateStream(int fd, TfCompression c, const std::filesystem::path& path)
-      : fd_(fd), compression_(c), path_(path), in_(kBufferBytes / 4) {
+  InflateStream(int fd, std::uint64_t size, TfCompression c, const std::filesystem::path& path)
+      : Stream(64 << 10),
+        fd_(fd),
+        compression_(c),
+        path_(path),
+        in_(static_cast<std::size_t>(std::clamp<std::uint64_t>(size, 4096, kBufferBytes / 4))) {
     z_.reset(new z_stream{});
     const int window_bits = c == TfCompression::gzip ? MAX_WBITS + 16 : MAX_WBITS;
     if (inflateInit2(z_.get(), window_bits) != Z_OK) {
@@ -293,7 +304,7 @@ TfRecordStats scan(const std::filesystem::path& file, const ScanOptions& opt,
 
   std::unique_ptr<Stream> s;
   if (compressed)
-    s = std::make_unique<InflateStream>(fd.get(), stats.compression, file);
+    s = std::make_unique<InflateStream>(fd.get(), stats.file_bytes, stats.compression, file);
   else
     s = std::make_unique<FileStream>(fd.get(), stats.file_bytes, file);
 
