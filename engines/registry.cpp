@@ -16,7 +16,7 @@ namespace {
 
 // The host engine a GPU engine reads through: as many requests in flight as it has staging
 // buffers (one for the synchronous engines).
-EngineConfig host_config(const EngineConfig& gpu) {
+[[maybe_unused]] EngineConfig host_config(const EngineConfig& gpu) {
   EngineConfig host;
   host.name = gpu.host_engine;
   host.queue_depth = gpu.host_engine == "io_uring" ? gpu.staging_buffers : 1;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what aistor needs on Debian 12 (as root, or through sudo), only what is missing.
-# Usage: scripts/install-deps.sh [--tests] [--peers]
+# Usage: scripts/install-deps.sh [--tests] [--fuzz] [--peers]
 #   --tests  also what the test suite needs (python3-jsonschema; OpenMPI for the mpirun tests;
-#            Chromium, which renders the HTML report in a test)
+#            Chromium, which renders the HTML report in a test; and what --fuzz installs)
+#   --fuzz   clang and its libFuzzer runtime (scripts/fuzz.sh)
 #   --peers  also the peer tools the comparison scripts run (fio; PyTorch for the DataLoader and
 #            torch.save peers)
 set -euo pipefail
@@ -11,7 +12,9 @@ packages=(build-essential cmake ninja-build pkg-config git liburing-dev libfmt-d
           nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(python3 python3-jsonschema libopenmpi-dev openmpi-bin chromium) ;;
+    --tests) packages+=(python3 python3-jsonschema libopenmpi-dev openmpi-bin chromium clang
+                        libclang-rt-14-dev) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     --peers) packages+=(fio python3 python3-torch) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

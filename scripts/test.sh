@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and pass the tests: the dev build, the ASan+UBSan build, then the
+# Install what is missing, build, and pass the tests: the dev build, the ASan+UBSan build, the
 # concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring, storms, pack) under
-# ThreadSanitizer.
-# Usage: scripts/test.sh [dev|asan|tsan|all]   (default all)
+# ThreadSanitizer, then a short run of every libFuzzer target (AISTOR_FUZZ_SECONDS each, 10).
+# Usage: scripts/test.sh [dev|asan|tsan|fuzz|all]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
@@ -34,10 +34,15 @@ run_tsan() {
     echo "== tsan: skipped: ThreadSanitizer cannot run on this kernel (see vm.mmap_rnd_bits)"
   fi
 }
+run_fuzz() {
+  echo "== fuzz: build the libFuzzer targets, run each ${AISTOR_FUZZ_SECONDS:-10} s"
+  scripts/fuzz.sh --time "${AISTOR_FUZZ_SECONDS:-10}"
+}
 case "$which" in
   dev) run_preset dev ;;
   asan) run_preset asan ;;
   tsan) run_tsan ;;
-  all) run_preset dev; run_preset asan; run_tsan ;;
-  *) echo "test.sh: unknown build $which (dev, asan, tsan or all)" >&2; exit 2 ;;
+  fuzz) run_fuzz ;;
+  all) run_preset dev; run_preset asan; run_tsan; run_fuzz ;;
+  *) echo "test.sh: unknown build $which (dev, asan, tsan, fuzz or all)" >&2; exit 2 ;;
 esac
