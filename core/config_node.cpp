@@ -190,6 +190,8 @@ nlohmann::json parse_json_with_comments(std::string_view text, std::string_view 
     auto pos = what.find("syntax error");
     throw InputError(fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col,
                                  pos == std::string::npos ? what : what.substr(pos)));
+  } catch (const nlohmann::json::exception& e) {  // a number too large for any type (406)
+    throw InputError(fmt::format("{}: invalid JSON: {}", origin, e.what()));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace aistor {
 namespace {
@@ -103,7 +104,7 @@ Table root(const Bytes& b) {
 ArrowField parse_field(const Table& f, int depth) {
   if (depth > 64) f.bytes().fail(0, "schema nested deeper than 64");
   ArrowField field;
-  field.name = f.string(0);
+  field.name = printable_utf8(f.string(0));
   field.nullable = f.scalar<std::uint8_t>(1, 0) != 0;
   if (f.target(4) != 0)
     f.bytes().fail(

@@ -8,6 +8,7 @@
 
 #include "core/align.hpp"
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "workloads/formats/model_file.hpp"
 #include "workloads/formats/model_file_detail.hpp"
 
@@ -72,7 +73,7 @@ class Cursor {
     }
     std::string s(n, '\0');
     read(s.data(), n, what);
-    return s;
+    return printable_utf8(std::move(s));  // GGUF says UTF-8; files do not always keep to it
   }
   void skip(std::uint64_t n, const char* what) {
     if (n > size_ - pos_) {

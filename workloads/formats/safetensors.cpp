@@ -102,6 +102,8 @@ ModelFile parse_safetensors(const std::filesystem::path& path) {
       if (ch < 0x20 || ch >= 0x7f) ch = '?';
     throw InputError(fmt::format("{}: offset {}: header is not UTF-8 JSON ({})", file,
                                  8 + (e.byte > 0 ? e.byte - 1 : 0), why));
+  } catch (const nlohmann::json::exception& e) {  // a number too large for any type (406)
+    throw InputError(fmt::format("{}: offset 8: header is not usable JSON ({})", file, e.what()));
   }
   if (!j.is_object())
     throw InputError(fmt::format("{}: offset 8: header is not a JSON object", file));
