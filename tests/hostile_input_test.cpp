@@ -9,6 +9,7 @@
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/utf8.hpp"
+#include "tests/test_support.hpp"
 #include "workloads/formats/model_file.hpp"
 #include "workloads/plan.hpp"
 
@@ -18,9 +19,9 @@ namespace {
 const std::filesystem::path kCorpus =
     std::filesystem::path(AISTOR_SOURCE_DIR) / "tests/fuzz/corpus";
 
-std::filesystem::path only_regression(const std::string& target) {
+std::filesystem::path only_regression(const std::string& target, const std::string& id = "") {
   for (const auto& e : std::filesystem::directory_iterator(kCorpus / target)) {
-    if (e.path().filename().string().starts_with("regression-")) return e.path();
+    if (e.path().filename().string().starts_with("regression-" + id)) return e.path();
   }
   ADD_FAILURE() << "no regression input for " << target;
   return {};
@@ -43,8 +44,20 @@ TEST(HostileInput, ANumberTooLargeForJsonIsAConfigError) {
       }(),
       "c.json: invalid JSON: [json.exception.out_of_range.406] number overflow parsing "
       "'111111e1111111111'");
-  const std::string found = text_of(only_regression("config"));
+  const std::string found = text_of(only_regression("config", "be1bf73c"));
   EXPECT_THROW((void)parse_json_with_comments(found, "found.json"), InputError);
+}
+
+// A matrix phase whose "name" is an object once escaped as nlohmann's type_error.
+TEST(HostileInput, AMatrixPhaseWhoseNameIsNotAStringIsAConfigError) {
+  EXPECT_EQ(test::plan_error({{"name", {{"a", 1}}},
+                              {"workload", "raw"},
+                              {"size", "1MiB"},
+                              {"matrix", {{"block_size", {"4KiB", "8KiB"}}}}}),
+            "config: phases[0].name: must be a string, got object");
+  const auto config =
+      parse_json_with_comments(text_of(only_regression("config", "8be3fedb")), "found.json");
+  EXPECT_THROW((void)make_plan(config, std::filesystem::path("/nonexistent")), InputError);
 }
 
 TEST(HostileInput, ASafetensorsHeaderWithAnOverflowingNumberIsRefused) {

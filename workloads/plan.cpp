@@ -73,6 +73,18 @@ std::string value_text(const nlohmann::json& v) {
   return rest.empty() ? name : fmt::format("{}({})", name, fmt::join(rest, ","));
 }
 
+// A phase's "name" (or "workload") for labels: it must be a string when given.
+std::string label_of(const nlohmann::json& phase, const char* key, const std::string& otherwise,
+                     const std::string& path) {
+  const auto it = phase.find(key);
+  if (it == phase.end()) return otherwise;
+  if (!it->is_string()) {
+    throw InputError(
+        fmt::format("config: {}.{}: must be a string, got {}", path, key, it->type_name()));
+  }
+  return it->get<std::string>();
+}
+
 // One phase object with a "matrix" becomes one phase per combination of its lists.
 std::vector<nlohmann::json> expand(const nlohmann::json& phase, const std::string& path) {
   auto it = phase.find("matrix");
@@ -107,7 +119,7 @@ std::vector<nlohmann::json> expand(const nlohmann::json& phase, const std::strin
                           ? value_text(v)
                           : fmt::format("{}={}", axes[a].first, value_text(v)));
     }
-    std::string base = p.value("name", std::string(p.value("workload", "phase")));
+    std::string base = label_of(p, "name", label_of(p, "workload", "phase", path), path);
     p["name"] = fmt::format("{}[{}]", base, fmt::join(label, ","));
     p["params"] = params;
     out.push_back(std::move(p));
