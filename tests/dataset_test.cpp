@@ -11,6 +11,7 @@
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/inspect.hpp"
+#include "workloads/formats/model_file.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/size_distribution.hpp"
 #include "workloads/formats/tfrecord.hpp"
@@ -263,6 +264,37 @@ TEST(Inspect, MixedOrEmptyDirectoriesAreErrors) {
   }
   std::filesystem::create_directories(dir.path() / "empty" / "sub");
   EXPECT_THROW((void)inspect(dir.path() / "empty"), InputError);
+}
+
+// Impossible sizes are refused before a byte is written, and nothing is left behind.
+TEST(Dataset, ADatasetLargerThanTheDiskIsRefusedBeforeWriting) {
+  test::ScratchDir dir;
+  DatasetSpec spec;
+  spec.format = DatasetFormat::ffrecord;
+  spec.samples = 1ULL << 40;  // 4 PiB at the default 4 KiB mean
+  try {
+    (void)generate_dataset(spec, dir.path() / "huge", 1, nullptr);
+    ADD_FAILURE() << "generated";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not enough free space for the dataset"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() / "huge"));
+}
+
+TEST(ModelFile, AModelLargerThanTheDiskIsRefusedBeforeWriting) {
+  test::ScratchDir dir;
+  try {
+    (void)write_model_file(dir.path() / "m.safetensors", ModelFormat::safetensors,
+                           {{"w", "F32", {1ULL << 25, 1ULL << 25}}}, 1);  // 4 PiB
+    ADD_FAILURE() << "written";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not enough free space for the model file"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
 #include "core/units.hpp"
-#include "workloads/free_space.hpp"
+#include "core/free_space.hpp"
 #include "workloads/request_alignment.hpp"
 
 namespace aistor {

@@ -18,7 +18,7 @@
 #include "engines/registry.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/tfrecord.hpp"
-#include "workloads/free_space.hpp"
+#include "core/free_space.hpp"
 #include "workloads/range_reader.hpp"
 
 namespace aistor {

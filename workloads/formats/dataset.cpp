@@ -13,6 +13,7 @@
 
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/free_space.hpp"
 #include "core/unique_fd.hpp"
 #include "engines/posix_io.hpp"
 #include "workloads/formats/arrow_dataset.hpp"
@@ -334,6 +335,11 @@ GenerateResult generate_dataset(const DatasetSpec& spec, const std::filesystem::
                           {"spec", wanted},
                           {"files", files},
                           {"complete", false}};
+  // Framing (TFRecord's 16 bytes, FFRecord's 12) and sample headers are small beside the mean; the
+  // estimate is the mean's, so a long tail can still end in ENOSPC, reported as such.
+  require_free_space(
+      dir, static_cast<std::uint64_t>(static_cast<double>(spec.samples) * (spec.sizes.mean + 32.0)),
+      "the dataset");
   std::ofstream(dir / kManifestName) << manifest.dump(2) << "\n";
 
   GenerateResult result;

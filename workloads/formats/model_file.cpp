@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/free_space.hpp"
 #include "core/unique_fd.hpp"
 #include "engines/pump.hpp"
 #include "workloads/formats/model_file_detail.hpp"
@@ -152,6 +153,8 @@ ModelFile write_model_file(const std::filesystem::path& path, ModelFormat format
   // One name per process: runs sharing a directory may generate the same model at once, and
   // each renames its own complete copy into place.
   const auto tmp = std::filesystem::path(fmt::format("{}.tmp.{}", path.string(), ::getpid()));
+  require_free_space(path.parent_path().empty() ? "." : path.parent_path(), plan.file_bytes,
+                     "the model file");
   try {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) throw_errno("open", tmp.string());

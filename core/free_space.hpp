@@ -1,6 +1,7 @@
 #pragma once
-// The free-space check that precedes a write phase: the bytes it will write plus headroom (1 %,
-// at least 64 MiB) must fit in what statvfs says an unprivileged writer may use.
+// The free-space check that precedes every write phase and every generated dataset or model: the
+// bytes it will write plus headroom (1 %, at least 64 MiB) must fit in what statvfs says an
+// unprivileged writer may use.
 #include <cstdint>
 #include <filesystem>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "workloads/free_space.hpp"
+#include "core/free_space.hpp"
 
 #include <sys/statvfs.h>
 
