@@ -103,4 +103,32 @@ TEST(ModelLoad, BadModelFilesFailThePhaseWithFileAndOffset) {
       << phase.dump();
 }
 
+// A generated model is rewritten when aistor made it and it broke; a user's file under the same
+// name that is not that model is refused and left as it was.
+TEST(ModelLoad, AGeneratedModelReplacesOnlyFilesAistorMade) {
+  test::ScratchDir ours;
+  const nlohmann::json gen{{"workload", "model-load"},
+                           {"model", {{"size", "4MiB"}, {"format", "safetensors"}}}};
+  auto phase = test::run_phase(ours.path(), gen);
+  ASSERT_EQ(phase["status"], "ok") << phase.value("error", "");
+  std::filesystem::path made;
+  for (const auto& e : std::filesystem::directory_iterator(ours.path())) {
+    if (e.path().extension() == ".safetensors") made = e.path();
+  }
+  ASSERT_FALSE(made.empty());
+  std::filesystem::resize_file(made, 100);  // ours, broken: generated again
+  EXPECT_EQ(test::run_phase(ours.path(), gen)["status"], "ok");
+  EXPECT_GT(std::filesystem::file_size(made), 4000000u);
+
+  test::ScratchDir theirs;
+  const auto user = test::write_pattern_file(theirs.path() / made.filename(), 1000, 3);
+  phase = test::run_phase(theirs.path(), gen);
+  EXPECT_EQ(phase["status"], "failed");
+  EXPECT_EQ(phase["error"], user.string() + ": exists, aistor did not create it (it is not in " +
+                                (theirs.path() / "aistor-files.json").string() +
+                                "), and it is not the model this phase generates: refusing to "
+                                "replace it");
+  EXPECT_EQ(std::filesystem::file_size(user), 1000u);
+}
+
 }  // namespace aistor

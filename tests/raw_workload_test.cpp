@@ -258,7 +258,7 @@ TEST(RawWorkload, FilesAistorDidNotCreateAreOnlyReadUnlessOverwriteIsGiven) {
   auto phase = test::run_phase(dir.path(), write);
   EXPECT_EQ(phase["status"], "failed");
   EXPECT_EQ(phase["error"], user.string() + ": exists and aistor did not create it (it is not in " +
-                                (dir.path() / "aistor-raw.json").string() +
+                                (dir.path() / "aistor-files.json").string() +
                                 "): a write phase would overwrite it; give \"overwrite\": true to "
                                 "allow that, or another file_name");
   EXPECT_TRUE(unchanged());
@@ -299,7 +299,7 @@ TEST(RawWorkload, FilesItCreatedAreListedAndWrittenAgain) {
                        {"threads", 2}};
   EXPECT_EQ(test::run_phase(dir.path(), write)["status"], "ok");
   EXPECT_EQ(test::run_phase(dir.path(), write)["status"], "ok");
-  std::ifstream in(dir.path() / "aistor-raw.json");
+  std::ifstream in(dir.path() / "aistor-files.json");
   const auto list = nlohmann::json::parse(in);
   EXPECT_EQ(list["files"], (nlohmann::json{"aistor-raw-1M.0", "aistor-raw-1M.1"}));
 }

@@ -162,15 +162,16 @@ TEST(Storm, RefreshOfAGeneratedModelWritesTheNewVersionBesideIt) {
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
     names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  ASSERT_EQ(names.size(), 2u);
-  EXPECT_EQ(names[0], "aistor-model-sized-h256-1l-BF16-v2.safetensors");
-  EXPECT_EQ(names[1], "aistor-model-sized-h256-1l-BF16.safetensors");
-  const auto v1 = formats::read_model_file(dir.path() / names[1]);
-  const auto v2 = formats::read_model_file(dir.path() / names[0]);
+  ASSERT_EQ(names.size(), 3u);  // both versions, and the list that says aistor made them
+  EXPECT_EQ(names[0], "aistor-files.json");
+  EXPECT_EQ(names[1], "aistor-model-sized-h256-1l-BF16-v2.safetensors");
+  EXPECT_EQ(names[2], "aistor-model-sized-h256-1l-BF16.safetensors");
+  const auto v1 = formats::read_model_file(dir.path() / names[2]);
+  const auto v2 = formats::read_model_file(dir.path() / names[1]);
   EXPECT_EQ(v1.tensors, v2.tensors);  // the same model, another version's bytes
   EXPECT_EQ(u64(phase["bytes"]), 2 * v2.file_bytes);
-  std::ifstream a(dir.path() / names[0], std::ios::binary),
-      b(dir.path() / names[1], std::ios::binary);
+  std::ifstream a(dir.path() / names[1], std::ios::binary),
+      b(dir.path() / names[2], std::ios::binary);
   const std::string bytes_a((std::istreambuf_iterator<char>(a)), {});
   const std::string bytes_b((std::istreambuf_iterator<char>(b)), {});
   EXPECT_NE(bytes_a, bytes_b);

@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "workloads/file_claims.hpp"
 #include "workloads/formats/model_preset.hpp"
 #include "workloads/request_alignment.hpp"
 
@@ -171,16 +172,29 @@ std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& en
         shape.layers, params_.dtype, params_.version,
         params_.format == formats::ModelFormat::gguf ? "gguf" : "safetensors");
     const auto path = env.dir / name;
+    FileClaims claims(env.dir);
     bool reuse = false;
     std::error_code ec;
-    if (std::filesystem::exists(path, ec)) {
+    if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) {
       try {
         reuse = same_tensors(formats::read_model_file(path), tensors);
       } catch (const InputError&) {
-        reuse = false;  // ours, by its name, and broken: written again
+        reuse = false;
+      }
+      // A file with the generated model's tensors is read whoever made it; one that differs is
+      // replaced only when aistor made it.
+      if (!reuse && !claims.owns(name)) {
+        throw InputError(
+            fmt::format("{}: exists, aistor did not create it (it is not in {}), "
+                        "and it is not the model this phase generates: refusing to "
+                        "replace it",
+                        path.string(), (env.dir / kFileClaims).string()));
       }
     }
-    if (!reuse) (void)formats::write_model_file(path, params_.format, tensors, params_.seed);
+    if (!reuse) {
+      claims.claim(name);
+      (void)formats::write_model_file(path, params_.format, tensors, params_.seed);
+    }
     paths = {path};
   }
   for (const auto& p : paths)

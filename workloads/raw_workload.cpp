@@ -15,8 +15,8 @@
 #include "core/permutation.hpp"
 #include "core/splitmix.hpp"
 #include "core/units.hpp"
+#include "workloads/file_claims.hpp"
 #include "workloads/layout.hpp"
-#include "workloads/raw_claims.hpp"
 
 namespace aistor {
 namespace {
@@ -271,7 +271,7 @@ void RawWorkload::check_may_use(const std::filesystem::path& path, bool ours) co
     throw InputError(fmt::format(
         "{}: exists and aistor did not create it (it is not in {}): a write phase would "
         "overwrite it; give \"overwrite\": true to allow that, or another file_name",
-        path.string(), (path.parent_path() / kRawManifest).string()));
+        path.string(), (path.parent_path() / kFileClaims).string()));
   }
   if (static_cast<std::uint64_t>(st.st_size) < params_.size) {
     throw InputError(
@@ -322,7 +322,7 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   unsigned count = params_.file_per_thread ? params_.threads : 1;
   std::vector<LayoutFile> layout;
   files_.clear();
-  RawClaims claims(env.dir);
+  FileClaims claims(env.dir);
   for (unsigned i = 0; i < count; ++i) {
     const std::string name = fmt::format("{}.{}", base, i);
     auto path = env.dir / name;

@@ -5,7 +5,7 @@
 // (posix_fallocate, as fio does) when it only writes; files that already have the size are
 // reused (so a second write phase overwrites, as fio's would). With `verify`, every write is
 // stamped and each block read back after the phase (workloads/raw_verify.hpp). Only files the
-// workload created (workloads/raw_claims.hpp) are written into, unless `overwrite`.
+// workload created (workloads/file_claims.hpp) are written into, unless `overwrite`.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "workloads/raw_claims.hpp"
+#include "workloads/file_claims.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,8 +13,8 @@
 
 namespace aistor {
 
-RawClaims::RawClaims(std::filesystem::path dir) : dir_(std::move(dir)) {
-  const auto path = dir_ / kRawManifest;
+FileClaims::FileClaims(std::filesystem::path dir) : dir_(std::move(dir)) {
+  const auto path = dir_ / kFileClaims;
   std::ifstream in(path);
   if (!in) return;
   const auto j = nlohmann::json::parse(in, nullptr, false);
@@ -27,13 +27,14 @@ RawClaims::RawClaims(std::filesystem::path dir) : dir_(std::move(dir)) {
   }
 }
 
-void RawClaims::claim(const std::string& name) {
+void FileClaims::claim(const std::string& name) {
   if (!names_.insert(name).second) return;
   const nlohmann::json j{{"generator", "aistor"},
-                         {"what", "files the raw workload created here; it writes only into these"},
+                         {"what", "files aistor created here; it writes only into these"},
                          {"files", names_}};
-  const auto path = dir_ / kRawManifest;
-  const auto tmp = dir_ / (std::string(kRawManifest) + ".tmp");
+  const auto path = dir_ / kFileClaims;
+  // One temporary name per process: two runs may claim files in one directory at once.
+  const auto tmp = dir_ / fmt::format("{}.tmp.{}", kFileClaims, ::getpid());
   const std::string text = j.dump(2) + "\n";
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
