@@ -123,7 +123,10 @@ TEST(Fadvise, RandomTurnsReadaheadOff) {
     const auto random = resident_after_small_reads(engine, Madvise::random, path);
     const auto normal = resident_after_small_reads(engine, Madvise::none, path);
     EXPECT_EQ(random, 16u * 4096) << engine;
-    EXPECT_GE(normal, 3 * random) << engine;  // 5x on ext4 with read_ahead_kb 128
+    // How far ahead depends on the device's read_ahead_kb and the kernel's window growth (5x on
+    // ext4 with 128 KiB; 1.25x on a virtio disk with 8 MiB, whose first windows are 4 then 16
+    // pages): more than was read, in any case.
+    EXPECT_GT(normal, random) << engine;
   }
 }
 
