@@ -3,63 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
-#include <map>
 #include <string>
 
 #include "core/config_node.hpp"
+#include "workloads/completion_tails.hpp"
 
 namespace aistor {
-namespace {
-
-double seconds_between(std::uint64_t from, std::uint64_t to) {
-  return to > from ? static_cast<double>(to - from) / 1e9 : 0.0;
-}
-
-// Nearest rank over sorted values: the smallest value with at least q of them at or below it.
-double nearest_rank(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0.0;
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
-// Seconds from the barrier's release to `at` (null when it never happened).
-nlohmann::json since(std::uint64_t start, std::uint64_t at) {
-  return at >= start && at > 0 ? nlohmann::json(static_cast<double>(at - start) / 1e9)
-                               : nlohmann::json(nullptr);
-}
-
-// The slowest client (named by client, rank and host), and into out["hosts"] the completion
-// tail of each host's clients.
-nlohmann::json slowest_and_hosts(const nlohmann::json& rows, nlohmann::json& out) {
-  nlohmann::json slowest;
-  std::map<std::string, std::vector<double>> by_host;
-  for (const auto& r : rows) {
-    if (r["status"] != "ok" || !r["finish_s"].is_number()) continue;
-    by_host[r["host"].get<std::string>()].push_back(r["finish_s"].get<double>());
-    if (slowest.is_null() || r["finish_s"].get<double>() > slowest["finish_s"].get<double>()) {
-      slowest = {{"client", r["client"]},
-                 {"rank", r["rank"]},
-                 {"host", r["host"]},
-                 {"finish_s", r["finish_s"]}};
-    }
-  }
-  nlohmann::json hosts = nlohmann::json::array();
-  for (auto& [host, done] : by_host) {
-    std::sort(done.begin(), done.end());
-    hosts.push_back({{"host", host},
-                     {"clients", done.size()},
-                     {"completion_s",
-                      {{"min", done.front()},
-                       {"p50", nearest_rank(done, 0.5)},
-                       {"p99", nearest_rank(done, 0.99)},
-                       {"max", done.back()}}}});
-  }
-  out["hosts"] = hosts;
-  return slowest;
-}
-
-}  // namespace
 
 StormWorkload::StormWorkload(StormParams params)
     : params_(std::move(params)), load_(std::make_unique<ModelLoadWorkload>(params_.load)) {
@@ -207,15 +156,18 @@ nlohmann::json StormWorkload::summarize() const {
 }
 
 WorkloadInfo storm_workload_info() {
-  return {"storm",
-          "many client processes load the same model at once after a barrier (a startup storm), "
-          "or re-load a new version (refresh); per-client rows and tails",
-          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
-            return std::make_unique<StormWorkload>(StormWorkload::parse(phase));
-          },
-          false,
-          "its clients are forked processes, and CUDA cannot be used in a forked child once the "
-          "parent has used it; model-load loads into GPU memory"};
+  WorkloadInfo info{
+      "storm",
+      "many client processes load the same model at once after a barrier (a startup storm), "
+      "or re-load a new version (refresh); per-client rows and tails",
+      [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+        return std::make_unique<StormWorkload>(StormWorkload::parse(phase));
+      },
+      false,
+      "its clients are forked processes, and CUDA cannot be used in a forked child once the "
+      "parent has used it; model-load loads into GPU memory"};
+  info.over_ranks = true;
+  return info;
 }
 
 }  // namespace aistor
