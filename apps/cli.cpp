@@ -20,6 +20,7 @@
 #include "workloads/plan.hpp"
 #include "workloads/ranks.hpp"
 #include "workloads/runner.hpp"
+#include "workloads/workload.hpp"
 #ifdef AISTOR_HAVE_CUDA
 #include "cuda/cuda_probe.hpp"
 #endif
@@ -138,15 +139,19 @@ nlohmann::json process_usage() {
           {"sys_s", seconds(ru.ru_stime)}};
 }
 
-// Under mpirun, only storms run across ranks so far (each rank one client); other workloads and
-// searches would run on every rank alone, or diverge.
+// Under mpirun, a phase runs across the ranks (each rank its share) when its workload can; the
+// others, and searches, would run on every rank alone, or diverge.
 void check_runs_on_ranks(const Plan& plan, const Ranks& ranks) {
+  std::string can;
+  for (const auto& w : workloads()) {
+    if (w.over_ranks) can += (can.empty() ? "" : ", ") + w.name;
+  }
   for (const auto& p : plan.phases) {
-    if (p.workload != "storm") {
-      throw InputError(fmt::format(
-          "config: {}: under mpirun ({} ranks) only storm phases run across ranks so far; "
-          "run the {} workload without mpirun",
-          p.path, ranks.size(), p.workload));
+    if (!find_workload(p.workload)->over_ranks) {
+      throw InputError(
+          fmt::format("config: {}: under mpirun ({} ranks) only {} phases run across ranks so far; "
+                      "run the {} workload without mpirun",
+                      p.path, ranks.size(), can, p.workload));
     }
     if (p.search) {
       throw InputError(fmt::format("config: {}.search: not under mpirun", p.path));
@@ -210,7 +215,10 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   try {
     a = parse_run_args(args, true);
     plan = load(a);
-    if (ranks) check_runs_on_ranks(plan, *ranks);
+    if (ranks) {
+      check_runs_on_ranks(plan, *ranks);
+      ranks->set_timeout_ns(plan.rank_timeout_ns);
+    }
   } catch (const InputError& e) {
     if (root) fmt::print(io.err, "aistor: {}\n", e.what());
     return 2;

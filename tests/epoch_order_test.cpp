@@ -76,6 +76,36 @@ TEST(EpochOrder, FilesShuffleFilesAndKeepEachFileInOrder) {
   EXPECT_THROW(EpochOrder(ShuffleMode::files, 10, {0, 5, 9}, 1, 1), std::invalid_argument);
 }
 
+TEST(EpochOrder, RanksTogetherVisitEverySampleOnceEachDistributedSamplerStyle) {
+  for (std::uint64_t n : {5u, 1000u, 1001u}) {
+    for (unsigned ranks : {1u, 2u, 3u, 4u}) {
+      const EpochOrder whole(ShuffleMode::global, n, {}, 7, 2);
+      for (unsigned e = 0; e < 2; ++e) {
+        std::vector<std::uint64_t> all;
+        std::uint64_t most = 0;
+        std::uint64_t least = n;
+        for (unsigned r = 0; r < ranks; ++r) {
+          EpochOrder o(ShuffleMode::global, n, {}, 7, 2);
+          o.share(r, ranks);
+          most = std::max(most, o.share_samples());
+          least = std::min(least, o.share_samples());
+          for (std::uint64_t k = 0; k < o.share_samples(); ++k) {
+            // Rank r's k-th is position k * ranks + r of the epoch's one global order.
+            ASSERT_EQ(o.share_at(e, k), whole.at(e, k * ranks + r));
+            all.push_back(o.share_at(e, k));
+          }
+        }
+        EXPECT_EQ(all.size(), n) << n << " samples, " << ranks << " ranks";
+        EXPECT_TRUE(is_permutation_of_all(all)) << n << " samples, " << ranks << " ranks";
+        EXPECT_LE(most - least, 1u);  // shares differ by at most one sample
+      }
+    }
+  }
+  EpochOrder o(ShuffleMode::none, 10, {}, 1, 1);
+  EXPECT_THROW(o.share(2, 2), std::invalid_argument);
+  EXPECT_THROW(o.share(0, 0), std::invalid_argument);
+}
+
 TEST(BatchPipeline, ShapesEpochsIntoBatches) {
   BatchPipeline full({10, 4, false, 2, 8}, {}, {});
   EXPECT_EQ(full.batches_per_epoch(), 3u);

@@ -1,6 +1,8 @@
-// aistor under mpirun (OpenMPI, as CI installs it): a storm with one client per rank, rank 0
-// writing the one report; phases that cannot run across ranks refused; a killed rank ends the job
-// without a hang. Skipped where aistor was built without MPI or mpirun is missing.
+// aistor under mpirun (OpenMPI, as CI installs it): a storm with one client per rank, raw,
+// checkpoint and samples phases each rank doing its share, rank 0 writing the one report with
+// per-rank rows and exact aggregates; phases that cannot run across ranks refused; a killed rank
+// and a stopped one each end the job without a hang. Skipped where aistor was built without MPI
+// or mpirun is missing.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -57,6 +59,44 @@ std::filesystem::path write_file(const std::filesystem::path& path, const std::s
   return path;
 }
 
+// Runs `config` on `ranks` ranks in `dir`; the report, or a failed assertion with the output.
+nlohmann::json run_on_ranks(int ranks, const test::ScratchDir& dir, const std::string& config) {
+  const auto path = write_file(dir.path() / "config.json", config);
+  const auto out = dir.path() / "r.json";
+  const auto r = test::run_command(mpirun(ranks, "timeout 300") + " run " + path.string() +
+                                   " --dir " + dir.path().string() + " --output " + out.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("status: "), r.output.rfind("status: ")) << r.output;  // one summary
+  std::ifstream in(out);
+  if (!in) {
+    ADD_FAILURE() << "no report: " << r.output;
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(in);
+}
+
+// The phase's rows, one per rank in rank order, each ok; their bytes summed.
+std::uint64_t check_rank_rows(const nlohmann::json& phase, int ranks) {
+  EXPECT_EQ(phase["ranks"], ranks) << phase.dump();
+  const auto& across = phase["across_ranks"];
+  EXPECT_EQ(across["ranks"], ranks);
+  EXPECT_EQ(across["completed"], ranks);
+  EXPECT_TRUE(across["slowest"]["rank"].is_number()) << across.dump();
+  EXPECT_GE(across["last_done_s"].get<double>(), across["first_done_s"].get<double>());
+  std::uint64_t bytes = 0;
+  std::set<int> pids;
+  for (int r = 0; r < ranks; ++r) {
+    const auto& row = across["rows"][static_cast<std::size_t>(r)];
+    EXPECT_EQ(row["rank"], r);
+    EXPECT_EQ(row["status"], "ok") << row.dump();
+    pids.insert(row["pid"].get<int>());
+    bytes += row["bytes"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(pids.size(), static_cast<std::size_t>(ranks));
+  EXPECT_EQ(phase["bytes"].get<std::uint64_t>(), bytes);  // the merged recorder: every rank's
+  return bytes;
+}
+
 }  // namespace
 
 TEST(Mpi, AStormRunsOneClientPerRankAndRankZeroReports) {
@@ -106,17 +146,121 @@ TEST(Mpi, AStormRunsOneClientPerRankAndRankZeroReports) {
   EXPECT_TRUE(w["slowest"]["rank"].is_number());
 }
 
+TEST(Mpi, RawRanksWriteFilesOfTheirOwnOrOneRegionEachOfASharedFile) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  const auto report = run_on_ranks(4, dir, R"({"phases": [
+      {"name": "own", "workload": "raw", "rw": "write", "size": "1MiB", "threads": 2,
+       "block_size": "64KiB", "verify": true},
+      {"name": "shared", "workload": "raw", "rw": "write", "size": "8MiB", "threads": 2,
+       "block_size": "64KiB", "file_per_thread": false, "rank_files": "shared",
+       "file_name": "shared.dat", "verify": true},
+      {"name": "shared-read", "workload": "raw", "rw": "randread", "size": "8MiB", "threads": 2,
+       "block_size": "64KiB", "file_per_thread": false, "rank_files": "shared",
+       "file_name": "shared.dat"}]})");
+  ASSERT_EQ(report["phases"].size(), 3u) << report.dump();
+  for (const auto& p : report["phases"])
+    EXPECT_EQ(p["status"], "ok") << p.dump();
+  // Own files: 4 ranks x 2 threads x 1 MiB, each rank its files named with its rank.
+  const auto& own = report["phases"][0];
+  EXPECT_EQ(check_rank_rows(own, 4), 8u << 20);
+  for (const auto& row : own["across_ranks"]["rows"])
+    EXPECT_EQ(row["bytes"], 2u << 20);
+  for (int r = 0; r < 4; ++r) {
+    for (int t = 0; t < 2; ++t) {
+      EXPECT_TRUE(
+          std::filesystem::exists(dir.path() / fmt::format("aistor-raw-1M.r{:05}.{}", r, t)));
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "aistor-raw-1M.0"));
+  // Shared: the 8 workers' regions tile the one file exactly (every block verified, none stale).
+  for (const char* name : {"shared", "shared-read"}) {
+    const auto& p = report["phases"][name == std::string("shared") ? 1 : 2];
+    EXPECT_EQ(check_rank_rows(p, 4), 8u << 20) << name;
+    for (const auto& row : p["across_ranks"]["rows"])
+      EXPECT_EQ(row["bytes"], 2u << 20) << name;
+  }
+  EXPECT_EQ(report["phases"][1]["write"]["bytes"], 8u << 20);
+  EXPECT_EQ(report["phases"][2]["read"]["ops"], 128u);
+  EXPECT_EQ(std::filesystem::file_size(dir.path() / "shared.dat.0"), 8u << 20);
+}
+
+TEST(Mpi, ACheckpointIsOneShardPerRankAndRestoresShiftedVerified) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  const auto report = run_on_ranks(4, dir, R"({"phases": [
+      {"name": "save", "workload": "checkpoint", "size": "8MiB",
+       "parallel": {"tp": 2, "dp": 2, "zero": 3}, "block_size": "256KiB"},
+      {"name": "restore", "workload": "checkpoint", "op": "restore", "size": "8MiB",
+       "parallel": {"tp": 2, "dp": 2, "zero": 3}, "block_size": "256KiB", "restore_shift": 1,
+       "verify": true, "cache": "cold"}]})");
+  ASSERT_EQ(report["phases"].size(), 2u) << report.dump();
+  const auto& save = report["phases"][0];
+  const auto& restore = report["phases"][1];
+  ASSERT_EQ(save["status"], "ok") << save.dump();
+  ASSERT_EQ(restore["status"], "ok") << restore.dump();
+  const std::uint64_t total = save["workload_metrics"]["bytes"];
+  EXPECT_EQ(check_rank_rows(save, 4), total);
+  EXPECT_EQ(check_rank_rows(restore, 4), total);
+  for (const auto* p : {&save, &restore}) {
+    const auto& w = (*p)["workload_metrics"];
+    EXPECT_EQ(w["shard_bytes"], total);
+    ASSERT_EQ(w["ranks"].size(), 4u) << w.dump();
+    for (std::size_t r = 0; r < 4; ++r) {
+      EXPECT_EQ(w["ranks"][r]["mpi_rank"], r);
+      EXPECT_EQ(w["ranks"][r]["rank"], r);  // the shard of its layout rank
+    }
+  }
+  EXPECT_GT(save["workload_metrics"]["time_to_durable_s"].get<double>(), 0.0);
+  EXPECT_GT(restore["workload_metrics"]["restore_bytes_per_s"].get<double>(), 0.0);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "checkpoint" / "aistor-checkpoint.json"));
+  for (int r = 0; r < 4; ++r)
+    EXPECT_TRUE(
+        std::filesystem::exists(dir.path() / "checkpoint" / fmt::format("rank-{:05}.ckpt", r)));
+}
+
+TEST(Mpi, SamplesRanksShareEachEpochAndTogetherReadEverySampleOnce) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  // 1001 samples over 4 ranks: shares of 251, 250, 250, 250.
+  const auto report = run_on_ranks(4, dir, R"({"phases": [{"name": "train",
+      "workload": "samples", "epochs": 2, "batch_size": 16, "verify": true,
+      "dataset": {"format": "tfrecord", "samples": 1001, "files": 3,
+                  "sizes": {"kind": "fixed", "mean": "4KiB"}}}]})");
+  ASSERT_EQ(report["phases"].size(), 1u) << report.dump();
+  const auto& p = report["phases"][0];
+  ASSERT_EQ(p["status"], "ok") << p.dump();
+  check_rank_rows(p, 4);
+  const auto& w = p["workload_metrics"];
+  EXPECT_EQ(w["samples"], 2002);
+  EXPECT_EQ(w["verified_samples"], 2002);
+  EXPECT_EQ(w["delivered_bytes"], 2002u * 4096);
+  ASSERT_EQ(w["epochs"].size(), 2u);
+  for (const auto& e : w["epochs"]) {
+    EXPECT_EQ(e["samples"], 1001);
+    EXPECT_EQ(e["ranks"], 4);
+  }
+  const std::vector<int> shares{251, 250, 250, 250};
+  for (std::size_t r = 0; r < 4; ++r) {
+    const auto& m = p["across_ranks"]["rows"][r]["workload_metrics"];
+    EXPECT_EQ(m["dataset"]["rank_samples"], shares[r]);
+    EXPECT_EQ(m["samples"], 2 * shares[r]);
+  }
+}
+
 TEST(Mpi, PhasesThatCannotRunAcrossRanksAreRefusedInOneLine) {
   if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
   test::ScratchDir dir;
-  const auto config =
-      write_file(dir.path() / "raw.json", R"({"phases": [{"workload": "raw", "size": "1MiB"}]})");
+  const auto config = write_file(dir.path() / "pack.json", R"({"phases": [{"workload": "pack",
+      "source": {"dataset": {"format": "raw", "samples": 8, "sizes": {"mean": "1KiB"}}},
+      "target": {"format": "tfrecord"}}]})");
   const auto r =
       test::run_command(mpirun(2) + " run " + config.string() + " --dir " + dir.path().string() +
                         " --output " + (dir.path() / "r.json").string());
   EXPECT_NE(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("aistor: config: phases[0]: under mpirun (2 ranks) only storm phases "
-                          "run across ranks so far"),
+  EXPECT_NE(r.output.find("aistor: config: phases[0]: under mpirun (2 ranks) only raw, samples, "
+                          "checkpoint, storm phases run across ranks so far; run the pack workload "
+                          "without mpirun"),
             std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("aistor: config"), r.output.rfind("aistor: config")) << r.output;
@@ -166,6 +310,55 @@ TEST(Mpi, AKilledRankEndsTheJobWithoutAHang) {
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.exit_code, 124) << "the job hung until timeout killed it: " << r.output;
   EXPECT_LT(s, 60.0);
+}
+
+TEST(Mpi, AStoppedRankEndsTheJobAtTheRankTimeoutNamingIt) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  const auto config = write_file(dir.path() / "stop-me.json", R"({"rank_timeout": "3s",
+      "phases": [{"name": "s", "workload": "raw", "rw": "read", "size": "64MiB",
+      "block_size": "64KiB", "cache": "as-is", "repeat": 50}]})");
+  std::atomic<bool> done{false};
+  std::atomic<int> stopped{0};
+  // Stops (SIGSTOP: alive, so MPI sees nothing wrong) the last rank of this job once it reads.
+  std::thread stopper([&] {
+    while (!done.load() && stopped.load() == 0) {
+      std::error_code ec;
+      int last = 0;
+      for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        const std::string line = read_proc(e.path() / "cmdline");
+        if (line.rfind(AISTOR_BINARY, 0) != 0 || line.find("stop-me.json") == std::string::npos) {
+          continue;
+        }
+        std::istringstream io(read_proc(e.path() / "io"));
+        std::string key;
+        std::uint64_t value = 0;
+        while (io >> key >> value) {
+          if (key == "rchar:" && value > (4u << 20)) last = std::max(last, std::stoi(pid));
+        }
+      }
+      if (last != 0 && kill(last, SIGSTOP) == 0) stopped = last;
+    }
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r =
+      test::run_command(mpirun(3, "timeout 120") + " run " + config.string() + " --dir " +
+                        dir.path().string() + " --output " + (dir.path() / "r.json").string());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  done = true;
+  stopper.join();
+  if (stopped.load() != 0) kill(stopped.load(), SIGKILL);  // if mpirun left it
+  ASSERT_NE(stopped.load(), 0) << r.output;
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.exit_code, 124) << "the job hung until timeout killed it: " << r.output;
+  EXPECT_LT(s, 60.0);
+  EXPECT_NE(r.output.find("the other ranks did not join within rank_timeout (3 s): a rank is "
+                          "stuck or gone; ending the job"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "r.json"));
 }
 
 }  // namespace aistor

@@ -69,6 +69,20 @@ TEST(Plan, ImpossibleValuesAreRejected) {
   p = raw_phase();
   p["time_based"] = true;
   EXPECT_EQ(error_of(config_with(p)), "config: phases[0].time_based: needs a runtime");
+  p = raw_phase();
+  p["rank_files"] = "shared";
+  EXPECT_EQ(error_of(config_with(p)),
+            "config: phases[0].rank_files: \"shared\" divides one file among every rank's "
+            "threads: give \"file_per_thread\": false");
+  p["file_per_thread"] = false;
+  EXPECT_EQ(error_of(config_with(p)), "(no error)");
+  p["rank_files"] = "everyone";
+  EXPECT_NE(error_of(config_with(p)).find("config: phases[0].rank_files: "), std::string::npos);
+  auto top = config_with(raw_phase());
+  top["rank_timeout"] = "0s";
+  EXPECT_EQ(error_of(top), "config: rank_timeout: must be longer than 0 s");
+  top["rank_timeout"] = "5s";
+  EXPECT_EQ(error_of(top), "(no error)");
 }
 
 TEST(Plan, MatrixExpandsEveryCombinationInOrder) {

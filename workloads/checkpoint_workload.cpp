@@ -14,9 +14,10 @@
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/free_space.hpp"
 #include "core/unique_fd.hpp"
 #include "core/units.hpp"
-#include "core/free_space.hpp"
+#include "workloads/client_processes.hpp"
 #include "workloads/request_alignment.hpp"
 
 namespace aistor {
@@ -95,13 +96,28 @@ CheckpointParams CheckpointWorkload::parse(ConfigNode& phase) {
   return p;
 }
 
+namespace {
+
+// Whether every entry of `dir` is a shard file aistor writes ("rank-NNNNN.ckpt", or its ".tmp").
+bool only_shards(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("rank-") || !(name.ends_with(".ckpt") || name.ends_with(".ckpt.tmp"))) {
+      return false;
+    }
+  }
+  return !ec;
+}
+
+}  // namespace
+
 CheckpointWorkload::CheckpointWorkload(CheckpointParams params)
     : params_(std::move(params)),
       shards_(shard_checkpoint(params_.spec.size, params_.spec.layout)) {}
 
 unsigned CheckpointWorkload::workers() const {
-  if (!params_.save && !manifest_.files.empty())
-    return static_cast<unsigned>(manifest_.files.size());
+  if (!mine_.empty()) return static_cast<unsigned>(mine_.size());
   unsigned n = 0;
   for (const auto& s : shards_)
     n += s.bytes() > 0 ? 1 : 0;
@@ -115,6 +131,9 @@ Goal CheckpointWorkload::goal() const {
 std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& env) {
   namespace fs = std::filesystem;
   dir_ = env.dir / params_.name;
+  rank_ = env.rank;
+  ranks_ = env.ranks;
+  mine_.clear();
   times_.clear();
   finished_ = 0;
   succeeded_ = 0;
@@ -140,8 +159,10 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
                       dir_.string(), m->layout.dump(), layout.dump()));
     }
     manifest_ = std::move(*m);
+    share_files();
     std::vector<fs::path> files;
-    for (const auto& f : manifest_.files) {
+    for (const std::size_t i : mine_) {
+      const ShardFile& f = manifest_.files[i];
       files.push_back(dir_ / f.name);
       std::error_code ec;
       const auto size = fs::file_size(files.back(), ec);
@@ -153,16 +174,17 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
                                      f.bytes));
       }
     }
-    times_.resize(manifest_.files.size());
     return files;
   }
-  // Save: the directory must be ours (absent, empty, or holding a checkpoint manifest).
+  // Save: the directory must be ours (absent, empty, or holding a checkpoint manifest; for the
+  // ranks after rank 0, which prepare after it removed that manifest, holding only shards).
   std::error_code ec;
   if (fs::exists(dir_, ec)) {
     if (!fs::is_directory(dir_, ec)) {
       throw InputError(fmt::format("{}: exists and is not a directory", dir_.string()));
     }
-    if (!fs::is_empty(dir_, ec) && !fs::exists(dir_ / kCheckpointManifest, ec)) {
+    if (!fs::is_empty(dir_, ec) && !fs::exists(dir_ / kCheckpointManifest, ec) &&
+        (rank_ == 0 || !only_shards(dir_))) {
       throw InputError(
           fmt::format("{}: not empty and holds no {}: aistor writes checkpoints only "
                       "into directories it made",
@@ -201,8 +223,33 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
         {shard_name(s.rank), s.rank, s.bytes(),
          expected_block_crcs(s.rank, s.bytes(), params_.block, params_.seed)});
   }
-  times_.resize(manifest_.files.size());
+  share_files();
   return {};
+}
+
+// This rank's shard files, worker by worker: all of them, or under mpirun every ranks_-th.
+void CheckpointWorkload::share_files() {
+  mine_.clear();
+  for (std::size_t i = rank_; i < manifest_.files.size(); i += ranks_)
+    mine_.push_back(i);
+  if (mine_.empty()) {
+    throw InputError(fmt::format(
+        "{}: {} ranks, but the checkpoint has {} shard files: rank {} would have none (its "
+        "layout's tp x pp x dp gives the files; run at most that many ranks)",
+        dir_.string(), ranks_, manifest_.files.size(), rank_));
+  }
+  times_.assign(mine_.size(), RankTimes{});
+}
+
+void CheckpointWorkload::clients_done(const ClientRun& run) {
+  // Under mpirun rank 0 writes the manifest once every rank's shards are durable.
+  if (ranks_ == 1 || rank_ != 0 || !params_.save) return;
+  bool ok = run.clients.size() == ranks_;
+  for (const auto& c : run.clients)
+    ok = ok && c.error.empty();
+  for (const auto& e : run.ends)
+    ok = ok && e.end == PumpEnd::done;
+  if (ok) write_checkpoint_manifest(dir_, manifest_);
 }
 
 void CheckpointWorkload::run(WorkerContext& ctx) {
@@ -214,7 +261,7 @@ void CheckpointWorkload::run(WorkerContext& ctx) {
 }
 
 bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t) {
-  const ShardFile& shard = manifest_.files.at(ctx.index);
+  const ShardFile& shard = manifest_.files.at(mine_.at(ctx.index));
   const auto final_path = dir_ / shard.name;
   auto tmp = final_path;
   tmp += ".tmp";
@@ -282,8 +329,9 @@ void CheckpointWorkload::save(WorkerContext& ctx) {
   }
   t.ok = ok;
   if (ok) ++succeeded_;
-  // The last rank to finish writes the manifest, only when every rank is durable.
-  if (++finished_ == manifest_.files.size() && succeeded_ == manifest_.files.size()) {
+  // The last rank to finish writes the manifest, only when every rank is durable (under mpirun,
+  // rank 0 does once every MPI rank's are: clients_done).
+  if (++finished_ == mine_.size() && succeeded_ == mine_.size() && ranks_ == 1) {
     write_checkpoint_manifest(dir_, manifest_);
   }
 }
@@ -294,7 +342,7 @@ void CheckpointWorkload::save(WorkerContext& ctx) {
 // next steps compute.
 bool CheckpointWorkload::save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t) {
   const CheckpointParams::Rhythm& r = *params_.rhythm;
-  const ShardFile& shard = manifest_.files.at(ctx.index);
+  const ShardFile& shard = manifest_.files.at(mine_.at(ctx.index));
   std::vector<std::byte> state;
   std::vector<std::byte> snapshot;
   if (r.async) {
@@ -351,7 +399,7 @@ bool CheckpointWorkload::save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& 
 
 void CheckpointWorkload::restore(WorkerContext& ctx) {
   const auto n = manifest_.files.size();
-  const ShardFile& shard = manifest_.files.at((ctx.index + params_.restore_shift) % n);
+  const ShardFile& shard = manifest_.files.at((mine_.at(ctx.index) + params_.restore_shift) % n);
   const auto path = dir_ / shard.name;
   const FileId id = ctx.engine.open(path, Access::read);
   ctx.recorder.name_file(id, path.string());
@@ -385,6 +433,12 @@ nlohmann::json CheckpointWorkload::summarize() const {
                      {"ranks", params_.spec.layout.ranks()}}},
                    {"files", manifest_.files.size()},
                    {"block_size", params_.block}};
+  std::uint64_t shard_bytes = 0;  // what this process wrote or read: all, or this rank's
+  for (const std::size_t i : mine_)
+    shard_bytes +=
+        manifest_.files[(i + (params_.save ? 0 : params_.restore_shift)) % manifest_.files.size()]
+            .bytes;
+  j["shard_bytes"] = shard_bytes;
   std::uint64_t last = 0;
   std::uint64_t last_write = 0;
   bool all_ok = !times_.empty();
@@ -395,8 +449,9 @@ nlohmann::json CheckpointWorkload::summarize() const {
     last = std::max(last, t.durable_ns);
     last_write = std::max(last_write, t.write_ns);
     if (ranks.size() < 64) {
-      nlohmann::json r{
-          {"rank", manifest_.files[i].rank}, {"bytes", manifest_.files[i].bytes}, {"ok", t.ok}};
+      nlohmann::json r{{"rank", manifest_.files[mine_[i]].rank},
+                       {"bytes", manifest_.files[mine_[i]].bytes},
+                       {"ok", t.ok}};
       if (params_.save) {
         r["write_s"] = static_cast<double>(t.write_ns) / 1e9;
         r["fsync_s"] = static_cast<double>(t.sync_ns - std::min(t.sync_ns, t.write_ns)) / 1e9;
@@ -433,7 +488,7 @@ nlohmann::json CheckpointWorkload::summarize() const {
          write > 0 ? std::clamp(1.0 - s(blocked - std::min(blocked, snapshot)) / s(write), 0.0, 1.0)
                    : 0.0}};
   }
-  const double bytes = static_cast<double>(params_.spec.size.bytes());
+  const auto bytes = static_cast<double>(shard_bytes);
   if (all_ok && last > 0 && !params_.rhythm) {
     if (params_.save) {
       j["write_s"] = static_cast<double>(last_write) / 1e9;
@@ -448,13 +503,82 @@ nlohmann::json CheckpointWorkload::summarize() const {
   return j;
 }
 
+// Every rank's figures as one checkpoint: the bytes add up, the times are the slowest rank's
+// (the checkpoint is durable when its last shard is), the rhythm's sums add up.
+nlohmann::json CheckpointWorkload::summarize_ranks(
+    const std::vector<nlohmann::json>& per_rank) const {
+  if (per_rank.empty() || !per_rank.front().is_object()) return nullptr;
+  nlohmann::json j = per_rank.front();
+  nlohmann::json rows = nlohmann::json::array();
+  std::uint64_t shard_bytes = 0;
+  bool all_timed = true;
+  const char* time_key = params_.save ? "time_to_durable_s" : "restore_s";
+  double slowest = 0;
+  double slowest_write = 0;
+  for (std::size_t r = 0; r < per_rank.size(); ++r) {
+    const auto& m = per_rank[r];
+    if (!m.is_object()) {
+      all_timed = false;
+      continue;
+    }
+    shard_bytes += m.value("shard_bytes", std::uint64_t{0});
+    for (auto row : m.value("ranks", nlohmann::json::array())) {
+      row["mpi_rank"] = r;
+      if (rows.size() < 64) rows.push_back(std::move(row));
+    }
+    all_timed = all_timed && m.contains(time_key);
+    slowest = std::max(slowest, m.value(time_key, 0.0));
+    slowest_write = std::max(slowest_write, m.value("write_s", 0.0));
+  }
+  j["ranks"] = rows;
+  j["shard_bytes"] = shard_bytes;
+  for (const char* key : {"write_s", "time_to_durable_s", "durable_bytes_per_s", "restore_s",
+                          "restore_bytes_per_s"}) {
+    j.erase(key);
+  }
+  const double bytes = static_cast<double>(shard_bytes);
+  if (all_timed && slowest > 0) {
+    if (params_.save) {
+      j["write_s"] = slowest_write;
+      j["time_to_durable_s"] = slowest;
+      j["durable_bytes_per_s"] = bytes / slowest;
+    } else {
+      j["restore_s"] = slowest;
+      j["restore_bytes_per_s"] = bytes / slowest;
+    }
+  }
+  if (j.contains("rhythm")) {
+    nlohmann::json& rh = j["rhythm"];
+    for (const char* key : {"compute_s", "blocked_s", "snapshot_s", "write_s", "wall_s"}) {
+      double sum = 0;
+      for (const auto& m : per_rank) {
+        if (m.is_object() && m.contains("rhythm")) sum += m["rhythm"].value(key, 0.0);
+      }
+      rh[key] = sum;
+    }
+    const double wall = rh["wall_s"].get<double>();
+    const double blocked = rh["blocked_s"].get<double>();
+    const double write = rh["write_s"].get<double>();
+    rh["idle_fraction"] = wall > 0 ? blocked / wall : 0.0;
+    rh["overlap"] =
+        write > 0
+            ? std::clamp(1.0 - std::max(0.0, blocked - rh["snapshot_s"].get<double>()) / write, 0.0,
+                         1.0)
+            : 0.0;
+  }
+  return j;
+}
+
 WorkloadInfo checkpoint_workload_info() {
-  return {"checkpoint",
-          "checkpoint save (sharded, durable: write, fsync, rename, fsync dir) and restore "
-          "(verified against per-block checksums)",
-          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
-            return std::make_unique<CheckpointWorkload>(CheckpointWorkload::parse(phase));
-          }};
+  WorkloadInfo info{
+      "checkpoint",
+      "checkpoint save (sharded, durable: write, fsync, rename, fsync dir) and restore "
+      "(verified against per-block checksums)",
+      [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+        return std::make_unique<CheckpointWorkload>(CheckpointWorkload::parse(phase));
+      }};
+  info.over_ranks = true;
+  return info;
 }
 
 }  // namespace aistor

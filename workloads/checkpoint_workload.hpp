@@ -16,6 +16,9 @@
 // restore: one worker per shard file of the manifest; `restore_shift` k makes worker i
 // read the shard of worker i+k (to read what another rank wrote, not its own cached pages);
 // `verify` re-reads each shard after the timed reads and checks size, block headers and CRCs.
+// Under mpirun (a shared target) MPI rank r of R handles shard files r, r+R, ... (one each when
+// R is the layout's tp x pp x dp); restore_shift counts in shard files, so a shift of 1 reads the
+// next rank's; rank 0 writes the manifest once every rank's shards are durable.
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -53,7 +56,10 @@ class CheckpointWorkload final : public Workload {
   [[nodiscard]] Goal goal() const override;
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
   void run(WorkerContext& ctx) override;
+  void clients_done(const ClientRun& run) override;
   [[nodiscard]] nlohmann::json summarize() const override;
+  [[nodiscard]] nlohmann::json summarize_ranks(
+      const std::vector<nlohmann::json>& per_rank) const override;
 
   [[nodiscard]] static CheckpointParams parse(ConfigNode& phase);
 
@@ -74,12 +80,16 @@ class CheckpointWorkload final : public Workload {
   bool write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t);
   bool save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t);
   void restore(WorkerContext& ctx);
+  void share_files();
 
   CheckpointParams params_;
   std::vector<RankShard> shards_;  // every rank's share
   std::filesystem::path dir_;
-  CheckpointManifest manifest_;   // save: what will be written; restore: what was
-  std::vector<RankTimes> times_;  // per worker
+  CheckpointManifest manifest_;  // save: what will be written; restore: what was
+  unsigned rank_ = 0;            // under mpirun, this rank of ranks_
+  unsigned ranks_ = 1;
+  std::vector<std::size_t> mine_;  // the manifest's files this process handles, per worker
+  std::vector<RankTimes> times_;   // per worker
   std::atomic<unsigned> finished_{0};
   std::atomic<unsigned> succeeded_{0};
 };

@@ -121,13 +121,16 @@ std::string run_client(const PhaseSpec& spec, Workload& workload, const ClientEn
 }
 
 void add_client_message(std::string_view s, unsigned index, int pid, unsigned workers,
-                        const std::string& missing, std::int64_t clock_offset_ns, ClientRun& run) {
+                        const std::string& missing, std::int64_t clock_offset_ns, ClientRun& run,
+                        const std::string& name) {
   ClientResult r;
+  const std::string who = name.empty() ? fmt::format("client {}", index) : name;
   r.index = index;
   r.pid = pid;
   r.clock_offset_ns = clock_offset_ns;
   auto fail = [&](std::string why) {
-    r.error = fmt::format("client {} (pid {}): {}", index, pid, why);
+    r.error = name.empty() ? fmt::format("client {} (pid {}): {}", index, pid, why)
+                           : fmt::format("{}: {}", name, why);
     for (unsigned w = 0; w < workers; ++w) {
       run.errors.push_back(w == 0 ? r.error : std::string());
       run.ends.push_back({PumpEnd::error, 0});
@@ -157,7 +160,7 @@ void add_client_message(std::string_view s, unsigned index, int pid, unsigned wo
   for (const auto& e : msg["errors"]) {
     run.errors.push_back(e.get<std::string>());
     if (r.error.empty() && !run.errors.back().empty()) {
-      r.error = fmt::format("client {}: {}", index, run.errors.back());
+      r.error = fmt::format("{}: {}", who, run.errors.back());
     }
   }
   for (const auto& e : msg["ends"])

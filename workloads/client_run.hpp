@@ -32,8 +32,10 @@ struct ClientEnv {
 
 // Adds client `index`'s message to `run`: its ClientResult, its workers' errors and ends, its
 // recorder merged. An empty or cut message is a failed client: `missing` says why ("killed by
-// signal 9 (Killed)"). `clock_offset_ns` moves the client's times onto the run's clock.
+// signal 9 (Killed)"). `clock_offset_ns` moves the client's times onto the run's clock. Errors
+// name it `name` ("rank 2"), or "client INDEX" when that is empty.
 void add_client_message(std::string_view message, unsigned index, int pid, unsigned workers,
-                        const std::string& missing, std::int64_t clock_offset_ns, ClientRun& run);
+                        const std::string& missing, std::int64_t clock_offset_ns, ClientRun& run,
+                        const std::string& name = {});
 
 }  // namespace aistor

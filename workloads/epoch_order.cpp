@@ -71,6 +71,14 @@ EpochOrder::EpochOrder(ShuffleMode mode, std::uint64_t samples,
   }
 }
 
+void EpochOrder::share(unsigned rank, unsigned ranks) {
+  if (ranks == 0 || rank >= ranks) {
+    throw std::invalid_argument("EpochOrder::share: rank must be below the number of ranks");
+  }
+  rank_ = rank;
+  ranks_ = ranks;
+}
+
 std::uint32_t EpochOrder::file_at(unsigned epoch, std::uint32_t k) const {
   if (mode_ == ShuffleMode::files) return file_order_.at(epoch).at(k);
   return k;

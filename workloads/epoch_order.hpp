@@ -34,6 +34,17 @@ class EpochOrder {
              std::uint64_t seed, unsigned epochs);
 
   [[nodiscard]] std::uint64_t samples() const noexcept { return samples_; }
+  // Under mpirun rank `rank` of `ranks` visits positions rank, rank + ranks, ... of every
+  // epoch's order (PyTorch's DistributedSampler, without its padding): the ranks together visit
+  // every sample once per epoch. Throws std::invalid_argument when rank >= ranks.
+  void share(unsigned rank, unsigned ranks);
+  // How many positions of an epoch this rank visits, and the sample at its `k`-th.
+  [[nodiscard]] std::uint64_t share_samples() const noexcept {
+    return samples_ > rank_ ? (samples_ - rank_ + ranks_ - 1) / ranks_ : 0;
+  }
+  [[nodiscard]] std::uint64_t share_at(unsigned epoch, std::uint64_t k) const {
+    return at(epoch, k * ranks_ + rank_);
+  }
   // The sample visited at `position` (< samples()) of `epoch` (< epochs).
   [[nodiscard]] std::uint64_t at(unsigned epoch, std::uint64_t position) const;
   // The file visited `k`-th in `epoch` (files and none modes; k < the number of files).
@@ -43,6 +54,8 @@ class EpochOrder {
   ShuffleMode mode_;
   std::uint64_t samples_;
   std::uint64_t seed_;
+  std::uint64_t rank_ = 0;
+  std::uint64_t ranks_ = 1;
   std::vector<std::uint64_t> file_starts_;
   std::vector<Permutation> permutations_;  // global mode, per epoch
   // files mode, per epoch: the files in visiting order and where each starts in that order.

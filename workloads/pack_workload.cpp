@@ -12,13 +12,13 @@
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/free_space.hpp"
 #include "core/sha256.hpp"
 #include "core/unique_fd.hpp"
 #include "engines/posix_io.hpp"
 #include "engines/registry.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/tfrecord.hpp"
-#include "core/free_space.hpp"
 #include "workloads/range_reader.hpp"
 
 namespace aistor {

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "engines/registry.hpp"
+#include "workloads/ranks.hpp"
 #include "workloads/workload.hpp"
 
 namespace aistor {
@@ -268,6 +269,8 @@ Plan make_plan(const nlohmann::json& config,
   plan.dir = dir_override ? *dir_override : configured;
   plan.allow_drop_caches = top.boolean("allow_drop_caches", false);
   auto interval = top.duration_ns("timeseries_interval", 100'000'000);
+  plan.rank_timeout_ns = top.duration_ns("rank_timeout", Ranks::kDefaultTimeoutNs);
+  if (plan.rank_timeout_ns == 0) top.fail("rank_timeout", "must be longer than 0 s");
   const auto* phases = top.raw("phases");
   if (phases == nullptr || !phases->is_array() || phases->empty()) {
     top.fail("phases", "must be a non-empty list of phases");

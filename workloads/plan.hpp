@@ -52,6 +52,7 @@ struct Plan {
   std::string sha256;       // of resolved.dump()
   std::filesystem::path dir;
   bool allow_drop_caches = false;
+  std::uint64_t rank_timeout_ns = 0;  // under mpirun: the longest a collective waits
   std::vector<PhaseSpec> phases;
 };
 

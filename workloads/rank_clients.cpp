@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "workloads/client_run.hpp"
 
@@ -23,18 +25,35 @@ ClientRun run_rank_clients(const PhaseSpec& spec, Workload& workload, Ranks& ran
   const std::string message = run_client(spec, workload, env, &ok);
   const auto offsets = ranks.clock_offsets();
   const auto messages = ranks.gather(message);
-  ClientRun run;
+  auto collect = [&](std::uint64_t start) {
+    ClientRun run;
+    run.start_ns = start;
+    run.merged = Recorder(start, spec.interval_ns);
+    auto add = [&](const std::string& m, int r, std::int64_t offset_ns, std::int64_t rtt_ns) {
+      add_client_message(m, static_cast<unsigned>(r), 0, workload.workers(), "sent no result",
+                         offset_ns, run, fmt::format("rank {}", r));
+      run.clients.back().rank = r;
+      run.clients.back().clock_rtt_ns = rtt_ns;
+    };
+    if (!ranks.root()) {
+      add(message, ranks.rank(), 0, 0);  // its own part, for its own status and check
+      return run;
+    }
+    for (int r = 0; r < ranks.size(); ++r) {
+      const auto i = static_cast<std::size_t>(r);
+      add(messages[i], r, offsets[i].offset_ns, offsets[i].rtt_ns);
+    }
+    return run;
+  };
+  ClientRun run = collect(released);
   if (!ranks.root()) return run;
-  run.start_ns = released;
-  run.merged = Recorder(released, spec.interval_ns);
-  for (int r = 0; r < ranks.size(); ++r) {
-    const auto i = static_cast<std::size_t>(r);
-    add_client_message(messages[i], static_cast<unsigned>(r), 0, workload.workers(),
-                       "sent no result", offsets[i].offset_ns, run);
-    run.clients.back().rank = r;
-    run.clients.back().clock_rtt_ns = offsets[i].rtt_ns;
+  // Time zero is the first rank out of the barrier (on rank 0's clock): rank 0 itself may see
+  // the release late (a busy or oversubscribed core) and another rank be done by then.
+  std::uint64_t first = released;
+  for (const auto& c : run.clients) {
+    if (c.released_ns > 0) first = std::min(first, c.released_ns);
   }
-  return run;
+  return first == released ? run : collect(first);
 }
 
 }  // namespace aistor

@@ -1,10 +1,11 @@
 #pragma once
-// A storm's clients as the ranks of an MPI job (aistor run under mpirun): each rank is one
-// client, on whichever host mpirun placed it. The ranks leave one MPI barrier together, load,
-// then rank 0 measures every rank's clock offset (untimed, after the load) and gathers their
-// messages (client_run.hpp); the ClientRun at rank 0 has every rank's result on rank 0's clock,
-// the others get an empty one. The first-done snapshot needs memory the clients share, so it is
-// not taken across ranks (first_done_ns = 0).
+// A phase's clients as the ranks of an MPI job (aistor run under mpirun): each rank is one
+// client (a storm's client, or a thread workload's workers), on whichever host mpirun placed it.
+// The ranks leave one MPI barrier together, run, then rank 0 measures every rank's clock offset
+// (untimed, after the run) and gathers their messages (client_run.hpp). The ClientRun at rank 0
+// has every rank's result on rank 0's clock, time zero the first rank's release; the others get
+// their own result only (for their own status and checks). The first-done snapshot needs memory
+// the clients share, so it is not taken across ranks (first_done_ns = 0).
 #include <atomic>
 
 #include "workloads/client_processes.hpp"

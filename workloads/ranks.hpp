@@ -3,7 +3,10 @@
 // C++ (only ranks_mpi.cpp includes mpi.h; without MPI, ranks_none.cpp says there are none).
 //
 // Every call is collective: each rank makes the same calls in the same order (the plan is the
-// same everywhere), or the job waits. Not thread-safe: call from the thread that runs the plan.
+// same everywhere), or the job waits — at most timeout_ns() (the config's "rank_timeout"): a
+// collective the other ranks have not joined by then (a rank stuck in I/O, stopped, or gone
+// without MPI noticing) prints one line naming the call and ends the whole job (MPI_Abort), so
+// a job never hangs. Not thread-safe: call from the thread that runs the plan.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,6 +17,9 @@ namespace aistor {
 class Ranks {
  public:
   virtual ~Ranks() = default;
+  static constexpr std::uint64_t kDefaultTimeoutNs = 30ull * 60 * 1'000'000'000;
+  void set_timeout_ns(std::uint64_t ns) noexcept { timeout_ns_ = ns; }
+  [[nodiscard]] std::uint64_t timeout_ns() const noexcept { return timeout_ns_; }
   [[nodiscard]] virtual int rank() const = 0;
   [[nodiscard]] virtual int size() const = 0;
   [[nodiscard]] bool root() const { return rank() == 0; }
@@ -32,6 +38,9 @@ class Ranks {
     std::int64_t rtt_ns = 0;
   };
   [[nodiscard]] virtual std::vector<ClockOffset> clock_offsets() = 0;
+
+ private:
+  std::uint64_t timeout_ns_ = kDefaultTimeoutNs;
 };
 
 // The MPI world while a session is open, else null (not under mpirun, or built without MPI).

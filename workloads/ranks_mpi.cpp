@@ -1,6 +1,9 @@
 // Ranks over MPI (OpenMPI, MPICH): MPI_Init when started by mpirun, collectives on COMM_WORLD.
 #include <mpi.h>
 
+#include <sched.h>
+
+#include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -40,12 +43,19 @@ class MpiRanks final : public Ranks {
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  void barrier() override { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+  void barrier() override {
+    MPI_Request req = MPI_REQUEST_NULL;
+    check(MPI_Ibarrier(MPI_COMM_WORLD, &req), "MPI_Ibarrier");
+    wait(req, "MPI_Ibarrier");
+  }
 
   std::vector<std::string> gather(const std::string& mine) override {
     const int n = static_cast<int>(mine.size());
     std::vector<int> sizes(root() ? static_cast<std::size_t>(size_) : 0);
-    check(MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gather");
+    MPI_Request req = MPI_REQUEST_NULL;
+    check(MPI_Igather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD, &req),
+          "MPI_Igather");
+    wait(req, "MPI_Igather");
     std::vector<int> at(sizes.size());
     std::size_t total = 0;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -53,9 +63,10 @@ class MpiRanks final : public Ranks {
       total += static_cast<std::size_t>(sizes[i]);
     }
     std::string all(total, '\0');
-    check(MPI_Gatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), at.data(), MPI_CHAR, 0,
-                      MPI_COMM_WORLD),
-          "MPI_Gatherv");
+    check(MPI_Igatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), at.data(), MPI_CHAR, 0,
+                       MPI_COMM_WORLD, &req),
+          "MPI_Igatherv");
+    wait(req, "MPI_Igatherv");
     std::vector<std::string> out;
     for (std::size_t i = 0; i < sizes.size(); ++i)
       out.push_back(
@@ -67,16 +78,21 @@ class MpiRanks final : public Ranks {
     std::string text;
     if (const auto parts = gather(mine); root()) text = nlohmann::json(parts).dump();
     int n = static_cast<int>(text.size());
-    check(MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    MPI_Request req = MPI_REQUEST_NULL;
+    check(MPI_Ibcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+    wait(req, "MPI_Ibcast");
     text.resize(static_cast<std::size_t>(n));
-    check(MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    check(MPI_Ibcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+    wait(req, "MPI_Ibcast");
     return nlohmann::json::parse(text).get<std::vector<std::string>>();
   }
 
   bool any(bool mine) override {
     int in = mine ? 1 : 0;
     int out = 0;
-    check(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+    MPI_Request req = MPI_REQUEST_NULL;
+    check(MPI_Iallreduce(&in, &out, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req), "MPI_Iallreduce");
+    wait(req, "MPI_Iallreduce");
     return out != 0;
   }
 
@@ -90,9 +106,8 @@ class MpiRanks final : public Ranks {
         if (root()) {
           const auto t0 = static_cast<std::int64_t>(now_ns());
           std::int64_t theirs = 0;
-          check(MPI_Send(&t0, 1, MPI_INT64_T, peer, 7, MPI_COMM_WORLD), "MPI_Send");
-          check(MPI_Recv(&theirs, 1, MPI_INT64_T, peer, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-                "MPI_Recv");
+          send(&t0, peer);
+          receive(&theirs, peer);
           const auto t1 = static_cast<std::int64_t>(now_ns());
           if (t1 - t0 < best_rtt) {
             best_rtt = t1 - t0;
@@ -100,9 +115,9 @@ class MpiRanks final : public Ranks {
           }
         } else if (rank_ == peer) {
           std::int64_t t0 = 0;
-          check(MPI_Recv(&t0, 1, MPI_INT64_T, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+          receive(&t0, 0);
           const auto mine = static_cast<std::int64_t>(now_ns());
-          check(MPI_Send(&mine, 1, MPI_INT64_T, 0, 7, MPI_COMM_WORLD), "MPI_Send");
+          send(&mine, 0);
         }
       }
     }
@@ -110,6 +125,35 @@ class MpiRanks final : public Ranks {
   }
 
  private:
+  // Completes `req`, polling (as MPI's blocking calls do, yielding the CPU between polls for
+  // oversubscribed runs); past timeout_ns() ends the job.
+  void wait(MPI_Request& req, const char* call) {
+    const std::uint64_t deadline = now_ns() + timeout_ns();
+    for (int done = 0;;) {
+      check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), call);
+      if (done != 0) return;
+      if (now_ns() > deadline) {
+        std::fprintf(stderr,
+                     "aistor: rank %d: %s: the other ranks did not join within rank_timeout "
+                     "(%.0f s): a rank is stuck or gone; ending the job\n",
+                     rank_, call, static_cast<double>(timeout_ns()) / 1e9);
+        std::fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+      }
+      sched_yield();
+    }
+  }
+  void send(const std::int64_t* value, int peer) {
+    MPI_Request req = MPI_REQUEST_NULL;
+    check(MPI_Isend(value, 1, MPI_INT64_T, peer, 7, MPI_COMM_WORLD, &req), "MPI_Isend");
+    wait(req, "MPI_Isend");
+  }
+  void receive(std::int64_t* value, int peer) {
+    MPI_Request req = MPI_REQUEST_NULL;
+    check(MPI_Irecv(value, 1, MPI_INT64_T, peer, 7, MPI_COMM_WORLD, &req), "MPI_Irecv");
+    wait(req, "MPI_Irecv");
+  }
+
   int rank_ = 0;
   int size_ = 1;
 };

@@ -194,6 +194,12 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
 
   p.verify = phase.boolean("verify", false);
   p.overwrite = phase.boolean("overwrite", false);
+  p.rank_files_shared = phase.choice("rank_files", "own", {"own", "shared"}) == "shared";
+  if (p.rank_files_shared && p.file_per_thread) {
+    phase.fail("rank_files",
+               "\"shared\" divides one file among every rank's threads: give "
+               "\"file_per_thread\": false");
+  }
   if (p.time_based && p.runtime_ns == 0) phase.fail("time_based", "needs a runtime");
   if (p.verify) {
     if (reads_only(p.mode))
@@ -235,8 +241,17 @@ std::uint32_t RawWorkload::max_block() const {
 
 std::uint64_t RawWorkload::region_bytes() const {
   if (params_.file_per_thread) return params_.size;
-  std::uint64_t r = params_.size / params_.threads;
+  std::uint64_t r = params_.size / (std::uint64_t{params_.threads} * share_ranks_);
   return r / max_block() * max_block();
+}
+
+std::uint64_t RawWorkload::global_worker(unsigned w) const {
+  return std::uint64_t{rank_} * params_.threads + w;
+}
+
+std::uint64_t RawWorkload::region_start(unsigned w) const {
+  if (params_.file_per_thread) return 0;
+  return region_bytes() * (share_ranks_ > 1 ? global_worker(w) : w);
 }
 
 Goal RawWorkload::goal() const {
@@ -311,6 +326,14 @@ std::vector<std::filesystem::path> RawWorkload::prepare_device(const PhaseEnv& e
 std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   written_.clear();
   tally_ = {};
+  rank_ = env.rank;
+  ranks_ = env.ranks;
+  share_ranks_ = params_.rank_files_shared || !params_.device.empty() ? ranks_ : 1;
+  if (region_bytes() < max_block()) {
+    throw InputError(fmt::format(
+        "size {} shared by {} ranks x {} threads leaves less than a {}-byte block per worker",
+        params_.size, share_ranks_, params_.threads, max_block()));
+  }
   if (!params_.device.empty()) {
     prepare_device(env);
     prepare_verify();
@@ -319,7 +342,9 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   std::string base = params_.file_name.empty()
                          ? fmt::format("aistor-raw-{}", short_size(params_.size))
                          : params_.file_name;
-  unsigned count = params_.file_per_thread ? params_.threads : 1;
+  // Files of its own for each rank: the rank in the name (a shared file has one name for all).
+  if (ranks_ > 1 && share_ranks_ == 1) base += fmt::format(".r{:05}", rank_);
+  const unsigned count = params_.file_per_thread ? params_.threads : 1;
   std::vector<LayoutFile> layout;
   files_.clear();
   FileClaims claims(env.dir);
@@ -330,7 +355,8 @@ std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
     if (!claims.owns(name) && !std::filesystem::exists(std::filesystem::symlink_status(path))) {
       claims.claim(name);  // listed before it exists: an interrupted layout's file is still ours
     }
-    layout.push_back({path, params_.size, params_.seed * 1000003 + i, !writes_only(params_.mode)});
+    const std::uint64_t seed = params_.seed * 1000003 + (share_ranks_ > 1 ? i : global_worker(i));
+    layout.push_back({path, params_.size, seed, !writes_only(params_.mode)});
     files_.push_back(path);
   }
   lay_out(layout, env.stop);
@@ -342,8 +368,7 @@ void RawWorkload::prepare_verify() {
   if (params_.verify) {
     verify_seed_ = mix64(params_.seed ^ now_ns() ^ static_cast<std::uint64_t>(::getpid()));
     for (unsigned w = 0; w < params_.threads; ++w) {
-      written_.push_back({files_[params_.file_per_thread ? w : 0],
-                          params_.file_per_thread ? 0 : region_bytes() * w, max_block(), w,
+      written_.push_back({files_[params_.file_per_thread ? w : 0], region_start(w), max_block(), w,
                           std::vector<std::uint64_t>(region_bytes() / max_block(), 0)});
     }
   }
@@ -356,12 +381,12 @@ void RawWorkload::run(WorkerContext& ctx) {
                                               : Access::read_write;
   FileId file = ctx.engine.open(path, access);
   ctx.recorder.name_file(file, path.string());
-  std::uint64_t region = region_bytes();
-  std::uint64_t start = params_.file_per_thread ? 0 : region * ctx.index;
+  const std::uint64_t region = region_bytes();
+  const std::uint64_t start = region_start(ctx.index);
   if (params_.verify && ctx.engine.device_memory()) {
     throw InputError("verify stamps each block in host memory: this engine writes from GPU memory");
   }
-  RawSource source(params_, file, start, region, params_.seed * 7919 + ctx.index,
+  RawSource source(params_, file, start, region, params_.seed * 7919 + global_worker(ctx.index),
                    params_.verify ? &written_[ctx.index] : nullptr, verify_seed_);
 
   PumpLimits limits;
@@ -399,11 +424,14 @@ nlohmann::json RawWorkload::summarize() const {
 }
 
 WorkloadInfo raw_workload_info() {
-  return {"raw", "fio-like reads and writes: sequential, random or mixed, by size or time",
-          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
-            return std::make_unique<RawWorkload>(RawWorkload::parse(phase));
-          },
-          true};
+  WorkloadInfo info{"raw",
+                    "fio-like reads and writes: sequential, random or mixed, by size or time",
+                    [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+                      return std::make_unique<RawWorkload>(RawWorkload::parse(phase));
+                    },
+                    true};
+  info.over_ranks = true;
+  return info;
 }
 
 }  // namespace aistor

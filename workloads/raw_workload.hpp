@@ -6,6 +6,9 @@
 // reused (so a second write phase overwrites, as fio's would). With `verify`, every write is
 // stamped and each block read back after the phase (workloads/raw_verify.hpp). Only files the
 // workload created (workloads/file_claims.hpp) are written into, unless `overwrite`.
+// Under mpirun (PhaseEnv::rank of ranks) every rank runs `threads` workers: on files of its own
+// (named with its rank), or, with rank_files "shared", on one region each of a file every rank
+// shares, regions in order of rank then thread.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +38,9 @@ struct RawParams {
   bool verify = false;     // stamp every write; read each block back after the phase
   bool overwrite = false;  // may write into an existing file aistor did not create
   std::string device;      // a block device to read (or, with --allow-device-writes, write)
+  // Under mpirun: each rank its own files ("own", IOR's file per process), or every rank's
+  // threads one region each of the same file ("shared"; a device is always shared).
+  bool rank_files_shared = false;
 };
 
 class RawWorkload final : public Workload {
@@ -53,11 +59,17 @@ class RawWorkload final : public Workload {
  private:
   [[nodiscard]] std::uint32_t max_block() const;
   [[nodiscard]] std::uint64_t region_bytes() const;
+  // Where worker `w`'s region of its file starts; its number among every rank's workers.
+  [[nodiscard]] std::uint64_t region_start(unsigned w) const;
+  [[nodiscard]] std::uint64_t global_worker(unsigned w) const;
   void check_may_use(const std::filesystem::path& path, bool ours) const;
   std::vector<std::filesystem::path> prepare_device(const PhaseEnv& env);
   void prepare_verify();
 
   RawParams params_;
+  unsigned rank_ = 0;  // this rank, of `ranks_` (1 without mpirun)
+  unsigned ranks_ = 1;
+  unsigned share_ranks_ = 1;  // how many ranks divide the file(s): ranks_ when shared, else 1
   std::vector<std::filesystem::path> files_;
   // verify: this run's seed (so blocks of an earlier run are told apart), each worker's writes
   std::uint64_t verify_seed_ = 0;

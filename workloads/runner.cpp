@@ -21,6 +21,7 @@
 #include "engines/registry.hpp"
 #include "workloads/client_processes.hpp"
 #include "workloads/rank_clients.hpp"
+#include "workloads/rank_rows.hpp"
 #include "workloads/ranks.hpp"
 
 namespace aistor {
@@ -244,8 +245,11 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   auto workload = build_workload(spec);
   Goal goal = workload->goal();
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
-  const PhaseEnv env{spec.dir, &stop, options.allow_device_writes};
-  if (Ranks* ranks = world_ranks(); ranks != nullptr && workload->processes() > 0) {
+  Ranks* ranks = world_ranks();
+  PhaseEnv env{spec.dir, &stop, options.allow_device_writes};
+  if (ranks != nullptr) {
+    env.rank = static_cast<unsigned>(ranks->rank());
+    env.ranks = static_cast<unsigned>(ranks->size());
     prepare_on_ranks(spec, *workload, env, *ranks, phase);
   } else {
     prepare_phase(spec, *workload, env, phase);
@@ -266,14 +270,17 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   std::vector<PumpOutcome> ends;
   std::uint64_t child_read = 0;
   std::uint64_t child_write = 0;
-  if (workload->processes() > 0) {
+  // Clients are processes (a storm) or, under mpirun, the ranks (every workload).
+  const bool storm = workload->processes() > 0;
+  const bool clients = storm || ranks != nullptr;
+  std::vector<nlohmann::json> rank_metrics;
+  if (clients) {
     start = now_ns();  // moved to the barrier's release by run_clients
-    Ranks* ranks = world_ranks();
     ClientRun run = ranks ? run_rank_clients(spec, *workload, *ranks, stop)
                           : run_clients(spec, *workload, stop, progress);
     if (ranks) {
       phase["ranks"] = ranks->size();
-      if (spec.config.contains("clients") && spec.config["clients"] != ranks->size()) {
+      if (storm && spec.config.contains("clients") && spec.config["clients"] != ranks->size()) {
         phase["notes"].push_back(
             fmt::format("under mpirun every rank is one client: {} clients, not the config's {}",
                         ranks->size(), spec.config["clients"].dump()));
@@ -285,11 +292,16 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
       child_write += c.storage_write_bytes.value_or(0);
     }
     workload->clients_done(run);
+    if (!storm && ranks->root()) {
+      phase["across_ranks"] = rank_rows(run);
+      for (const auto& c : run.clients)
+        rank_metrics.push_back(c.metrics);
+    }
     merged = std::move(run.merged);
     errors = std::move(run.errors);
     ends = std::move(run.ends);
     phase["engine"] = run.engine.is_null() ? to_json(spec.engine) : run.engine;
-    phase["clients"] = run.clients.size();
+    if (storm) phase["clients"] = run.clients.size();
     phase["workers"] = ends.size();
   } else {
     // Engines are made before the clock starts: rings, registrations and probes are not I/O.
@@ -316,31 +328,45 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   phase["queue_depth"] = spec.engine.queue_depth;
   CpuTimes cpu_after = cpu_now();
   auto io_after = proc_self_io();
-  if (workload->processes() > 0 && io_before && io_after) {
+  if (clients && io_before && io_after) {
     // The clients' own deltas, summed: exact per client. (The parent's /proc/self/io also folds
-    // in its reaped children, which would count them twice.)
+    // in its reaped children, which would count them twice; other ranks are other processes.)
     io_after = io_before;
     io_after->read_bytes += child_read;
     io_after->write_bytes += child_write;
   }
 
   set_status(errors, ends, merged, stop.load(), phase);
+  // Under mpirun each rank checks its own part (rank 0's status already holds every rank's).
+  std::string check_error;
   if (phase["status"] == "ok") {
     const std::uint64_t t0 = now_ns();
     try {
       workload->check(env);
     } catch (const std::exception& e) {
-      phase["status"] = "failed";
-      phase["error"] = e.what();
+      check_error = e.what();
     }
     phase["check_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  }
+  if (ranks != nullptr) {
+    const auto all = ranks->all_strings(check_error);
+    check_error.clear();
+    for (std::size_t r = 0; r < all.size() && check_error.empty(); ++r) {
+      if (!all[r].empty()) check_error = fmt::format("rank {}: {}", r, all[r]);
+    }
+  }
+  if (!check_error.empty() && phase["status"] == "ok") {
+    phase["status"] = "failed";
+    phase["error"] = check_error;
   }
   phase.update(to_json(merged));
   add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
   add_copy_ceiling(spec, ends.size(), phase);
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
-  phase["workload_metrics"] = workload->summarize();
+  phase["workload_metrics"] = phase.contains("across_ranks")
+                                  ? workload->summarize_ranks(rank_metrics)
+                                  : workload->summarize();
   return phase;
 }
 

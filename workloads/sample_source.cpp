@@ -20,7 +20,7 @@ bool SampleSource::next(IoRequest& r) {
     position_ = 0;
     open_batches_.push_back({batch_->seq, batch_->count});
   }
-  const std::uint64_t sample = c_.order.at(batch_->epoch, batch_->first + position_++);
+  const std::uint64_t sample = c_.order.share_at(batch_->epoch, batch_->first + position_++);
   const formats::SampleRef& ref = c_.index.at(sample);
   FileId file = kNoFile;
   if (c_.files.empty()) {

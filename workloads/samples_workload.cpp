@@ -94,7 +94,15 @@ std::vector<std::filesystem::path> SamplesWorkload::prepare(const PhaseEnv& env)
   failure_.clear();
   stream_ = false;
   verify_seed_.reset();
-  if (prepare_stream()) return files_;
+  if (prepare_stream()) {
+    if (env.ranks > 1) {
+      throw InputError(fmt::format(
+          "{}: a compressed TFRecord dataset is streamed file by file; under mpirun ranks share "
+          "samples, which needs random access (an uncompressed dataset)",
+          dataset_dir_.string()));
+    }
+    return files_;
+  }
   index_.emplace(formats::DatasetIndex::open(dataset_dir_));
   const auto& index = *index_;
   if (index.size() == 0) {
@@ -144,7 +152,15 @@ std::vector<std::filesystem::path> SamplesWorkload::prepare(const PhaseEnv& env)
 
   order_.emplace(params_.shuffle, index.size(), std::move(file_starts), params_.seed,
                  params_.epochs);
-  make_pipeline(index.size());
+  if (env.ranks > 1) {
+    if (index.size() < env.ranks) {
+      throw InputError(fmt::format("{}: {} samples cannot be shared by {} ranks",
+                                   dataset_dir_.string(), index.size(), env.ranks));
+    }
+    order_->share(env.rank, env.ranks);
+    dataset_info_["rank_samples"] = order_->share_samples();
+  }
+  make_pipeline(order_->share_samples());
   return files_;
 }
 
@@ -370,13 +386,87 @@ nlohmann::json SamplesWorkload::summarize() const {
   return j;
 }
 
+// Every rank's figures as one training job: samples, bytes, steps and times spent add up, an
+// epoch lasts as long as its slowest rank, rates are over that, AU over the summed times.
+nlohmann::json SamplesWorkload::summarize_ranks(const std::vector<nlohmann::json>& per_rank) const {
+  if (per_rank.empty() || !per_rank.front().is_object()) return nullptr;
+  nlohmann::json j = per_rank.front();
+  const auto sum = [&](const nlohmann::json& rows, const char* key) {
+    double v = 0;
+    for (const auto& m : rows)
+      v += m.is_object() && m.contains(key) && m[key].is_number() ? m[key].get<double>() : 0.0;
+    return v;
+  };
+  const auto largest = [&](const nlohmann::json& rows, const char* key) {
+    double v = 0;
+    for (const auto& m : rows)
+      v = std::max(
+          v, m.is_object() && m.contains(key) && m[key].is_number() ? m[key].get<double>() : 0.0);
+    return v;
+  };
+  const auto rates = [&](nlohmann::json& out, double samples, double bytes, double wall,
+                         double compute, double stall) {
+    out["samples_per_s"] = ratio_or_null(samples, wall);
+    out["delivered_bytes_per_s"] = ratio_or_null(bytes, wall);
+    out["au"] =
+        params_.compute.none() ? nlohmann::json(nullptr) : ratio_or_null(compute, compute + stall);
+  };
+  const nlohmann::json all(per_rank);
+  const double samples = sum(all, "samples");
+  const double bytes = sum(all, "delivered_bytes");
+  j["samples"] = static_cast<std::uint64_t>(samples);
+  j["delivered_bytes"] = static_cast<std::uint64_t>(bytes);
+  j["steps"] = static_cast<std::uint64_t>(sum(all, "steps"));
+  j["seconds"] = largest(all, "seconds");
+  j["compute_s"] = sum(all, "compute_s");
+  j["stall_s"] = sum(all, "stall_s");
+  j["first_step_wait_s"] = largest(all, "first_step_wait_s");
+  if (params_.verify)
+    j["verified_samples"] = static_cast<std::uint64_t>(sum(all, "verified_samples"));
+  if (j.contains("decompress_cpu_s")) j["decompress_cpu_s"] = sum(all, "decompress_cpu_s");
+  rates(j, samples, bytes, j["seconds"].get<double>(), j["compute_s"].get<double>(),
+        j["stall_s"].get<double>());
+  j.erase("batch_wait_ns");  // a histogram per rank: in the rank rows
+  j["dataset"].erase("rank_samples");
+  nlohmann::json epochs = nlohmann::json::array();
+  for (std::size_t e = 0; e < j["epochs"].size(); ++e) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& m : per_rank) {
+      if (m.is_object() && m.contains("epochs") && e < m["epochs"].size())
+        rows.push_back(m["epochs"][e]);
+    }
+    if (rows.size() != per_rank.size()) break;  // an epoch some rank did not finish
+    nlohmann::json row{
+        {"epoch", e},
+        {"ranks", rows.size()},
+        {"seconds", largest(rows, "seconds")},
+        {"samples", static_cast<std::uint64_t>(sum(rows, "samples"))},
+        {"delivered_bytes", static_cast<std::uint64_t>(sum(rows, "delivered_bytes"))},
+        {"stall_s", sum(rows, "stall_s")}};
+    rates(row, sum(rows, "samples"), sum(rows, "delivered_bytes"), row["seconds"].get<double>(), 0,
+          0);
+    row["au"] = nullptr;  // per rank (its rows): the compute of an epoch is not kept apart
+    if (rows[0].contains("storage_read_bytes")) {
+      row["storage_read_bytes"] = static_cast<std::uint64_t>(sum(rows, "storage_read_bytes"));
+      row["read_amplification"] =
+          ratio_or_null(sum(rows, "storage_read_bytes"), sum(rows, "delivered_bytes"));
+    }
+    epochs.push_back(std::move(row));
+  }
+  j["epochs"] = epochs;
+  return j;
+}
+
 WorkloadInfo samples_workload_info() {
-  return {"samples",
-          "training input pipeline: epochs of shuffled sample reads, batched and prefetched for "
-          "simulated accelerators",
-          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
-            return std::make_unique<SamplesWorkload>(SamplesWorkload::parse(phase));
-          }};
+  WorkloadInfo info{
+      "samples",
+      "training input pipeline: epochs of shuffled sample reads, batched and prefetched for "
+      "simulated accelerators",
+      [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+        return std::make_unique<SamplesWorkload>(SamplesWorkload::parse(phase));
+      }};
+  info.over_ranks = true;
+  return info;
 }
 
 }  // namespace aistor

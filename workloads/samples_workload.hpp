@@ -16,6 +16,9 @@
 // as tf.data's interleaved TFRecordDataset does; the CPU time spent inflating is reported apart.
 // Per-sample read latency goes to the recorder (storage bytes read); delivered bytes, samples,
 // batch waits, accelerator utilisation and one row per epoch go to summarize().
+// Under mpirun every rank runs its own readers and accelerators over its share of each epoch's
+// order (EpochOrder::share, as DistributedSampler shards); ranks do not step in lockstep (no
+// gradient all-reduce is modelled).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -63,6 +66,8 @@ class SamplesWorkload final : public Workload {
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
   void run(WorkerContext& ctx) override;
   [[nodiscard]] nlohmann::json summarize() const override;
+  [[nodiscard]] nlohmann::json summarize_ranks(
+      const std::vector<nlohmann::json>& per_rank) const override;
 
   [[nodiscard]] static SamplesParams parse(ConfigNode& phase);
 

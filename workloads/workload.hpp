@@ -29,6 +29,10 @@ struct PhaseEnv {
   std::filesystem::path dir;  // the phase's target directory (exists)
   const std::atomic<bool>* stop = nullptr;
   bool allow_device_writes = false;  // --allow-device-writes: a phase may write a block device
+  // Under mpirun: this process is rank `rank` of `ranks`, and a workload that runs across ranks
+  // (WorkloadInfo::over_ranks) does its share of the phase here (ranks.hpp).
+  unsigned rank = 0;
+  unsigned ranks = 1;
 };
 
 struct WorkerContext {
@@ -74,10 +78,18 @@ class Workload {
   // In a client, untimed, before the start barrier (a storm's refresh loads the version being
   // replaced here); its I/O goes to a scratch recorder.
   virtual void before_start(WorkerContext& /*ctx*/) {}
-  // In a client, after its workers ended: the client's own figures, sent to the parent.
-  [[nodiscard]] virtual nlohmann::json client_summary() const { return nullptr; }
+  // In a client (a storm's process, or an MPI rank), after its workers ended: its own figures,
+  // sent to the parent or rank 0. A thread workload's are its summarize().
+  [[nodiscard]] virtual nlohmann::json client_summary() const { return summarize(); }
   // In the parent, after every client ended, before summarize(): what each client measured.
   virtual void clients_done(const ClientRun& /*run*/) {}
+  // At rank 0 under mpirun, for a thread workload: the phase's figures from every rank's
+  // client_summary(), in rank order (each is also in its rank's row). Null when there is nothing
+  // to add up.
+  [[nodiscard]] virtual nlohmann::json summarize_ranks(
+      const std::vector<nlohmann::json>& /*per_rank*/) const {
+    return nullptr;
+  }
 };
 
 struct WorkloadInfo {
@@ -90,6 +102,8 @@ struct WorkloadInfo {
   bool device_memory = false;
   // Why not, when it does not: the end of the config error's sentence.
   std::string no_device_memory_why = "it checks the bytes it moves; model-load and raw can";
+  // Whether it runs across the ranks of an MPI job (each rank its share of the phase).
+  bool over_ranks = false;
 };
 
 [[nodiscard]] const std::vector<WorkloadInfo>& workloads();
