@@ -164,8 +164,13 @@ TEST(Mpi, RawRanksWriteFilesOfTheirOwnOrOneRegionEachOfASharedFile) {
   // Own files: 4 ranks x 2 threads x 1 MiB, each rank its files named with its rank.
   const auto& own = report["phases"][0];
   EXPECT_EQ(check_rank_rows(own, 4), 8u << 20);
-  for (const auto& row : own["across_ranks"]["rows"])
+  for (const auto& row : own["across_ranks"]["rows"]) {
     EXPECT_EQ(row["bytes"], 2u << 20);
+    EXPECT_EQ(row["workload_metrics"]["verify"]["blocks_checked"], 32);  // its own, read back
+  }
+  EXPECT_EQ(own["workload_metrics"]["verify"]["blocks_checked"], 128);
+  EXPECT_EQ(own["workload_metrics"]["verify"]["bad_blocks"], 0);
+  EXPECT_EQ(report["phases"][1]["workload_metrics"]["verify"]["blocks_checked"], 128);
   for (int r = 0; r < 4; ++r) {
     for (int t = 0; t < 2; ++t) {
       EXPECT_TRUE(
@@ -248,19 +253,48 @@ TEST(Mpi, SamplesRanksShareEachEpochAndTogetherReadEverySampleOnce) {
   }
 }
 
+TEST(Mpi, APackSpreadsItsTargetsOverEveryRanksWorkersAndEachRankChecksItsOwn) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  // 64 raw samples of 1 KiB into 6 TFRecord files over 3 ranks x 2 threads: one file each.
+  const auto report = run_on_ranks(3, dir, R"({"phases": [{"name": "pack", "workload": "pack",
+      "threads": 2, "source": {"dataset": {"format": "raw", "samples": 64,
+      "sizes": {"mean": "1KiB"}}}, "target": {"format": "tfrecord", "files": 6}}]})");
+  ASSERT_EQ(report["phases"].size(), 1u) << report.dump();
+  const auto& p = report["phases"][0];
+  ASSERT_EQ(p["status"], "ok") << p.dump();
+  check_rank_rows(p, 3);
+  const auto& w = p["workload_metrics"];
+  EXPECT_EQ(w["payload_bytes"], 64 * 1024);
+  EXPECT_EQ(w["target"]["files"], 6);
+  EXPECT_EQ(w["verified"]["files"], 6);
+  EXPECT_EQ(w["verified"]["samples"], 64);
+  std::uint64_t files = 0;
+  for (const auto& row : p["across_ranks"]["rows"]) {
+    EXPECT_EQ(row["workload_metrics"]["target"]["files"], 2) << row.dump();
+    files += row["workload_metrics"]["verified"]["files"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(files, 6u);
+  std::ifstream in(dir.path() / "packed-tfrecord" / "aistor-pack.json");
+  const auto manifest = nlohmann::json::parse(in);
+  EXPECT_EQ(manifest["complete"], true);
+  EXPECT_EQ(manifest["files"].size(), 6u);
+  for (const auto& f : manifest["files"])
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "packed-tfrecord" / f.get<std::string>()));
+}
+
 TEST(Mpi, PhasesThatCannotRunAcrossRanksAreRefusedInOneLine) {
   if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
   test::ScratchDir dir;
-  const auto config = write_file(dir.path() / "pack.json", R"({"phases": [{"workload": "pack",
-      "source": {"dataset": {"format": "raw", "samples": 8, "sizes": {"mean": "1KiB"}}},
-      "target": {"format": "tfrecord"}}]})");
+  const auto config = write_file(dir.path() / "load.json", R"({"phases": [{"workload":
+      "model-load", "model": {"size": "1MiB"}}]})");
   const auto r =
       test::run_command(mpirun(2) + " run " + config.string() + " --dir " + dir.path().string() +
                         " --output " + (dir.path() / "r.json").string());
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("aistor: config: phases[0]: under mpirun (2 ranks) only raw, samples, "
-                          "checkpoint, storm phases run across ranks so far; run the pack workload "
-                          "without mpirun"),
+                          "checkpoint, storm, pack phases run across ranks so far; run the "
+                          "model-load workload without mpirun"),
             std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("aistor: config"), r.output.rfind("aistor: config")) << r.output;

@@ -197,6 +197,8 @@ Goal PackWorkload::goal() const {
 }
 
 std::vector<fs::path> PackWorkload::prepare(const PhaseEnv& env) {
+  rank_ = env.rank;
+  ranks_ = env.ranks;
   fs::path src = params_.path;
   source_info_ = nlohmann::json::object();
   if (params_.dataset) {
@@ -237,7 +239,7 @@ void PackWorkload::prepare_targets(const PhaseEnv& env) {
     // least.
     n = source_->format() == PackFormat::raw ? (source_->payload_bytes() + (1ULL << 30) - 1) >> 30
                                              : source_->files().size();
-    n = std::max<std::uint64_t>(n, params_.threads);
+    n = std::max<std::uint64_t>(n, std::uint64_t{params_.threads} * ranks_);
   }
   n = std::clamp<std::uint64_t>(n, 1, units.size());
   out_dir_ = env.dir / params_.target_dir;
@@ -305,7 +307,9 @@ void PackWorkload::run(WorkerContext& ctx) {
                  ctx.progress, ctx.stop_on_error);
   }
   try {
-    for (std::size_t t = ctx.index; t < targets_.size(); t += params_.threads)
+    const std::size_t all = std::size_t{params_.threads} * ranks_;
+    for (std::size_t t = std::size_t{rank_} * params_.threads + ctx.index; t < targets_.size();
+         t += all)
       pack(ctx, targets_[t], reader, sink ? &*sink : nullptr);
   } catch (const PumpStopped& s) {
     ctx.outcome = s.outcome;
@@ -343,23 +347,36 @@ void PackWorkload::pack(WorkerContext& ctx, const Target& t, RangeReader& reader
   (void)seen;
 }
 
-void PackWorkload::check(const PhaseEnv& /*env*/) {
+bool PackWorkload::ours(std::size_t target) const {
+  const std::size_t all = std::size_t{params_.threads} * ranks_;
+  return target % all / params_.threads == rank_;
+}
+
+void PackWorkload::check(const PhaseEnv& env) {
   if (params_.read_only) return;
-  nlohmann::json names = nlohmann::json::array();
-  for (const auto& t : targets_)
-    names.push_back(t.path.filename().string());
   if (params_.verify) {
     const std::uint64_t t0 = now_ns();
     std::uint64_t samples = 0;
-    for (const auto& t : targets_) {
-      verify_target(t);
-      samples += t.samples;
+    std::uint64_t files = 0;
+    for (std::size_t t = 0; t < targets_.size(); ++t) {
+      if (!ours(t)) continue;  // another rank's: it checks its own
+      verify_target(targets_[t]);
+      samples += targets_[t].samples;
+      ++files;
     }
-    verified_ = {{"files", targets_.size()},
+    verified_ = {{"files", files},
                  {"samples", samples},
                  {"seconds", static_cast<double>(now_ns() - t0) / 1e9},
                  {"checked", "every CRC, every sample equal to its source"}};
   }
+  if (ranks_ == 1) every_rank_checked(env);
+}
+
+void PackWorkload::every_rank_checked(const PhaseEnv& /*env*/) {
+  if (params_.read_only) return;
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& t : targets_)
+    names.push_back(t.path.filename().string());
   write_manifest(out_dir_, {{"generator", "aistor"},
                             {"kind", "pack"},
                             {"target", to_string(params_.target)},
@@ -416,17 +433,22 @@ nlohmann::json PackWorkload::summarize() const {
     end = std::max(end, e);
   const double elapsed =
       end > start_ns_ && start_ns_ != 0 ? static_cast<double>(end - start_ns_) / 1e9 : 0.0;
+  // What this process packed: all of it, or under mpirun this rank's targets.
+  std::uint64_t payload = 0, bytes = 0, files = 0;
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    if (!ours(t)) continue;
+    payload += targets_[t].payload_bytes;
+    bytes += target_file_bytes(params_.target, targets_[t].samples, targets_[t].payload_bytes);
+    ++files;
+  }
+  j["payload_bytes"] = payload;
   j["elapsed_s"] = elapsed;
-  j["throughput_bytes_per_s"] =
-      elapsed > 0 ? static_cast<double>(source_->payload_bytes()) / elapsed : 0.0;
+  j["throughput_bytes_per_s"] = elapsed > 0 ? static_cast<double>(payload) / elapsed : 0.0;
   j["read_block"] = params_.read_block;
   if (!params_.read_only) {
-    std::uint64_t bytes = 0;
-    for (const auto& t : targets_)
-      bytes += target_file_bytes(params_.target, t.samples, t.payload_bytes);
     j["target"] = {{"format", to_string(params_.target)},
                    {"dir", out_dir_.string()},
-                   {"files", targets_.size()},
+                   {"files", files},
                    {"file_bytes", bytes}};
     j["write_block"] = params_.write_block;
     j["write_engine"] =
@@ -436,13 +458,54 @@ nlohmann::json PackWorkload::summarize() const {
   return j;
 }
 
+// Every rank's figures as one pack: payload, files and bytes add up; it took as long as the
+// slowest rank.
+nlohmann::json PackWorkload::summarize_ranks(const std::vector<nlohmann::json>& per_rank) const {
+  if (per_rank.empty() || !per_rank.front().is_object()) return nullptr;
+  nlohmann::json j = per_rank.front();
+  std::uint64_t payload = 0, files = 0, bytes = 0, verified_files = 0, verified_samples = 0;
+  double elapsed = 0;
+  bool verified = !params_.read_only && params_.verify;
+  for (const auto& m : per_rank) {
+    if (!m.is_object()) continue;
+    payload += m.value("payload_bytes", std::uint64_t{0});
+    elapsed = std::max(elapsed, m.value("elapsed_s", 0.0));
+    if (m.contains("target")) {
+      files += m["target"].value("files", std::uint64_t{0});
+      bytes += m["target"].value("file_bytes", std::uint64_t{0});
+    }
+    if (m.contains("verified") && m["verified"].is_object()) {
+      verified_files += m["verified"].value("files", std::uint64_t{0});
+      verified_samples += m["verified"].value("samples", std::uint64_t{0});
+    } else {
+      verified = false;
+    }
+  }
+  j["payload_bytes"] = payload;
+  j["elapsed_s"] = elapsed;
+  j["throughput_bytes_per_s"] = elapsed > 0 ? static_cast<double>(payload) / elapsed : 0.0;
+  if (j.contains("target")) {
+    j["target"]["files"] = files;
+    j["target"]["file_bytes"] = bytes;
+  }
+  if (verified) {
+    j["verified"]["files"] = verified_files;
+    j["verified"]["samples"] = verified_samples;
+    j["verified"].erase("seconds");  // per rank, in its row
+  }
+  return j;
+}
+
 WorkloadInfo pack_workload_info() {
-  return {"pack",
-          "dataset packing: raw files, Arrow or TFRecord into TFRecord or FFRecord, read and "
-          "write engines apart, verified after",
-          [](ConfigNode& phase) -> std::unique_ptr<Workload> {
-            return std::make_unique<PackWorkload>(PackWorkload::parse(phase));
-          }};
+  WorkloadInfo info{
+      "pack",
+      "dataset packing: raw files, Arrow or TFRecord into TFRecord or FFRecord, read and "
+      "write engines apart, verified after",
+      [](ConfigNode& phase) -> std::unique_ptr<Workload> {
+        return std::make_unique<PackWorkload>(PackWorkload::parse(phase));
+      }};
+  info.over_ranks = true;
+  return info;
 }
 
 }  // namespace aistor

@@ -8,7 +8,9 @@
 // contiguous runs of source units. `read_only` reads and parses the source without writing (the
 // seed table's "read only" column). After the timed pass (untimed) every target file is read back
 // by aistor's TFRecord/FFRecord readers, every CRC checked and every sample compared with its
-// source.
+// source. Under mpirun the targets are spread over every rank's workers (target t to worker
+// t mod (ranks x threads), numbered rank by rank); each rank checks its own, and the manifest is
+// marked complete once every rank's are (every_rank_checked).
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -52,7 +54,10 @@ class PackWorkload final : public Workload {
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
   void run(WorkerContext& ctx) override;
   void check(const PhaseEnv& env) override;
+  void every_rank_checked(const PhaseEnv& env) override;
   [[nodiscard]] nlohmann::json summarize() const override;
+  [[nodiscard]] nlohmann::json summarize_ranks(
+      const std::vector<nlohmann::json>& per_rank) const override;
 
   [[nodiscard]] static PackParams parse(ConfigNode& phase);
 
@@ -65,8 +70,12 @@ class PackWorkload final : public Workload {
   void prepare_targets(const PhaseEnv& env);
   void pack(WorkerContext& ctx, const Target& t, class RangeReader& reader, PackSink* sink);
   void verify_target(const Target& t) const;
+  // Whether this process packs target `t` (under mpirun: one of this rank's workers does).
+  [[nodiscard]] bool ours(std::size_t t) const;
 
   PackParams params_;
+  unsigned rank_ = 0;  // under mpirun, this rank of ranks_
+  unsigned ranks_ = 1;
   std::optional<PackSource> source_;
   nlohmann::json source_info_;
   std::filesystem::path out_dir_;

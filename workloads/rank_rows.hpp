@@ -3,7 +3,8 @@
 // rank (host, clock offset, when it was released, started and finished, bytes, ops, its own
 // throughput and storage bytes, its workload's own figures) and the tails across ranks:
 // first-done and last-done, the straggler ratio (slowest over median), the slowest rank by host
-// and rank, each host's completion tail.
+// and rank, each host's completion tail. (The runner replaces each row's figures with the ones
+// the rank has once it checked its part.)
 #include <nlohmann/json.hpp>
 
 #include "workloads/client_processes.hpp"

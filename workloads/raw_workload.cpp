@@ -423,6 +423,30 @@ nlohmann::json RawWorkload::summarize() const {
   return {{"verify", tally_.to_json()}};
 }
 
+// Every rank's verification as one: the counts add up, the first bad blocks are listed in rank
+// order.
+nlohmann::json RawWorkload::summarize_ranks(const std::vector<nlohmann::json>& per_rank) const {
+  if (!params_.verify) return nullptr;
+  nlohmann::json v = nlohmann::json::object();
+  for (const char* key : {"blocks_checked", "blocks_skipped", "bad_blocks"})
+    v[key] = std::uint64_t{0};
+  v["bad"] = nlohmann::json::object();
+  v["first"] = nlohmann::json::array();
+  for (const auto& m : per_rank) {
+    if (!m.is_object() || !m.contains("verify")) continue;
+    const auto& r = m["verify"];
+    for (const char* key : {"blocks_checked", "blocks_skipped", "bad_blocks"})
+      v[key] = v[key].get<std::uint64_t>() + r.value(key, std::uint64_t{0});
+    const nlohmann::json bad = r.value("bad", nlohmann::json::object());
+    for (const auto& [kind, n] : bad.items())
+      v["bad"][kind] = v["bad"].value(kind, std::uint64_t{0}) + n.get<std::uint64_t>();
+    const nlohmann::json first = r.value("first", nlohmann::json::array());
+    for (const auto& f : first)
+      v["first"].push_back(f);
+  }
+  return {{"verify", v}};
+}
+
 WorkloadInfo raw_workload_info() {
   WorkloadInfo info{"raw",
                     "fio-like reads and writes: sequential, random or mixed, by size or time",

@@ -53,6 +53,8 @@ class RawWorkload final : public Workload {
   void run(WorkerContext& ctx) override;
   void check(const PhaseEnv& env) override;
   [[nodiscard]] nlohmann::json summarize() const override;
+  [[nodiscard]] nlohmann::json summarize_ranks(
+      const std::vector<nlohmann::json>& per_rank) const override;
 
   [[nodiscard]] static RawParams parse(ConfigNode& phase);
 

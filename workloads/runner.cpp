@@ -292,11 +292,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
       child_write += c.storage_write_bytes.value_or(0);
     }
     workload->clients_done(run);
-    if (!storm && ranks->root()) {
-      phase["across_ranks"] = rank_rows(run);
-      for (const auto& c : run.clients)
-        rank_metrics.push_back(c.metrics);
-    }
+    if (!storm && ranks->root()) phase["across_ranks"] = rank_rows(run);
     merged = std::move(run.merged);
     errors = std::move(run.errors);
     ends = std::move(run.ends);
@@ -358,6 +354,22 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   if (!check_error.empty() && phase["status"] == "ok") {
     phase["status"] = "failed";
     phase["error"] = check_error;
+  }
+  if (ranks != nullptr && !storm) {
+    // Each rank's figures once it has checked its part (a check adds what it verified).
+    const auto all = ranks->gather(workload->client_summary().dump());
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      rank_metrics.push_back(nlohmann::json::parse(all[r]));
+      phase["across_ranks"]["rows"][r]["workload_metrics"] = rank_metrics.back();
+    }
+  }
+  if (ranks != nullptr && ranks->root() && phase["status"] == "ok") {
+    try {
+      workload->every_rank_checked(env);
+    } catch (const std::exception& e) {
+      phase["status"] = "failed";
+      phase["error"] = e.what();
+    }
   }
   phase.update(to_json(merged));
   add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);

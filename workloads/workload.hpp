@@ -67,6 +67,9 @@ class Workload {
   // Untimed, after a phase whose workers all ended ok: checks what the phase wrote (a pack's
   // round trip). Throws InputError when the check fails, which fails the phase.
   virtual void check(const PhaseEnv& /*env*/) {}
+  // Untimed, under mpirun at rank 0 only, once every rank's check() passed (a pack marks its
+  // output complete). Without mpirun check() does what this would.
+  virtual void every_rank_checked(const PhaseEnv& /*env*/) {}
   // Workload-specific figures for the report's "workload" block (null when none).
   [[nodiscard]] virtual nlohmann::json summarize() const { return nullptr; }
 
