@@ -283,6 +283,38 @@ TEST(Mpi, APackSpreadsItsTargetsOverEveryRanksWorkersAndEachRankChecksItsOwn) {
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "packed-tfrecord" / f.get<std::string>()));
 }
 
+TEST(Mpi, ARankWhoseReadsFailFailsThePhaseNamingItAndKeepsEveryRanksNumbers) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  // Only rank 1's own file (its rank is in the name) fails, 1 MiB in.
+  const auto path = write_file(dir.path() / "config.json", R"({"phases": [{"name": "r",
+      "workload": "raw", "rw": "read", "size": "4MiB", "block_size": "64KiB",
+      "engine": {"name": "fault", "host_engine": "pread",
+                 "faults": [{"kind": "eio", "at": "1MiB", "file": ".r00001."}]}}]})");
+  const auto out = dir.path() / "r.json";
+  const auto r = test::run_command(mpirun(3, "timeout 120") + " run " + path.string() + " --dir " +
+                                   dir.path().string() + " --output " + out.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // the run failed; the report is written
+  std::ifstream in(out);
+  ASSERT_TRUE(in) << r.output;
+  const auto report = nlohmann::json::parse(in);
+  const auto& p = report["phases"][0];
+  EXPECT_EQ(p["status"], "failed");
+  EXPECT_NE(p["error"].get<std::string>().find(".r00001.0"), std::string::npos) << p["error"];
+  EXPECT_NE(p["error"].get<std::string>().find("offset 1048576"), std::string::npos) << p["error"];
+  const auto& rows = p["across_ranks"]["rows"];
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["bytes"], 4u << 20);  // the others ran to their end
+  EXPECT_EQ(rows[2]["bytes"], 4u << 20);
+  EXPECT_EQ(rows[1]["bytes"], 1u << 20);  // what rank 1 read before its error: kept, not dropped
+  EXPECT_EQ(rows[0]["status"], "ok");
+  EXPECT_EQ(rows[1]["status"], "failed");
+  EXPECT_EQ(rows[1]["error"], "rank 1: 1 of its workers ended on an I/O error (errors.first)");
+  EXPECT_EQ(p["across_ranks"]["completed"], 2);
+  EXPECT_EQ(p["bytes"], 9u << 20);
+  EXPECT_EQ(p["errors"]["count"], 1);
+}
+
 TEST(Mpi, PhasesThatCannotRunAcrossRanksAreRefusedInOneLine) {
   if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
   test::ScratchDir dir;

@@ -35,8 +35,11 @@ TEST(RankRows, RowsPerRankTailsAndTheSlowestByHostAndRank) {
   auto failed = rank_result(3, "b", 0, 0, 0);
   failed.error = "rank 3: sent no result";
   run.clients.push_back(failed);
+  auto io = rank_result(4, "b", 1'100'000'000, 1'500'000'000, 4096);
+  io.io_failed_workers = 2;
+  run.clients.push_back(io);
   const auto j = rank_rows(run);
-  EXPECT_EQ(j["ranks"], 4);
+  EXPECT_EQ(j["ranks"], 5);
   EXPECT_EQ(j["completed"], 3);
   EXPECT_DOUBLE_EQ(j["first_done_s"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(j["last_done_s"].get<double>(), 4.0);
@@ -46,7 +49,9 @@ TEST(RankRows, RowsPerRankTailsAndTheSlowestByHostAndRank) {
   EXPECT_EQ(j["hosts"][0]["host"], "a");
   EXPECT_EQ(j["hosts"][0]["clients"], 2);
   EXPECT_EQ(j["hosts"][1]["clients"], 1);  // the failed rank has no finish
-  ASSERT_EQ(j["rows"].size(), 4u);
+  ASSERT_EQ(j["rows"].size(), 5u);
+  EXPECT_EQ(j["rows"][4]["status"], "failed");
+  EXPECT_EQ(j["rows"][4]["error"], "rank 4: 2 of its workers ended on an I/O error (errors.first)");
   const auto& r1 = j["rows"][1];
   EXPECT_EQ(r1["rank"], 1);
   EXPECT_EQ(r1["pid"], 101);

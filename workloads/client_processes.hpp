@@ -39,6 +39,7 @@ struct ClientResult {
   std::int64_t clock_offset_ns = 0;  // added to its own clock's times to get the run's
   std::int64_t clock_rtt_ns = 0;     // the round trip that measured it (0: the same process tree)
   std::string error;                 // empty: the client ran to its end
+  unsigned io_failed_workers = 0;    // its workers that ended on an I/O error
   std::uint64_t released_ns = 0;     // when it left the start barrier (0: never)
   std::uint64_t bytes = 0;           // delivered by its recorder
   std::uint64_t ops = 0;

@@ -163,8 +163,10 @@ void add_client_message(std::string_view s, unsigned index, int pid, unsigned wo
       r.error = fmt::format("{}: {}", who, run.errors.back());
     }
   }
-  for (const auto& e : msg["ends"])
+  for (const auto& e : msg["ends"]) {
     run.ends.push_back({static_cast<PumpEnd>(e[0].get<int>()), e[1].get<std::uint64_t>()});
+    if (run.ends.back().end == PumpEnd::error) ++r.io_failed_workers;
+  }
   const auto released = msg.value("released_ns", std::uint64_t{0});
   r.released_ns =
       released ? static_cast<std::uint64_t>(static_cast<std::int64_t>(released) + clock_offset_ns)

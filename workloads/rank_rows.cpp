@@ -1,5 +1,7 @@
 #include "workloads/rank_rows.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -11,7 +13,7 @@ nlohmann::json rank_rows(const ClientRun& run) {
   nlohmann::json rows = nlohmann::json::array();
   std::vector<double> finishes;
   for (const auto& c : run.clients) {
-    const bool ok = c.error.empty();
+    const bool ok = c.error.empty() && c.io_failed_workers == 0;
     nlohmann::json row{{"rank", c.rank},
                        {"host", c.host},
                        {"pid", c.pid},
@@ -23,7 +25,12 @@ nlohmann::json rank_rows(const ClientRun& run) {
                        {"finish_s", since(run.start_ns, c.last_done_ns)},
                        {"bytes", c.bytes},
                        {"ops", c.ops}};
-    if (!ok) row["error"] = c.error;
+    if (!c.error.empty()) {
+      row["error"] = c.error;
+    } else if (!ok) {
+      row["error"] = fmt::format("rank {}: {} of its workers ended on an I/O error (errors.first)",
+                                 c.rank, c.io_failed_workers);
+    }
     const double busy = seconds_between(c.first_submit_ns, c.last_done_ns);
     row["bytes_per_s"] = busy > 0 ? static_cast<double>(c.bytes) / busy : 0.0;
     row["storage_read_bytes"] =
