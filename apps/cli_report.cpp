@@ -10,6 +10,7 @@
 #include "apps/cli.hpp"
 #include "report/html_report.hpp"
 #include "report/packing_table.hpp"
+#include "report/ranks_table.hpp"
 #include "report/side_by_side.hpp"
 #include "report/storm_table.hpp"
 #include "report/table.hpp"
@@ -19,7 +20,8 @@ namespace {
 
 constexpr const char* kUsage =
     "aistor: usage: aistor report [--format table|md|csv|html] "
-    "[--table summary|phases|training|checkpoint|ollama-load|storm|packing|side-by-side] [-o FILE] "
+    "[--table summary|phases|training|checkpoint|ollama-load|storm|ranks|packing|side-by-side] [-o "
+    "FILE] "
     "REPORT.json...\n";
 
 struct ReportArgs {
@@ -29,7 +31,7 @@ struct ReportArgs {
 
 bool known_table(const std::string& t) {
   for (const char* name : {"", "summary", "phases", "training", "checkpoint", "ollama-load",
-                           "model-load", "storm", "packing", "side-by-side"})
+                           "model-load", "storm", "ranks", "packing", "side-by-side"})
     if (t == name) return true;
   return false;
 }
@@ -106,6 +108,7 @@ std::vector<Table> named_tables(const std::string& name, const std::vector<nlohm
   if (name == "checkpoint") return {checkpoint_table(r)};
   if (name == "ollama-load" || name == "model-load") return {model_load_table(r)};
   if (name == "storm") return storm_tables(r, true);
+  if (name == "ranks") return ranks_tables(r, true);
   if (name == "packing") return packing_tables(r);
   if (name == "side-by-side") return {side_by_side_table(r)};
   return {};

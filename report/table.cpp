@@ -6,6 +6,7 @@
 
 #include "core/units.hpp"
 #include "report/packing_table.hpp"
+#include "report/ranks_table.hpp"
 #include "report/storm_table.hpp"
 #include "report/table_render.hpp"
 
@@ -189,6 +190,8 @@ std::vector<Table> summary_tables(const nlohmann::json& report) {
   std::vector<Table> tables{phase_table(one), training_table(one), checkpoint_table(one),
                             model_load_table(one)};
   for (auto& t : storm_tables(one, false))
+    tables.push_back(std::move(t));
+  for (auto& t : ranks_tables(one, false))
     tables.push_back(std::move(t));
   for (auto& t : packing_tables(one))
     tables.push_back(std::move(t));
