@@ -15,11 +15,11 @@
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
-#include "core/median.hpp"
 #include "core/page_cache.hpp"
 #include "core/recorder_json.hpp"
 #include "engines/registry.hpp"
 #include "workloads/client_processes.hpp"
+#include "workloads/phase_figures.hpp"
 #include "workloads/rank_clients.hpp"
 #include "workloads/rank_rows.hpp"
 #include "workloads/ranks.hpp"
@@ -380,45 +380,6 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
                                   ? workload->summarize_ranks(rank_metrics)
                                   : workload->summarize();
   return phase;
-}
-
-// The repetitions of one phase summarised: median, min and max of each headline figure.
-nlohmann::json summarize_repetitions(const PhaseSpec& spec, const nlohmann::json& phases) {
-  nlohmann::json out{{"name", spec.name}, {"repetitions", spec.repeat}};
-  std::vector<const nlohmann::json*> ok;
-  for (const auto& p : phases) {
-    if (p["name"] == spec.name && p["status"] == "ok") ok.push_back(&p);
-  }
-  out["ok"] = ok.size();
-  if (ok.empty()) return out;
-  auto figure = [&](const char* key, auto get) {
-    std::vector<double> v;
-    for (const auto* p : ok)
-      v.push_back(get(*p));
-    out[key] = {{"median", median(v)},
-                {"min", *std::min_element(v.begin(), v.end())},
-                {"max", *std::max_element(v.begin(), v.end())}};
-  };
-  figure("bytes_per_s", [](const nlohmann::json& p) { return p["bytes_per_s"].get<double>(); });
-  figure("iops", [](const nlohmann::json& p) { return p["iops"].get<double>(); });
-  figure("p50_ns", [](const nlohmann::json& p) { return p["latency_ns"]["p50"].get<double>(); });
-  figure("p99_ns", [](const nlohmann::json& p) { return p["latency_ns"]["p99"].get<double>(); });
-  return out;
-}
-
-// The number at a dotted path of a phase result ("workload_metrics.au"), if there is one.
-std::optional<double> metric_at(const nlohmann::json& phase, const std::string& dotted) {
-  const nlohmann::json* at = &phase;
-  std::size_t start = 0;
-  while (start <= dotted.size()) {
-    const std::size_t dot = std::min(dotted.find('.', start), dotted.size());
-    const std::string key = dotted.substr(start, dot - start);
-    if (!at->is_object() || !at->contains(key)) return std::nullopt;
-    at = &(*at)[key];
-    start = dot + 1;
-  }
-  if (!at->is_number()) return std::nullopt;
-  return at->get<double>();
 }
 
 }  // namespace
