@@ -205,6 +205,8 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
     std::uint64_t ranks = 0;
     for (const auto& s : shards_)
       ranks += s.bytes() > 0 ? 1 : 0;
+    // Under mpirun this process holds its own shards only (files rank_, rank_ + ranks_, ...).
+    if (ranks_ > 1) ranks = ranks > rank_ ? (ranks - rank_ + ranks_ - 1) / ranks_ : 0;
     if (2 * largest * ranks > ram / 2) {
       throw InputError(fmt::format(
           "rhythm.async: {} ranks x 2 x {} of host memory is more than "
