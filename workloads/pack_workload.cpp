@@ -322,13 +322,9 @@ void PackWorkload::run(WorkerContext& ctx) {
 void PackWorkload::pack(WorkerContext& ctx, const Target& t, RangeReader& reader, PackSink* sink) {
   const auto& units = source_->units();
   if (sink != nullptr) sink->open(t.path, params_.target, t.samples);
-  std::uint64_t seen = 0;
+  // read_only: the samples are decoded and dropped (the seed's "read only" column).
   const SampleSink emit = [&](std::span<const std::byte> s) {
-    if (sink != nullptr) {
-      sink->append(s);
-    } else {
-      seen += s.size();
-    }
+    if (sink != nullptr) sink->append(s);
   };
   for (std::size_t u = t.first_unit; u < t.end_unit;) {
     if (ctx.stop.load(std::memory_order_relaxed)) throw PumpStopped{{PumpEnd::interrupted, 0}};
@@ -344,7 +340,6 @@ void PackWorkload::pack(WorkerContext& ctx, const Target& t, RangeReader& reader
     reader.close();
   }
   if (sink != nullptr) sink->finish();
-  (void)seen;
 }
 
 bool PackWorkload::ours(std::size_t target) const {
