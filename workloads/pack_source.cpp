@@ -46,17 +46,8 @@ std::string schema_text(const std::vector<ArrowField>& schema) {
   return s;
 }
 
-bool binary_like(ArrowType t) {
-  return t == ArrowType::binary || t == ArrowType::utf8 || t == ArrowType::large_binary ||
-         t == ArrowType::large_utf8;
-}
-
 std::optional<PackFormat> detect(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  char head[6] = {};
-  in.read(head, sizeof head);
-  if (in.gcount() == 6 && std::memcmp(head, "ARROW1", 6) == 0) return PackFormat::arrow;
-  if (in.gcount() >= 4 && std::memcmp(head, "\xff\xff\xff\xff", 4) == 0) return PackFormat::arrow;
+  if (looks_like_arrow(file)) return PackFormat::arrow;
   if (file.extension() == ".tfrecord") return PackFormat::tfrecord;
   return std::nullopt;
 }
@@ -229,8 +220,8 @@ void PackSource::index_arrow(const fs::path& file, const std::string& column) {
     const auto leaves = leaves_of(schema_);
     bool found = false;
     for (std::size_t i = 0; i < leaves.size() && !found; ++i) {
-      if (column.empty() ? binary_like(leaves[i].type) : leaves[i].path == column) {
-        if (!binary_like(leaves[i].type))
+      if (column.empty() ? arrow_binary_like(leaves[i].type) : leaves[i].path == column) {
+        if (!arrow_binary_like(leaves[i].type))
           throw InputError(fmt::format("{}: column {} is {}, not binary or string", file.string(),
                                        column, arrow_type_name(leaves[i].type)));
         leaf_ = i;

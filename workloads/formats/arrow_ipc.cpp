@@ -3,17 +3,16 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "core/error.hpp"
 #include "core/utf8.hpp"
+#include "workloads/formats/arrow_fbs.hpp"
 
 namespace aistor {
 namespace {
 
-// Message header and Type union tags of Arrow's Schema.fbs / Message.fbs.
-constexpr std::uint8_t kHeaderSchema = 1, kHeaderDictionary = 2, kHeaderRecordBatch = 3;
-constexpr std::uint8_t kTypeInt = 2, kTypeBinary = 4, kTypeUtf8 = 5, kTypeStruct = 13,
-                       kTypeLargeBinary = 19, kTypeLargeUtf8 = 20;
+using namespace arrow_fbs;  // NOLINT(google-build-using-namespace): the schemas' tags
 constexpr char kMagic[] = "ARROW1";
 
 // Bounds-checked little-endian reads over one flatbuffer (or the whole file); every failure
@@ -218,8 +217,7 @@ void collect_leaves(const ArrowField& f, const std::string& prefix, BatchCursor&
   if (leaf.binary_like()) {
     leaf.offsets = bufs[1];
     leaf.data = bufs[2];
-    const bool large = f.type == ArrowType::large_binary || f.type == ArrowType::large_utf8;
-    const std::uint64_t width = large ? 8 : 4;
+    const std::uint64_t width = arrow_large_offsets(f.type) ? 8 : 4;
     if (length > 0 && leaf.offsets.size() < width * static_cast<std::uint64_t>(length + 1))
       throw InputError(fmt::format("{}: byte {}: column {}: {} offsets for {} rows", c.name,
                                    c.body_offset, path, leaf.offsets.size() / width, length));
@@ -301,13 +299,28 @@ const char* arrow_type_name(ArrowType t) {
   return "other";
 }
 
+bool arrow_large_offsets(ArrowType t) noexcept {
+  return t == ArrowType::large_binary || t == ArrowType::large_utf8;
+}
+
+bool arrow_binary_like(ArrowType t) noexcept {
+  return t == ArrowType::binary || t == ArrowType::utf8 || arrow_large_offsets(t);
+}
+
+bool looks_like_arrow(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char head[6] = {};
+  in.read(head, sizeof head);
+  return (in.gcount() == 6 && std::memcmp(head, "ARROW1", 6) == 0) ||
+         (in.gcount() >= 4 && std::memcmp(head, "\xff\xff\xff\xff", 4) == 0);
+}
+
 bool ArrowLeaf::binary_like() const {
-  return type == ArrowType::binary || type == ArrowType::utf8 || type == ArrowType::large_binary ||
-         type == ArrowType::large_utf8;
+  return arrow_binary_like(type);
 }
 
 std::int64_t ArrowLeaf::offset(std::int64_t row) const {
-  if (type == ArrowType::large_binary || type == ArrowType::large_utf8) {
+  if (arrow_large_offsets(type)) {
     std::int64_t o;
     std::memcpy(&o, offsets.data() + 8 * row, 8);
     return o;

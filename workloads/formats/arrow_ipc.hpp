@@ -8,6 +8,7 @@
 // "<name>: byte <offset>: <what>"; compressed batches and dictionaries are refused by name.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,12 @@ namespace aistor {
 enum class ArrowType { binary, utf8, large_binary, large_utf8, int_, struct_, other };
 
 [[nodiscard]] const char* arrow_type_name(ArrowType t);
+// Variable-length bytes (binary, utf8 and their large forms); the large ones have 64-bit offsets.
+[[nodiscard]] bool arrow_binary_like(ArrowType t) noexcept;
+[[nodiscard]] bool arrow_large_offsets(ArrowType t) noexcept;
+// Whether `file` begins as Arrow IPC does: "ARROW1" (file format) or a continuation marker
+// (stream format). False when it cannot be read.
+[[nodiscard]] bool looks_like_arrow(const std::filesystem::path& file);
 
 struct ArrowField {
   std::string name;

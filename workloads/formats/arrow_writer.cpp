@@ -9,23 +9,13 @@
 
 #include "core/error.hpp"
 #include "engines/posix_io.hpp"
+#include "workloads/formats/arrow_fbs.hpp"
 #include "workloads/formats/flatbuffer_builder.hpp"
 
 namespace aistor::formats {
 namespace {
 
-// Arrow's Schema.fbs / Message.fbs: union tags, metadata version V5.
-constexpr std::uint8_t kHeaderSchema = 1, kHeaderRecordBatch = 3;
-constexpr std::uint8_t kTypeInt = 2, kTypeBinary = 4, kTypeUtf8 = 5, kTypeStruct = 13,
-                       kTypeLargeBinary = 19, kTypeLargeUtf8 = 20;
-constexpr std::int16_t kVersionV5 = 4;
-
-bool large(ArrowType t) {
-  return t == ArrowType::large_binary || t == ArrowType::large_utf8;
-}
-bool binary_like(ArrowType t) {
-  return t == ArrowType::binary || t == ArrowType::utf8 || large(t);
-}
+using namespace arrow_fbs;  // NOLINT(google-build-using-namespace): the schemas' tags
 
 std::uint8_t type_tag(const ArrowField& f) {
   switch (f.type) {
@@ -104,11 +94,11 @@ class BodyBuilder {
     if (leaf >= leaves.size())
       throw std::invalid_argument("arrow writer: fewer columns than the schema has leaves");
     const ArrowColumn& col = leaves[leaf++];
-    if (binary_like(f.type)) {
+    if (arrow_binary_like(f.type)) {
       if (static_cast<std::int64_t>(col.offsets().size()) != rows + 1)
         throw std::invalid_argument(fmt::format("arrow writer: column {}: {} values in {} rows",
                                                 f.name, col.offsets().size() - 1, rows));
-      if (large(f.type)) {
+      if (arrow_large_offsets(f.type)) {
         buffer(std::as_bytes(std::span(col.offsets())));
       } else {
         if (col.offsets().back() > INT32_MAX)

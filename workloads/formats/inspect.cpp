@@ -273,15 +273,6 @@ nlohmann::json inspect_dataset(const std::filesystem::path& dir, const nlohmann:
   return j;
 }
 
-// Arrow IPC: "ARROW1" (file format) or a continuation marker (stream format) first.
-bool looks_like_arrow(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  char head[6] = {};
-  in.read(head, sizeof head);
-  return (in.gcount() == 6 && std::memcmp(head, "ARROW1", 6) == 0) ||
-         (in.gcount() >= 4 && std::memcmp(head, "\xff\xff\xff\xff", 4) == 0);
-}
-
 nlohmann::json inspect_arrow(const std::filesystem::path& path) {
   const Mapping map = map_file(path);
   const std::span<const std::byte> c(map.data(), map.size());
