@@ -17,6 +17,7 @@
 #include "workloads/checkpoint_content.hpp"
 #include "workloads/formats/crc.hpp"
 #include "workloads/formats/ffrecord.hpp"
+#include "workloads/formats/tfrecord.hpp"
 #include "workloads/range_reader.hpp"
 #include "workloads/request_alignment.hpp"
 
@@ -146,16 +147,11 @@ void PackSink::append(std::span<const std::byte> sample) {
     crcs_.push_back(formats::crc32(sample));
     put(sample);
   } else {
-    index_ += fmt::format("{} {}\n", end_, 16 + sample.size());
-    std::byte header[12];
-    const std::uint64_t len = sample.size();
-    std::memcpy(header, &len, 8);
-    const std::uint32_t len_crc = formats::masked_crc32c(std::span<const std::byte>(header, 8));
-    std::memcpy(header + 8, &len_crc, 4);
-    put(header);
+    index_ += fmt::format("{} {}\n", end_, formats::kTfRecordFramingBytes + sample.size());
+    const formats::TfRecordFrame frame = formats::tfrecord_frame(sample);
+    put(frame.header);
     put(sample);
-    const std::uint32_t crc = formats::masked_crc32c(sample);
-    put(std::as_bytes(std::span(&crc, 1)));
+    put(frame.footer);
   }
   // Whole blocks go out once a queue's worth is ready.
   const std::uint64_t batch = static_cast<std::uint64_t>(block_) * pump_.depth();

@@ -12,6 +12,7 @@
 // Errors: bad file contents throw InputError with one line
 //   "<file>: record <i> at offset <o>: <what>"   (offsets in the uncompressed stream)
 // bad index contents "<file>.idx: line <n>: <what>"; failed system calls throw SystemError.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -25,6 +26,15 @@
 namespace aistor::formats {
 
 enum class TfCompression { none, gzip, zlib };
+
+// One record's framing around its payload: the header (length, the masked CRC-32C of the length's
+// bytes) and the footer (the payload's masked CRC-32C).
+struct TfRecordFrame {
+  std::array<std::byte, 12> header{};
+  std::array<std::byte, 4> footer{};
+};
+inline constexpr std::uint64_t kTfRecordFramingBytes = 16;
+[[nodiscard]] TfRecordFrame tfrecord_frame(std::span<const std::byte> payload);
 
 // Writes one TFRecord file. Move-only; not thread-safe. Writes are buffered (~1 MiB) and issued
 // at increasing offsets; nothing is durable before finish().

@@ -22,6 +22,7 @@ inline constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kHeaderBytes = 12;  // u64 length + u32 masked crc
 inline constexpr std::size_t kFooterBytes = 4;   // u32 masked crc of the payload
 inline constexpr std::uint64_t kFramingBytes = kHeaderBytes + kFooterBytes;
+static_assert(kFramingBytes == kTfRecordFramingBytes);
 
 template <typename T>
 inline T load(

@@ -151,21 +151,25 @@ TfRecordWriter::~TfRecordWriter() {
   }
 }
 
+TfRecordFrame tfrecord_frame(std::span<const std::byte> payload) {
+  TfRecordFrame f;
+  const std::uint64_t length = payload.size();
+  std::memcpy(f.header.data(), &length, 8);
+  const std::uint32_t length_crc = masked_crc32c(std::span(f.header).first(8));
+  std::memcpy(f.header.data() + 8, &length_crc, 4);
+  const std::uint32_t payload_crc = masked_crc32c(payload);
+  std::memcpy(f.footer.data(), &payload_crc, 4);
+  return f;
+}
+
 void TfRecordWriter::append(std::span<const std::byte> payload) {
   if (!state_ || state_->finished) throw std::logic_error("TfRecordWriter::append after finish");
   State& s = *state_;
-  std::array<std::byte, kHeaderBytes> header{};
   const std::uint64_t length = payload.size();
-  std::memcpy(header.data(), &length, 8);
-  const std::uint32_t length_crc = masked_crc32c(std::span(header).first(8));
-  std::memcpy(header.data() + 8, &length_crc, 4);
-  std::array<std::byte, kFooterBytes> footer{};
-  const std::uint32_t payload_crc = masked_crc32c(payload);
-  std::memcpy(footer.data(), &payload_crc, 4);
-
-  s.emit(header);
+  const TfRecordFrame frame = tfrecord_frame(payload);
+  s.emit(frame.header);
   s.emit(payload);
-  s.emit(footer);
+  s.emit(frame.footer);
   if (s.idx_fd) {
     fmt::format_to(std::back_inserter(s.idx_text), "{} {}\n", s.framed, length + kFramingBytes);
     if (s.idx_text.size() >= kBufferBytes / 4) s.flush_index();
