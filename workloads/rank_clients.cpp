@@ -23,6 +23,12 @@ ClientRun run_rank_clients(const PhaseSpec& spec, Workload& workload, Ranks& ran
   };
   bool ok = true;
   const std::string message = run_client(spec, workload, env, &ok);
+  // A rank that failed before the start (its engines, a storm's before_start) still joins the
+  // barrier the others wait on, so every rank makes the same collectives in the same order.
+  if (released == 0) {
+    ranks.barrier();
+    released = now_ns();
+  }
   const auto offsets = ranks.clock_offsets();
   const auto messages = ranks.gather(message);
   auto collect = [&](std::uint64_t start) {
