@@ -117,11 +117,17 @@ nlohmann::json targets_of(const Plan& plan) {
   nlohmann::json out = nlohmann::json::array();
   std::set<std::string> seen;
   for (const auto& p : plan.phases) {
-    if (!seen.insert(p.dir.string()).second) continue;
+    // A phase on a block device targets the device, not the directory of its files.
+    const auto* device =
+        p.config.is_object() && p.config.contains("device") ? &p.config["device"] : nullptr;
+    const std::filesystem::path target = device != nullptr && device->is_string()
+                                             ? std::filesystem::path(device->get<std::string>())
+                                             : p.dir;
+    if (!seen.insert(target.string()).second) continue;
     try {
-      out.push_back(target_info(p.dir));
+      out.push_back(target_info(target));
     } catch (const std::exception& e) {
-      out.push_back({{"path", p.dir.string()}, {"error", e.what()}});
+      out.push_back({{"path", target.string()}, {"error", e.what()}});
     }
   }
   return out;

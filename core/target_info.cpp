@@ -182,6 +182,35 @@ nlohmann::json dio_json(const fs::path& path) {
   return {{"mem", dio->mem}, {"offset", dio->offset}, {"source", dio->source}};
 }
 
+// The disk fields of a whole disk or partition's sysfs directory.
+void disk_fields(const std::optional<fs::path>& block, nlohmann::json& info) {
+  const auto disk = block ? std::optional<fs::path>(whole_disk(*block)) : std::nullopt;
+  info["device"] = disk ? nlohmann::json(disk->filename().string()) : nlohmann::json(nullptr);
+  info["partition"] =
+      block && disk != block ? nlohmann::json(block->filename().string()) : nlohmann::json(nullptr);
+  info["model"] = disk ? model(*disk) : nlohmann::json(nullptr);
+  const auto rotational = disk ? read_int(*disk / "queue/rotational") : std::nullopt;
+  info["rotational"] = rotational ? nlohmann::json(*rotational != 0) : nlohmann::json(nullptr);
+  info["scheduler"] = disk ? scheduler(*disk) : nlohmann::json(nullptr);
+  info["read_ahead_kb"] = or_null(disk ? read_int(*disk / "queue/read_ahead_kb") : std::nullopt);
+  info["logical_block_size"] = or_null(logical_block_size(block));
+}
+
+// A block device given itself (a raw phase's `device`): no filesystem, its own size.
+nlohmann::json block_device_info(const std::string& canonical, dev_t rdev, nlohmann::json& info) {
+  info["block_device"] = true;
+  for (const char* key : {"filesystem", "mount_point", "mount_options", "mount_source"})
+    info[key] = nullptr;
+  const auto block = sysfs_block(rdev);
+  disk_fields(block, info);
+  info["dio_alignment"] = dio_json(canonical);
+  const auto sectors = block ? read_int(*block / "size") : std::nullopt;  // 512-byte units
+  info["free_bytes"] = nullptr;
+  info["total_bytes"] = sectors ? nlohmann::json(static_cast<std::uint64_t>(*sectors) * 512)
+                                : nlohmann::json(nullptr);
+  return info;
+}
+
 }  // namespace
 
 std::optional<DioAlignment> dio_alignment(const fs::path& path) {
@@ -211,23 +240,14 @@ nlohmann::json target_info(const fs::path& dir) {
   if (::stat(canonical.c_str(), &st) != 0) throw_errno("stat", canonical);
 
   nlohmann::json info = {{"path", canonical}};
+  if (S_ISBLK(st.st_mode)) return block_device_info(canonical, st.st_rdev, info);
   const auto mount = mount_containing(canonical);
   info["filesystem"] = mount ? nlohmann::json(mount->fstype) : nlohmann::json(nullptr);
   info["mount_point"] = mount ? nlohmann::json(mount->point) : nlohmann::json(nullptr);
   info["mount_options"] = mount ? nlohmann::json(mount->options) : nlohmann::json(nullptr);
   info["mount_source"] = mount ? nlohmann::json(mount->source) : nlohmann::json(nullptr);
 
-  const auto block = sysfs_block_for(st.st_dev, mount);
-  const auto disk = block ? std::optional<fs::path>(whole_disk(*block)) : std::nullopt;
-  info["device"] = disk ? nlohmann::json(disk->filename().string()) : nlohmann::json(nullptr);
-  info["partition"] =
-      block && disk != block ? nlohmann::json(block->filename().string()) : nlohmann::json(nullptr);
-  info["model"] = disk ? model(*disk) : nlohmann::json(nullptr);
-  const auto rotational = disk ? read_int(*disk / "queue/rotational") : std::nullopt;
-  info["rotational"] = rotational ? nlohmann::json(*rotational != 0) : nlohmann::json(nullptr);
-  info["scheduler"] = disk ? scheduler(*disk) : nlohmann::json(nullptr);
-  info["read_ahead_kb"] = or_null(disk ? read_int(*disk / "queue/read_ahead_kb") : std::nullopt);
-  info["logical_block_size"] = or_null(logical_block_size(block));
+  disk_fields(sysfs_block_for(st.st_dev, mount), info);
   info["dio_alignment"] = dio_json(canonical);
 
   struct statvfs vfs {};

@@ -13,6 +13,8 @@
 //   "dio_alignment"      {"mem", "offset", "source"} as dio_alignment() gives it
 //   "free_bytes"         space an unprivileged writer may use (statvfs f_bavail * f_frsize)
 //   "total_bytes"        statvfs f_blocks * f_frsize
+// For a block device itself (a raw phase's `device`): "block_device": true, the filesystem and
+// mount fields and "free_bytes" null, its disk fields, "total_bytes" the device's size.
 // Any value that cannot be found (no block device, as on tmpfs; a missing sysfs attribute) is
 // null. Throws SystemError only when the path itself cannot be resolved or stat'ed.
 //

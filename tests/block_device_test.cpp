@@ -11,6 +11,7 @@
 
 #include "core/block_device.hpp"
 #include "core/error.hpp"
+#include "core/target_info.hpp"
 #include "core/unique_fd.hpp"
 #include "engines/pump.hpp"
 #include "tests/test_support.hpp"
@@ -83,6 +84,31 @@ TEST_F(BlockDeviceTarget, IsInspectedForSizeAndUse) {
   EXPECT_EQ(d.bytes, kBytes);
   EXPECT_TRUE(d.in_use.empty()) << d.in_use.front();
   EXPECT_THROW((void)inspect_block_device(backing_), InputError);
+}
+
+TEST_F(BlockDeviceTarget, TheReportsTargetIsTheDeviceItself) {
+  const auto info = target_info(loop_->path());
+  EXPECT_EQ(info["path"], loop_->path());
+  EXPECT_EQ(info["block_device"], true);
+  EXPECT_TRUE(info["filesystem"].is_null());
+  EXPECT_EQ(info["device"], std::filesystem::path(loop_->path()).filename().string());
+  EXPECT_EQ(info["total_bytes"], kBytes);
+  // A run's report names the device under targets, not the phase directory.
+  const auto config = dir_.path() / "device.json";
+  std::ofstream(config) << nlohmann::json{{"phases",
+                                           {{{"workload", "raw"},
+                                             {"device", loop_->path()},
+                                             {"size", "1MiB"},
+                                             {"block_size", "64KiB"}}}}};
+  const auto out = dir_.path() / "r.json";
+  const auto r = test::run_command(std::string(AISTOR_BINARY) + " run " + config.string() +
+                                   " --dir " + dir_.path().string() + " --output " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out);
+  const auto report = nlohmann::json::parse(in);
+  ASSERT_EQ(report["targets"].size(), 1u) << report["targets"].dump();
+  EXPECT_EQ(report["targets"][0]["path"], loop_->path());
+  EXPECT_EQ(report["targets"][0]["block_device"], true);
 }
 
 TEST_F(BlockDeviceTarget, ReadsInPlaceWithoutTheFlag) {
