@@ -71,8 +71,12 @@ std::string render_markdown(const Table& t) {
   std::string out;
   for (std::size_t k = 0; k < t.rows.size(); ++k) {
     std::string line = "|";
-    for (std::size_t i = 0; i < columns; ++i)
-      line += " " + markdown_cell(i < t.rows[k].size() ? t.rows[k][i] : std::string()) + " |";
+    for (std::size_t i = 0; i < columns; ++i) {
+      // Appended piece by piece: `" " + string&&` trips GCC 12's -Wrestrict at -O2 and above.
+      line += ' ';
+      line += markdown_cell(i < t.rows[k].size() ? t.rows[k][i] : std::string());
+      line += " |";
+    }
     out += line + "\n";
     if (k == 0) {
       std::string rule = "|";
