@@ -127,8 +127,10 @@ std::string summaries(const ReportArgs& a, const std::vector<nlohmann::json>& re
                                         : render(summary_tables(reports[i]), format);
   }
   if (a.table.empty()) {
-    if (const auto side = side_by_side_table(reports); !side.empty())
-      text += "\n" + render(std::vector<Table>{side}, format);
+    if (const auto side = side_by_side_table(reports); !side.empty()) {
+      text += '\n';  // not "\n" + string&&: GCC 12's -Wrestrict false positive in Release
+      text += render(std::vector<Table>{side}, format);
+    }
   }
   return text;
 }
