@@ -7,16 +7,6 @@
 namespace aistor {
 namespace {
 
-std::string seconds(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? fmt::format("{:.3f}", j[key].get<double>())
-                                               : std::string("-");
-}
-
-std::string gb_per_s(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? fmt::format("{:.2f}", j[key].get<double>() / 1e9)
-                                               : std::string("-");
-}
-
 std::string with_error(const nlohmann::json& j) {
   std::string status = j.value("status", "?");
   if (j.contains("error") && j["error"].is_string()) status += ": " + j["error"].get<std::string>();
@@ -39,8 +29,8 @@ std::vector<Table> ranks_tables(const std::vector<nlohmann::json>& reports, bool
       const auto& slow = a.value("slowest", nlohmann::json());
       phases.rows.push_back(
           {p.value("name", "?"), p.value("workload", "?"), fmt::format("{}", a.value("ranks", 0)),
-           fmt::format("{}", a.value("completed", 0)), gb_per_s(p, "bytes_per_s"),
-           seconds(a, "first_done_s"), seconds(a, "last_done_s"),
+           fmt::format("{}", a.value("completed", 0)), gb_per_s_cell(p, "bytes_per_s"),
+           seconds_cell(a, "first_done_s"), seconds_cell(a, "last_done_s"),
            a.contains("straggler_ratio") ? fmt::format("{:.2f}", a["straggler_ratio"].get<double>())
                                          : std::string("-"),
            slow.is_object() ? fmt::format("rank {} on {}", slow.value("rank", -1),
@@ -51,8 +41,8 @@ std::vector<Table> ranks_tables(const std::vector<nlohmann::json>& reports, bool
       ranks.rows.push_back({p.value("name", "?")});
       for (const auto& r : a.value("rows", nlohmann::json::array())) {
         ranks.rows.push_back({fmt::format("  rank {}", r.value("rank", -1)),
-                              r.value("host", std::string("?")), seconds(r, "finish_s"),
-                              gb_per_s(r, "bytes_per_s"), human_bytes(r.value("bytes", 0.0)),
+                              r.value("host", std::string("?")), seconds_cell(r, "finish_s"),
+                              gb_per_s_cell(r, "bytes_per_s"), human_bytes(r.value("bytes", 0.0)),
                               with_error(r)});
       }
     }

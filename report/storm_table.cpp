@@ -8,16 +8,6 @@
 namespace aistor {
 namespace {
 
-std::string seconds(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? fmt::format("{:.3f}", j[key].get<double>())
-                                               : std::string("-");
-}
-
-std::string gb_per_s(const nlohmann::json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? fmt::format("{:.2f}", j[key].get<double>() / 1e9)
-                                               : std::string("-");
-}
-
 std::string storage(const nlohmann::json& j) {
   return j.contains("storage_read_bytes") && j["storage_read_bytes"].is_number()
              ? human_bytes(j["storage_read_bytes"].get<double>())
@@ -28,10 +18,10 @@ std::vector<std::string> client_row(const nlohmann::json& r) {
   std::string status = r.value("status", "?");
   if (r.contains("error")) status += ": " + r["error"].get<std::string>();
   return {fmt::format("  client {}", r.value("client", 0)),
-          seconds(r, "start_s"),
-          seconds(r, "first_byte_s"),
-          seconds(r, "finish_s"),
-          gb_per_s(r, "bytes_per_s"),
+          seconds_cell(r, "start_s"),
+          seconds_cell(r, "first_byte_s"),
+          seconds_cell(r, "finish_s"),
+          gb_per_s_cell(r, "bytes_per_s"),
           storage(r),
           r.contains("page_cache_fraction") && r["page_cache_fraction"].is_number()
               ? fmt::format("{:.0f}%", r["page_cache_fraction"].get<double>() * 100)
@@ -64,12 +54,12 @@ std::vector<Table> storm_tables(const std::vector<nlohmann::json>& reports, bool
       storms.rows.push_back(
           {p.value("name", "?"), engine_label(p.value("engine", nlohmann::json())),
            fmt::format("{}{}", w.value("clients", 0), w.value("refresh", false) ? " refresh" : ""),
-           human_bytes(model.value("file_bytes", 0.0)), seconds(c, "min"), seconds(c, "p50"),
-           seconds(c, "p99"), seconds(c, "max"),
+           human_bytes(model.value("file_bytes", 0.0)), seconds_cell(c, "min"),
+           seconds_cell(c, "p50"), seconds_cell(c, "p99"), seconds_cell(c, "max"),
            w.contains("straggler_ratio") ? fmt::format("{:.2f}", w["straggler_ratio"].get<double>())
                                          : std::string("-"),
-           gb_per_s(w, "first_done_bytes_per_s"), gb_per_s(w, "last_done_bytes_per_s"), storage(w),
-           status});
+           gb_per_s_cell(w, "first_done_bytes_per_s"), gb_per_s_cell(w, "last_done_bytes_per_s"),
+           storage(w), status});
       if (!per_client) continue;
       clients.rows.push_back({p.value("name", "?")});
       for (const auto& r : w["client_rows"])

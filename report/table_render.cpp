@@ -6,6 +6,16 @@
 
 namespace aistor {
 
+std::string seconds_cell(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? fmt::format("{:.3f}", j[key].get<double>())
+                                               : std::string("-");
+}
+
+std::string gb_per_s_cell(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? fmt::format("{:.2f}", j[key].get<double>() / 1e9)
+                                               : std::string("-");
+}
+
 std::string engine_label(const nlohmann::json& e) {
   if (!e.is_object()) return "?";
   std::string s = e.value("name", "?");

@@ -33,5 +33,8 @@ enum class TableFormat { text, markdown, csv };
 
 // "pread", "pread+direct", "io_uring qd32", from a report's engine object ("?" when absent).
 [[nodiscard]] std::string engine_label(const nlohmann::json& engine);
+// j[key] as seconds ("1.250") or bytes/s as GB/s ("2.70"); "-" when it is absent or not a number.
+[[nodiscard]] std::string seconds_cell(const nlohmann::json& j, const char* key);
+[[nodiscard]] std::string gb_per_s_cell(const nlohmann::json& j, const char* key);
 
 }  // namespace aistor

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -52,6 +53,26 @@ std::string read_proc(const std::filesystem::path& path) {
     out.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   return out;
+}
+
+// The pids of this job's ranks (aistor processes whose command line names `config`) that have
+// read more than `past` bytes (rchar).
+std::vector<int> ranks_reading(const std::string& config, std::uint64_t past) {
+  std::vector<int> pids;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string line = read_proc(e.path() / "cmdline");
+    if (line.rfind(AISTOR_BINARY, 0) != 0 || line.find(config) == std::string::npos) continue;
+    std::istringstream io(read_proc(e.path() / "io"));
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value) {
+      if (key == "rchar:" && value > past) pids.push_back(std::stoi(pid));
+    }
+  }
+  return pids;
 }
 
 std::filesystem::path write_file(const std::filesystem::path& path, const std::string& text) {
@@ -345,23 +366,11 @@ TEST(Mpi, AKilledRankEndsTheJobWithoutAHang) {
   // process whose command line names this config.
   std::thread killer([&] {
     while (!done.load() && killed.load() == 0) {
-      std::error_code ec;
-      for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string pid = e.path().filename().string();
-        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        const std::string line = read_proc(e.path() / "cmdline");
-        if (line.rfind(AISTOR_BINARY, 0) != 0 || line.find("kill-me.json") == std::string::npos) {
-          continue;
+      for (const int pid : ranks_reading("kill-me.json", 1u << 20)) {
+        if (kill(pid, SIGKILL) == 0) {
+          killed = pid;
+          break;
         }
-        std::istringstream io(read_proc(e.path() / "io"));
-        std::string key;
-        std::uint64_t value = 0;
-        while (io >> key >> value) {
-          if (key == "rchar:" && value > (1u << 20) && kill(std::stoi(pid), SIGKILL) == 0) {
-            killed = std::stoi(pid);
-          }
-        }
-        if (killed.load() != 0) break;
       }
     }
   });
@@ -391,22 +400,9 @@ TEST(Mpi, AStoppedRankEndsTheJobAtTheRankTimeoutNamingIt) {
   // Stops (SIGSTOP: alive, so MPI sees nothing wrong) the last rank of this job once it reads.
   std::thread stopper([&] {
     while (!done.load() && stopped.load() == 0) {
-      std::error_code ec;
       int last = 0;
-      for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string pid = e.path().filename().string();
-        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        const std::string line = read_proc(e.path() / "cmdline");
-        if (line.rfind(AISTOR_BINARY, 0) != 0 || line.find("stop-me.json") == std::string::npos) {
-          continue;
-        }
-        std::istringstream io(read_proc(e.path() / "io"));
-        std::string key;
-        std::uint64_t value = 0;
-        while (io >> key >> value) {
-          if (key == "rchar:" && value > (4u << 20)) last = std::max(last, std::stoi(pid));
-        }
-      }
+      for (const int pid : ranks_reading("stop-me.json", 4u << 20))
+        last = std::max(last, pid);
       if (last != 0 && kill(last, SIGSTOP) == 0) stopped = last;
     }
   });
