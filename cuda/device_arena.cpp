@@ -13,6 +13,11 @@ void DeviceArena::upload(std::byte* dst, std::span<const std::byte> src) const {
   check(cudaMemcpy(dst, src.data(), src.size(), cudaMemcpyHostToDevice), "cudaMemcpy", device_);
 }
 
+void DeviceArena::download(std::span<std::byte> dst, const std::byte* src) const {
+  DeviceGuard guard(device_);
+  check(cudaMemcpy(dst.data(), src, dst.size(), cudaMemcpyDeviceToHost), "cudaMemcpy", device_);
+}
+
 int worker_gpu(const EngineConfig& config) {
   return config.gpus.at(config.worker % config.gpus.size());
 }

@@ -21,6 +21,8 @@ class DeviceArena {
   [[nodiscard]] Buffer allocate(std::size_t bytes);
   // Synchronous host → device copy into memory from allocate().
   void upload(std::byte* dst, std::span<const std::byte> src) const;
+  // Synchronous device → host copy out of memory from allocate().
+  void download(std::span<std::byte> dst, const std::byte* src) const;
   [[nodiscard]] const std::vector<DeviceMemory>& buffers() const noexcept { return buffers_; }
 
  private:

@@ -135,6 +135,9 @@ class GdsEngine final : public Engine {
   std::size_t max_in_flight() const noexcept override { return 1; }
   bool device_memory() const noexcept override { return true; }
   void upload(std::byte* dst, std::span<const std::byte> src) override { memory_.upload(dst, src); }
+  void download(std::span<std::byte> dst, const std::byte* src) override {
+    memory_.download(dst, src);
+  }
 
   nlohmann::json describe() const override {
     return {{"name", "gds"},

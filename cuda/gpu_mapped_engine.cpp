@@ -67,6 +67,9 @@ class GpuMappedEngine final : public Engine {
   nlohmann::json describe() const override;
   bool device_memory() const noexcept override { return true; }
   void upload(std::byte* dst, std::span<const std::byte> src) override { memory_.upload(dst, src); }
+  void download(std::span<std::byte> dst, const std::byte* src) override {
+    memory_.download(dst, src);
+  }
 
  private:
   bool issue();

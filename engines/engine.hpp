@@ -110,10 +110,17 @@ class Engine {
   [[nodiscard]] virtual bool device_memory() const noexcept { return false; }
   // Copies host bytes into memory from allocate() (a plain memcpy for host memory).
   virtual void upload(std::byte* dst, std::span<const std::byte> src);
+  // Copies bytes out of memory from allocate() into host memory, synchronously: for checks made
+  // outside the timed region (what a restore landed in GPU memory).
+  virtual void download(std::span<std::byte> dst, const std::byte* src);
 };
 
 inline void Engine::upload(std::byte* dst, std::span<const std::byte> src) {
   if (!src.empty()) std::memcpy(dst, src.data(), src.size());
+}
+
+inline void Engine::download(std::span<std::byte> dst, const std::byte* src) {
+  if (!dst.empty()) std::memcpy(dst.data(), src, dst.size());
 }
 
 }  // namespace aistor

@@ -29,6 +29,11 @@ class FaultEngine final : public Engine {
     return inner_->max_in_flight();
   }
   [[nodiscard]] nlohmann::json describe() const override;
+  [[nodiscard]] bool device_memory() const noexcept override { return inner_->device_memory(); }
+  void upload(std::byte* dst, std::span<const std::byte> src) override { inner_->upload(dst, src); }
+  void download(std::span<std::byte> dst, const std::byte* src) override {
+    inner_->download(dst, src);
+  }
   // How many faults of a kind this engine has injected so far.
   [[nodiscard]] std::uint64_t injected(FaultKind kind) const noexcept;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "core/clock.hpp"
 #include "core/splitmix.hpp"
@@ -59,6 +60,7 @@ Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recor
       progress_(progress),
       depth_(static_cast<unsigned>(
           std::clamp<std::size_t>(engine.max_in_flight(), 1, std::max(queue_depth, 1u)))) {
+  if (buffer_bytes == 0) return;
   buffers_.reserve(depth_);
   std::vector<std::byte> staged(engine_.device_memory() ? buffer_bytes : 0);
   for (unsigned i = 0; i < depth_; ++i) {
@@ -180,7 +182,12 @@ class PumpRun {
       // The last request is trimmed so a byte limit is met exactly, never overshot.
       r.length = static_cast<std::uint32_t>(limits_.bytes - planned_bytes_);
     }
-    r.buf = buffers_[slot].data();
+    if (r.buf == nullptr) {
+      if (slot >= buffers_.size()) {
+        throw std::logic_error("pump: a request without a buffer, and the pump has none");
+      }
+      r.buf = buffers_[slot].data();
+    }
     source_->stamp(r);
     slots_[slot].source_tag = r.tag;
     r.tag = slot;

@@ -15,6 +15,8 @@ namespace aistor {
 // Where requests come from. next() fills op, file, offset and length; false when there are no more.
 // It may also set `tag`: the pump keeps it and hands the request back, with its buffer, to
 // completed() when the request is done (ramp requests included), `res` as the engine returned it.
+// It may set `buf` too, to memory of its own from the same engine's allocate() (a checkpoint's
+// state in GPU memory): the pump then uses that instead of one of its buffers.
 class RequestSource {
  public:
   virtual ~RequestSource() = default;
@@ -53,7 +55,8 @@ class Pump {
   // bytes so writes carry incompressible data: each buffer its own bytes, or, with
   // `content_seed`, every buffer fill_random(content_seed) (so what a write carries is known).
   // The effective depth is capped by the engine's max_in_flight(). `progress` (may be null) is
-  // bumped per completion.
+  // bumped per completion. With `buffer_bytes` 0 the pump allocates nothing: every request's
+  // source sets its buffer.
   Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recorder& recorder,
        const std::atomic<bool>& stop, ProgressCounters* progress = nullptr,
        std::optional<std::uint64_t> content_seed = std::nullopt);

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "engines/registry.hpp"
@@ -100,6 +104,45 @@ TEST_P(PumpTest, OpsInsideTheRampAreNotRecorded) {
   EXPECT_GT(out.ramp_ops, 0u);
   EXPECT_LE(rec.ops(), 200u);
   EXPECT_GE(rec.first_submit_ns(), limits.ramp_end_ns);
+}
+
+// The whole file, read into one buffer of the source's own: each request lands at its offset.
+class IntoRegion final : public RequestSource {
+ public:
+  IntoRegion(FileId file, std::byte* region, std::uint64_t bytes, std::uint32_t size)
+      : file_(file), region_(region), bytes_(bytes), size_(size) {}
+  bool next(IoRequest& r) override {
+    if (next_ >= bytes_) return false;
+    r = {Op::read, file_, next_, size_, region_ + next_, 0};
+    next_ += size_;
+    return true;
+  }
+
+ private:
+  FileId file_;
+  std::byte* region_;
+  std::uint64_t bytes_;
+  std::uint32_t size_;
+  std::uint64_t next_ = 0;
+};
+
+TEST_P(PumpTest, ASourcesOwnBuffersAreUsedAsGiven) {
+  constexpr std::uint64_t kBytes = 1 << 20;
+  Buffer region = engine_->allocate(kBytes);
+  std::memset(region.data(), 0, kBytes);
+  Recorder rec(now_ns(), 1'000'000);
+  Pump pump(*engine_, GetParam().queue_depth, 0, rec, stop_);  // no buffers of its own
+  IntoRegion src(file_, region.data(), kBytes, 16384);
+  EXPECT_EQ(pump.run(src, {}).end, PumpEnd::done);
+  EXPECT_EQ(rec.ops(), kBytes / 16384);
+  std::ifstream in(path_, std::ios::binary);
+  std::vector<char> want(kBytes);
+  in.read(want.data(), static_cast<std::streamsize>(kBytes));
+  EXPECT_EQ(std::memcmp(region.data(), want.data(), kBytes), 0);
+
+  // A request without a buffer, on a pump that has none, is a programming error.
+  Sequential bare(file_, 0, 4096);
+  EXPECT_THROW((void)pump.run(bare, {}), std::logic_error);
 }
 
 EngineConfig engine(const char* name, unsigned qd) {

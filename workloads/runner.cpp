@@ -5,12 +5,10 @@
 
 #include <fmt/format.h>
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
@@ -23,6 +21,7 @@
 #include "workloads/rank_clients.hpp"
 #include "workloads/rank_rows.hpp"
 #include "workloads/ranks.hpp"
+#include "workloads/worker_threads.hpp"
 
 namespace aistor {
 namespace {
@@ -76,14 +75,6 @@ nlohmann::json apply_cache_policy(const PhaseSpec& spec,
   return j;
 }
 
-struct WorkerSlot {
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<Recorder> recorder;
-  ProgressCounters progress;
-  std::string error;
-  PumpOutcome outcome;
-};
-
 std::string end_name(PumpEnd e) {
   switch (e) {
     case PumpEnd::done:
@@ -134,49 +125,6 @@ void prepare_on_ranks(const PhaseSpec& spec, Workload& workload, const PhaseEnv&
   for (std::size_t r = 0; r < errors.size(); ++r) {
     if (!errors[r].empty()) throw InputError(fmt::format("rank {}: {}", r, errors[r]));
   }
-}
-
-// Timed: one thread per worker; the calling thread watches the stop flag and reports progress.
-void run_workers(const PhaseSpec& spec, Workload& workload, std::uint64_t start,
-                 std::vector<std::unique_ptr<WorkerSlot>>& slots, const std::atomic<bool>& stop,
-                 const std::function<void(std::uint64_t bytes, std::uint64_t ops)>& progress) {
-  std::atomic<bool> phase_stop{false};
-  std::atomic<std::size_t> finished{0};
-  std::vector<std::thread> threads;
-  for (unsigned i = 0; i < slots.size(); ++i) {
-    threads.emplace_back([&, i] {
-      WorkerSlot& s = *slots[i];
-      WorkerContext ctx{
-          i,     *s.engine,  *s.recorder, phase_stop, spec.engine.queue_depth, spec.stop_on_error,
-          start, &s.progress};
-      try {
-        workload.run(ctx);
-      } catch (const std::exception& e) {
-        s.error = e.what();
-        phase_stop = true;  // one failed worker ends the phase for all
-      }
-      s.outcome = ctx.outcome;
-      ++finished;
-    });
-  }
-  std::uint64_t last_progress = 0;
-  while (finished.load() < slots.size()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (stop.load()) phase_stop = true;
-    std::uint64_t now = now_ns();
-    if (progress && now - last_progress >= 250'000'000) {
-      last_progress = now;
-      std::uint64_t bytes = 0;
-      std::uint64_t ops = 0;
-      for (const auto& s : slots) {
-        bytes += s->progress.bytes.load(std::memory_order_relaxed);
-        ops += s->progress.ops.load(std::memory_order_relaxed);
-      }
-      progress(bytes, ops);
-    }
-  }
-  for (auto& t : threads)
-    t.join();
 }
 
 // The phase's status from how each worker ended (`errors[i]`: worker i's exception, or empty):
@@ -310,10 +258,16 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
     }
     phase["engine"] = slots.front()->engine->describe();
     phase["workers"] = slots.size();
+    const bool ready = before_start_workers(spec, *workload, slots, stop);
     start = now_ns();
     for (auto& s : slots)
       s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
-    run_workers(spec, *workload, start, slots, stop, progress);
+    if (ready) {
+      run_workers(spec, *workload, start, slots, stop, progress);
+    } else {
+      for (auto& s : slots)
+        s->outcome.end = PumpEnd::interrupted;  // the one that threw names the failure
+    }
     merged = Recorder(start, spec.interval_ns);
     for (const auto& s : slots) {
       merged.merge(*s->recorder);
