@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 
@@ -96,6 +97,12 @@ nlohmann::json ckpt(const std::string& op, const nlohmann::json& engine) {
   return p;
 }
 
+void overwrite(const fs::path& file, std::uint64_t offset, const std::vector<char>& bytes) {
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
 class CheckpointPerEngine : public testing::TestWithParam<nlohmann::json> {
  protected:
   void SetUp() override {
@@ -137,15 +144,69 @@ INSTANTIATE_TEST_SUITE_P(
     Engines, CheckpointPerEngine,
     testing::Values(nlohmann::json{{"name", "pread"}}, nlohmann::json{{"name", "odirect"}},
                     nlohmann::json{{"name", "mmap"}},
-                    nlohmann::json{{"name", "io_uring"}, {"queue_depth", 8}, {"direct", true}}),
+                    nlohmann::json{{"name", "io_uring"}, {"queue_depth", 8}, {"direct", true}},
+                    // The state in GPU memory: saved device → pinned → storage, restored into it
+                    // and verified there (skipped without a GPU).
+                    nlohmann::json{{"name", "gpu"},
+                                   {"host_engine", "io_uring"},
+                                   {"queue_depth", 8},
+                                   {"direct", true},
+                                   {"staging_size", "64KiB"}},
+                    nlohmann::json{{"name", "gpu-pageable"}, {"host_engine", "pread"}},
+                    nlohmann::json{{"name", "gds"}}),
     [](const testing::TestParamInfo<nlohmann::json>& param_info) {
-      return param_info.param["name"].get<std::string>();
+      std::string name = param_info.param["name"].get<std::string>();
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
     });
 
-void overwrite(const fs::path& file, std::uint64_t offset, const std::vector<char>& bytes) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+// On a GPU engine the shards live in GPU memory: the save writes them from there, the files are
+// what a host restore verifies, and a flipped bit on storage is found in what landed in GPU
+// memory, with its file and offset. An asynchronous rhythm is refused with the reason.
+class CheckpointOnGpu : public testing::Test {
+ protected:
+  void SetUp() override {
+    Availability a = find_engine("gpu")->probe(dir_.path());
+    if (!a.available) GTEST_SKIP() << "no GPU here: " << a.reason;
+  }
+  test::ScratchDir dir_;
+};
+
+TEST_F(CheckpointOnGpu, SavedFromGpuMemoryVerifiedOnStorageAndFaultsFoundInGpuMemory) {
+  const nlohmann::json gpu{{"name", "gpu"}, {"host_engine", "odirect"}};
+  auto phases = test::run_phases(
+      dir_.path(),
+      nlohmann::json::array({ckpt("save", gpu), ckpt("restore", {{"name", "pread"}})}));
+  ASSERT_EQ(phases.size(), 2u);
+  ASSERT_EQ(phases[0]["status"], "ok") << phases[0].dump();
+  EXPECT_EQ(phases[0]["workload_metrics"]["state_in"], "gpu memory");
+  ASSERT_EQ(phases[1]["status"], "ok") << phases[1].dump();
+  EXPECT_EQ(phases[1]["workload_metrics"]["state_in"], "host memory");
+
+  // Rank 2's shard is what restore_shift 1 gives worker 1; flip a bit in its second block.
+  const fs::path shard = dir_.path() / "checkpoint" / "rank-00002.ckpt";
+  overwrite(shard, 256 * 1024 + 1000, {'\x5a'});
+  auto restore = ckpt("restore", gpu);
+  restore["name"] = "restore-gpu";
+  const auto bad = test::run_phase(dir_.path(), restore);
+  EXPECT_EQ(bad["status"], "failed");
+  const std::string error = bad["error"].get<std::string>();
+  EXPECT_NE(error.find("rank-00002.ckpt: offset 262144: block 1 checksum mismatch"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("(in GPU memory after the restore)"), std::string::npos) << error;
+
+  auto async = ckpt("save", gpu);
+  async["name"] = "async";
+  async["checkpoint_dir"] = "async";
+  async["rhythm"] = {{"checkpoints", 2}, {"compute", "1ms"}, {"async", true}};
+  const auto refused = test::run_phase(dir_.path(), async);
+  EXPECT_EQ(refused["status"], "failed");
+  EXPECT_NE(refused["error"].get<std::string>().find("rhythm.async: engine \"gpu\" keeps the state "
+                                                     "in GPU memory"),
+            std::string::npos)
+      << refused.dump();
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "async"));
 }
 
 std::vector<char> read_at(const fs::path& file, std::uint64_t offset, std::size_t n) {

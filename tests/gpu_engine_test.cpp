@@ -88,13 +88,20 @@ TEST(GpuEngineConfig, MappedHostCannotBeDirect) {
 }
 
 TEST(GpuEngineConfig, WorkloadsThatCheckBytesRefuseDeviceMemory) {
-  const nlohmann::json phase{{"workload", "checkpoint"},
-                             {"mode", "save"},
-                             {"size", "1MiB"},
+  const nlohmann::json phase{{"workload", "pack"},
+                             {"source", "raw"},
+                             {"target", "tfrecord"},
                              {"engine", {{"name", "gpu"}}}};
   EXPECT_EQ(test::plan_error(phase),
-            "config: phases[0].engine: engine gpu delivers into GPU memory, which the checkpoint "
-            "workload cannot use: it checks the bytes it moves; model-load and raw can");
+            "config: phases[0].engine: engine gpu delivers into GPU memory, which the pack "
+            "workload cannot use: it checks the bytes it moves; model-load, raw and checkpoint "
+            "can");
+  // A checkpoint keeps its shards' state there (the GPU's half of the workload).
+  EXPECT_EQ(test::plan_error({{"workload", "checkpoint"},
+                              {"op", "save"},
+                              {"size", "1MiB"},
+                              {"engine", {{"name", "gpu"}}}}),
+            "(no error)");
   EXPECT_EQ(test::plan_error({{"workload", "storm"},
                               {"path", "m.safetensors"},
                               {"engine", {{"name", "gpu-pageable"}}}}),

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -110,6 +112,39 @@ std::optional<CheckpointManifest> read_checkpoint_manifest(const std::filesystem
   }
 }
 
+namespace {
+
+// Checks block `k` at `off` of the shard, as found in `got`: its header, then its CRC. `where`
+// names the file in messages; `suffix` ends them.
+void check_block(const std::string& where, const ShardFile& shard, std::uint64_t k,
+                 std::uint64_t off, std::span<const std::byte> got, std::string_view suffix) {
+  Header h{};
+  std::memcpy(&h, got.data(), std::min(got.size(), sizeof h));
+  if (got.size() >= sizeof h && (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
+                                 h.rank != shard.rank || h.index != k || h.offset != off)) {
+    const bool ours = std::memcmp(h.magic, kMagic, sizeof kMagic) == 0;
+    throw InputError(
+        ours ? fmt::format("{}: offset {}: block {} of rank {} is here, block {} of rank {} was "
+                           "written here: blocks out of place{}",
+                           where, off, h.index, h.rank, k, shard.rank, suffix)
+             : fmt::format("{}: offset {}: block {} has no block header: overwritten{}", where, off,
+                           k, suffix));
+  }
+  const std::uint32_t crc = formats::crc32c(got);
+  if (k >= shard.block_crc32c.size() || crc != shard.block_crc32c[k]) {
+    throw InputError(fmt::format(
+        "{}: offset {}: block {} checksum mismatch (manifest {:#010x}, read {:#010x}){}", where,
+        off, k, k < shard.block_crc32c.size() ? shard.block_crc32c[k] : 0U, crc, suffix));
+  }
+}
+
+// Whole blocks per copy between host and the engine's memory: about 64 MiB.
+std::uint64_t blocks_per_copy(std::uint64_t block) {
+  return std::max<std::uint64_t>(1, (std::uint64_t{64} << 20) / block);
+}
+
+}  // namespace
+
 void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std::uint64_t block,
                   std::uint64_t content_seed) {
   const auto path = dir / shard.name;
@@ -130,27 +165,44 @@ void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std:
     if (static_cast<std::uint64_t>(n) < len) {
       throw InputError(fmt::format("{}: offset {}: truncated", path.string(), off + n));
     }
-    Header h{};
-    std::memcpy(&h, got.data(), std::min<std::uint64_t>(len, sizeof h));
-    if (len >= sizeof h && (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 ||
-                            h.rank != shard.rank || h.index != k || h.offset != off)) {
-      const bool ours = std::memcmp(h.magic, kMagic, sizeof kMagic) == 0;
-      throw InputError(
-          ours ? fmt::format("{}: offset {}: block {} of rank {} is here, block {} of rank {} was "
-                             "written here: blocks out of place",
-                             path.string(), off, h.index, h.rank, k, shard.rank)
-               : fmt::format("{}: offset {}: block {} has no block header: overwritten",
-                             path.string(), off, k));
-    }
-    const std::uint32_t crc = formats::crc32c(std::span(got).first(len));
-    if (k >= shard.block_crc32c.size() || crc != shard.block_crc32c[k]) {
-      throw InputError(fmt::format(
-          "{}: offset {}: block {} checksum mismatch (manifest {:#010x}, "
-          "read {:#010x})",
-          path.string(), off, k, k < shard.block_crc32c.size() ? shard.block_crc32c[k] : 0U, crc));
-    }
+    check_block(path.string(), shard, k, off, std::span(got).first(len), "");
   }
   (void)content_seed;
+}
+
+void fill_state(Engine& engine, std::byte* state, const ShardFile& shard, std::uint64_t block,
+                std::uint64_t content_seed) {
+  std::vector<std::byte> body(block);
+  fill_random(body.data(), body.size(), content_seed);
+  const std::uint64_t per_copy = blocks_per_copy(block);
+  std::vector<std::byte> chunk(per_copy * block);
+  for (std::uint64_t k = 0, off = 0; off < shard.bytes;) {
+    std::uint64_t n = 0;  // bytes of this chunk
+    for (std::uint64_t i = 0; i < per_copy && off + n < shard.bytes; ++i, ++k) {
+      const std::uint64_t len = std::min(block, shard.bytes - off - n);
+      std::memcpy(chunk.data() + n, body.data(), len);
+      stamp_block(std::span(chunk).subspan(n, len), shard.rank, k, off + n);
+      n += len;
+    }
+    engine.upload(state + off, std::span(chunk).first(n));
+    off += n;
+  }
+}
+
+void verify_landed(Engine& engine, const std::byte* state, const std::filesystem::path& path,
+                   const ShardFile& shard, std::uint64_t block) {
+  const std::uint64_t per_copy = blocks_per_copy(block);
+  std::vector<std::byte> chunk(per_copy * block);
+  for (std::uint64_t k = 0, off = 0; off < shard.bytes;) {
+    const std::uint64_t n = std::min(per_copy * block, shard.bytes - off);
+    engine.download(std::span(chunk).first(n), state + off);
+    for (std::uint64_t at = 0; at < n; at += block, ++k) {
+      check_block(path.string(), shard, k, off + at,
+                  std::span(chunk).subspan(at, std::min(block, n - at)),
+                  " (in GPU memory after the restore)");
+    }
+    off += n;
+  }
 }
 
 }  // namespace aistor

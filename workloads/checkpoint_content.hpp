@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engines/engine.hpp"
+
 namespace aistor {
 
 inline constexpr const char* kCheckpointManifest = "aistor-checkpoint.json";
@@ -56,6 +58,17 @@ void write_checkpoint_manifest(const std::filesystem::path& dir, const Checkpoin
 // checksum mismatch); SystemError on a read error.
 void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std::uint64_t block,
                   std::uint64_t content_seed);
+
+// Fills `state` (memory of `engine`'s allocate(), GPU memory on a GPU engine) with the shard's
+// bytes as a save writes them, through Engine::upload, a few blocks at a time.
+void fill_state(Engine& engine, std::byte* state, const ShardFile& shard, std::uint64_t block,
+                std::uint64_t content_seed);
+
+// Checks what a restore landed in `state` (copied back with Engine::download): every header and
+// CRC. InputError "<path>: offset <o>: <what> (in GPU memory after the restore)" at the first
+// fault.
+void verify_landed(Engine& engine, const std::byte* state, const std::filesystem::path& path,
+                   const ShardFile& shard, std::uint64_t block);
 
 // fsync of a directory (after a rename into it). Throws SystemError.
 void fsync_directory(const std::filesystem::path& dir);

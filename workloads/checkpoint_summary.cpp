@@ -20,7 +20,12 @@ nlohmann::json CheckpointWorkload::summarize() const {
                      {"zero", params_.spec.layout.zero},
                      {"ranks", params_.spec.layout.ranks()}}},
                    {"files", manifest_.files.size()},
-                   {"block_size", params_.block}};
+                   {"block_size", params_.block},
+                   // Where the shards' bytes came from (save) or landed (restore).
+                   {"state_in", std::any_of(states_.begin(), states_.end(),
+                                            [](const Buffer& b) { return b.data() != nullptr; })
+                                    ? "gpu memory"
+                                    : "host memory"}};
   std::uint64_t shard_bytes = 0;  // what this process wrote or read: all, or this rank's
   for (const std::size_t i : mine_)
     shard_bytes +=

@@ -23,12 +23,19 @@
 namespace aistor {
 namespace {
 
-// Sequential blocks of one shard; writes are stamped with their block header.
+// Sequential blocks of one shard; writes are stamped with their block header. With `state` (the
+// shard in GPU memory, already holding what is written) each request's buffer is its place there.
 class ShardSource final : public RequestSource {
  public:
   ShardSource(Op op, FileId file, unsigned rank, std::uint64_t bytes, std::uint32_t block,
-              std::uint32_t alignment)
-      : op_(op), file_(file), rank_(rank), bytes_(bytes), block_(block), alignment_(alignment) {}
+              std::uint32_t alignment, std::byte* state)
+      : op_(op),
+        file_(file),
+        rank_(rank),
+        bytes_(bytes),
+        block_(block),
+        alignment_(alignment),
+        state_(state) {}
 
   bool next(IoRequest& r) override {
     if (offset_ >= bytes_) return false;
@@ -39,12 +46,13 @@ class ShardSource final : public RequestSource {
     r.length = static_cast<std::uint32_t>(align_up(len, alignment_));
     r.to_eof = op_ == Op::read && r.length > len;
     r.tag = len;
+    if (state_ != nullptr) r.buf = state_ + offset_;
     padded_ = padded_ || r.length > len;
     offset_ += len;
     return true;
   }
   void stamp(IoRequest& r) override {
-    if (op_ != Op::write) return;
+    if (op_ != Op::write || state_ != nullptr) return;
     const std::uint64_t index = r.offset / block_;
     stamp_block(std::span(r.buf, static_cast<std::size_t>(r.tag)), rank_, index, r.offset);
   }
@@ -57,6 +65,7 @@ class ShardSource final : public RequestSource {
   std::uint64_t bytes_;
   std::uint32_t block_;
   std::uint32_t alignment_;
+  std::byte* state_;
   std::uint64_t offset_ = 0;
   bool padded_ = false;
 };
@@ -241,6 +250,8 @@ void CheckpointWorkload::share_files() {
         dir_.string(), ranks_, manifest_.files.size(), rank_));
   }
   times_.assign(mine_.size(), RankTimes{});
+  states_.clear();
+  states_.resize(mine_.size());
 }
 
 void CheckpointWorkload::clients_done(const ClientRun& run) {
@@ -277,7 +288,13 @@ bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& 
       ::truncate(tmp.c_str(), static_cast<off_t>(shard.bytes)) != 0) {
     throw_errno("truncate", tmp.string());
   }
-  const FileId id = ctx.engine.open(tmp, Access::write);
+  FileId id = 0;
+  try {
+    id = ctx.engine.open(tmp, Access::write);
+  } catch (...) {
+    (void)::unlink(tmp.c_str());  // an engine that cannot write leaves nothing behind
+    throw;
+  }
   ctx.recorder.name_file(id, tmp.string());
   const std::uint32_t alignment = request_alignment(ctx.engine, tmp);
   if (params_.block % alignment != 0) {
@@ -286,7 +303,8 @@ bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& 
     throw InputError(fmt::format("block_size {} is not a multiple of the O_DIRECT alignment {}",
                                  params_.block, alignment));
   }
-  ShardSource source(Op::write, id, shard.rank, shard.bytes, params_.block, alignment);
+  ShardSource source(Op::write, id, shard.rank, shard.bytes, params_.block, alignment,
+                     state(ctx.index));
   PumpLimits limits;
   limits.stop_on_error = ctx.stop_on_error;
   ctx.outcome = pump.run(source, limits);
@@ -320,8 +338,9 @@ bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& 
 }
 
 void CheckpointWorkload::save(WorkerContext& ctx) {
-  Pump pump(ctx.engine, ctx.queue_depth, params_.block, ctx.recorder, ctx.stop, ctx.progress,
-            params_.seed);
+  // From GPU memory the requests point into the shard's state; else the pump's buffers carry it.
+  Pump pump(ctx.engine, ctx.queue_depth, state(ctx.index) != nullptr ? 0 : params_.block,
+            ctx.recorder, ctx.stop, ctx.progress, params_.seed);
   RankTimes& t = times_[ctx.index];
   bool ok = true;
   if (!params_.rhythm) {
@@ -406,9 +425,11 @@ void CheckpointWorkload::restore(WorkerContext& ctx) {
   const FileId id = ctx.engine.open(path, Access::read);
   ctx.recorder.name_file(id, path.string());
   const std::uint32_t alignment = request_alignment(ctx.engine, path);
-  ShardSource source(Op::read, id, shard.rank, shard.bytes, params_.block, alignment);
-  Pump pump(ctx.engine, ctx.queue_depth, align_up(params_.block, alignment), ctx.recorder, ctx.stop,
-            ctx.progress);
+  ShardSource source(Op::read, id, shard.rank, shard.bytes, params_.block, alignment,
+                     state(ctx.index));
+  Pump pump(ctx.engine, ctx.queue_depth,
+            state(ctx.index) != nullptr ? 0 : align_up(params_.block, alignment), ctx.recorder,
+            ctx.stop, ctx.progress);
   PumpLimits limits;
   limits.stop_on_error = ctx.stop_on_error;
   ctx.outcome = pump.run(source, limits);
@@ -417,7 +438,37 @@ void CheckpointWorkload::restore(WorkerContext& ctx) {
   ctx.engine.close(id);
   if (ctx.outcome.end != PumpEnd::done) return;
   t.ok = true;
-  if (params_.verify) verify_shard(dir_, shard, manifest_.block, manifest_.content_seed);
+  if (!params_.verify) return;
+  if (state(ctx.index) != nullptr) {
+    verify_landed(ctx.engine, state(ctx.index), path, shard, manifest_.block);
+  } else {
+    verify_shard(dir_, shard, manifest_.block, manifest_.content_seed);
+  }
+}
+
+std::byte* CheckpointWorkload::state(unsigned worker) const {
+  return worker < states_.size() ? states_[worker].data() : nullptr;
+}
+
+// Untimed. On an engine whose memory is the GPU's, the shard lives there: a save writes from it
+// (device → pinned → storage), so it is filled here with exactly what the host path writes; a
+// restore lands in it.
+void CheckpointWorkload::before_start(WorkerContext& ctx) {
+  if (!ctx.engine.device_memory()) return;
+  if (params_.rhythm && params_.rhythm->async) {
+    throw InputError(fmt::format(
+        "rhythm.async: engine \"{}\" keeps the state in GPU memory, and an asynchronous save "
+        "snapshots it to host memory, which this workload does not model: use a host engine, or "
+        "a blocking rhythm",
+        ctx.engine.describe().value("name", "")));
+  }
+  const auto n = manifest_.files.size();
+  const ShardFile& shard =
+      manifest_.files.at((mine_.at(ctx.index) + (params_.save ? 0 : params_.restore_shift)) % n);
+  // Room for an O_DIRECT request's padded tail (alignment divides 64 KiB).
+  Buffer state = ctx.engine.allocate(align_up(shard.bytes, std::uint64_t{65536}));
+  if (params_.save) fill_state(ctx.engine, state.data(), shard, params_.block, params_.seed);
+  states_.at(ctx.index) = std::move(state);  // each worker its own element
 }
 
 WorkloadInfo checkpoint_workload_info() {
@@ -429,6 +480,7 @@ WorkloadInfo checkpoint_workload_info() {
         return std::make_unique<CheckpointWorkload>(CheckpointWorkload::parse(phase));
       }};
   info.over_ranks = true;
+  info.device_memory = true;  // the shard's state in GPU memory (before_start)
   return info;
 }
 

@@ -13,6 +13,9 @@
 // wait for each save) or async (they wait only for a copy of the state into a host snapshot, and
 // for the previous write if it is still running); reports the fraction of wall time the
 // accelerators sat idle and how much of the writing the compute hid.
+// On a GPU engine (gpu, gpu-pageable, gds) each worker's shard lives in GPU memory, placed there
+// before the clock starts: a save writes it device → pinned → storage, a restore lands in it, and
+// `verify` copies what landed back (untimed) and checks every block's header and CRC.
 // restore: one worker per shard file of the manifest; `restore_shift` k makes worker i
 // read the shard of worker i+k (to read what another rank wrote, not its own cached pages);
 // `verify` re-reads each shard after the timed reads and checks size, block headers and CRCs.
@@ -55,6 +58,7 @@ class CheckpointWorkload final : public Workload {
   [[nodiscard]] unsigned workers() const override;
   [[nodiscard]] Goal goal() const override;
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  void before_start(WorkerContext& ctx) override;
   void run(WorkerContext& ctx) override;
   void clients_done(const ClientRun& run) override;
   [[nodiscard]] nlohmann::json summarize() const override;
@@ -81,6 +85,8 @@ class CheckpointWorkload final : public Workload {
   bool save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t);
   void restore(WorkerContext& ctx);
   void share_files();
+  // Worker `worker`'s shard in GPU memory; null on host engines.
+  [[nodiscard]] std::byte* state(unsigned worker) const;
 
   CheckpointParams params_;
   std::vector<RankShard> shards_;  // every rank's share
@@ -90,6 +96,7 @@ class CheckpointWorkload final : public Workload {
   unsigned ranks_ = 1;
   std::vector<std::size_t> mine_;  // the manifest's files this process handles, per worker
   std::vector<RankTimes> times_;   // per worker
+  std::vector<Buffer> states_;     // per worker, on GPU engines: its shard in device memory
   std::atomic<unsigned> finished_{0};
   std::atomic<unsigned> succeeded_{0};
 };
