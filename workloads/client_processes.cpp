@@ -224,8 +224,8 @@ void reap_all(std::vector<Client>& clients) {
 // Turns what client `c` sent into its result, adding its workers' ends to `run`.
 void parse_client(const Client& c, unsigned index, unsigned workers, ClientRun& run) {
   const std::string missing = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0
-                                  ? "ended without sending its result"
-                                  : exit_text(c.status) + " before sending its result";
+                                  ? "ended without sending its whole result"
+                                  : exit_text(c.status) + " before sending its whole result";
   add_client_message(c.received, index, c.pid, workers, missing, 0, run);
 }
 

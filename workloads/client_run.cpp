@@ -143,7 +143,7 @@ void add_client_message(std::string_view s, unsigned index, int pid, unsigned wo
     return fail(missing);
   }
   std::memcpy(&wire_len, s.data() + 8 + json_len, 8);
-  if (s.size() != 16 + json_len + wire_len) return fail("sent a truncated result");
+  if (s.size() != 16 + json_len + wire_len) return fail(missing);  // cut short: as none
   nlohmann::json msg;
   std::optional<Recorder> rec;
   try {
