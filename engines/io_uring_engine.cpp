@@ -127,7 +127,7 @@ void IoUringEngine::register_file_table() {
 }
 
 FileId IoUringEngine::open(const std::filesystem::path& path, Access access) {
-  UniqueFd fd(::open(path.c_str(), open_flags(access, config_.direct)));
+  UniqueFd fd(dirs_.open(path, open_flags(access, config_.direct)));
   if (!fd) {
     if (errno == EINVAL && config_.direct) {
       throw_system(EINVAL, "open with O_DIRECT (the filesystem refuses O_DIRECT)", path.string());

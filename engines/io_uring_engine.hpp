@@ -29,6 +29,7 @@
 
 #include "core/aligned_buffer.hpp"
 #include "core/unique_fd.hpp"
+#include "engines/directory_fds.hpp"
 #include "engines/engine.hpp"
 #include "engines/engine_config.hpp"
 #include "engines/registry.hpp"
@@ -100,6 +101,7 @@ class IoUringEngine final : public Engine {
   void complete(std::uint32_t slot, std::int64_t res, std::uint64_t now);
 
   EngineConfig config_;
+  DirectoryFds dirs_;
   std::vector<std::string> notes_;
   // Declared before ring_ so that they are released after it.
   std::vector<AlignedBuffer> owned_;

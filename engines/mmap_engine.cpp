@@ -32,7 +32,7 @@ int advice_of(Madvise m) {
 
 FileId MmapEngine::open(const std::filesystem::path& path, Access access) {
   bool writable = access != Access::read;
-  UniqueFd fd(::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+  UniqueFd fd(dirs_.open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC));
   if (!fd) throw_errno("open", path.string());
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_errno("fstat", path.string());
@@ -85,7 +85,7 @@ void MmapEngine::sync(FileId file) {
   if (file >= files_.size() || !files_[file].fd) throw_system(EBADF, "msync");
   File& f = files_[file];
   if (f.map.size() > 0 && ::msync(f.map.data(), f.map.size(), MS_SYNC) != 0) {
-    throw_errno("msync", f.path.string());
+    throw_errno("msync", f.path);
   }
 }
 

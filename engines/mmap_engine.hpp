@@ -7,6 +7,7 @@
 
 #include "core/mapping.hpp"
 #include "core/unique_fd.hpp"
+#include "engines/directory_fds.hpp"
 #include "engines/engine_config.hpp"
 #include "engines/registry.hpp"
 #include "engines/sync_engine.hpp"
@@ -27,12 +28,13 @@ class MmapEngine final : public SyncEngine {
   struct File {
     UniqueFd fd;
     Mapping map;
-    std::filesystem::path path;
+    std::string path;
     bool writable = false;
   };
   [[nodiscard]] std::int64_t execute(const IoRequest& request) noexcept override;
 
   EngineConfig config_;
+  DirectoryFds dirs_;
   std::vector<File> files_;
 };
 

@@ -36,7 +36,7 @@ PreadEngine::PreadEngine(EngineConfig config) : config_(std::move(config)) {
 
 FileId PreadEngine::open(const std::filesystem::path& path, Access access) {
   int flags = open_flags(access) | O_CLOEXEC | (config_.direct ? O_DIRECT : 0);
-  UniqueFd fd(::open(path.c_str(), flags));
+  UniqueFd fd(dirs_.open(path, flags));
   if (!fd) {
     if (errno == EINVAL && config_.direct) {
       throw SystemError(EINVAL,
@@ -46,7 +46,7 @@ FileId PreadEngine::open(const std::filesystem::path& path, Access access) {
     throw_errno("open", path.string());
   }
   apply_fadvise(fd.get(), config_.fadvise, path);
-  File f{std::move(fd), path, 1};
+  File f{std::move(fd), path.native(), 1};
   if (config_.direct) {
     auto align = dio_alignment(path);
     f.offset_align = align ? std::max<std::uint32_t>(align->offset, 1) : 512;
@@ -102,7 +102,7 @@ std::int64_t PreadEngine::read_around(const File& f, const IoRequest& r) noexcep
 
 void PreadEngine::sync(FileId file) {
   if (file >= files_.size() || !files_[file].fd) throw_system(EBADF, "fsync");
-  if (::fsync(files_[file].fd.get()) != 0) throw_errno("fsync", files_[file].path.string());
+  if (::fsync(files_[file].fd.get()) != 0) throw_errno("fsync", files_[file].path);
 }
 
 void PreadEngine::close(FileId file) {

@@ -8,6 +8,7 @@
 
 #include "core/aligned_buffer.hpp"
 #include "core/unique_fd.hpp"
+#include "engines/directory_fds.hpp"
 #include "engines/engine_config.hpp"
 #include "engines/registry.hpp"
 #include "engines/sync_engine.hpp"
@@ -27,13 +28,14 @@ class PreadEngine final : public SyncEngine {
  private:
   struct File {
     UniqueFd fd;
-    std::filesystem::path path;
+    std::string path;  // a string, not a path: copying a path copies its parsed components
     std::uint32_t offset_align = 1;
   };
   [[nodiscard]] std::int64_t execute(const IoRequest& request) noexcept override;
   [[nodiscard]] std::int64_t read_around(const File& f, const IoRequest& r) noexcept;
 
   EngineConfig config_;
+  DirectoryFds dirs_;
   std::vector<File> files_;
   std::uint32_t mem_align_ = 4096;
   AlignedBuffer bounce_;

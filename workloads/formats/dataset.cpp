@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -170,8 +171,13 @@ std::filesystem::path DatasetSpec::record_file(std::uint32_t file) const {
 }
 
 std::filesystem::path DatasetSpec::raw_file(std::uint64_t sample) const {
-  return std::filesystem::path(fmt::format("d{:05}", file_of(sample))) /
-         fmt::format("{:010}.bin", sample);
+  std::string name;
+  append_raw_file(name, sample);
+  return name;
+}
+
+void DatasetSpec::append_raw_file(std::string& out, std::uint64_t sample) const {
+  fmt::format_to(std::back_inserter(out), "d{:05}/{:010}.bin", file_of(sample), sample);
 }
 
 DatasetSpec parse_dataset_spec(ConfigNode& node) {

@@ -52,6 +52,8 @@ struct DatasetSpec {
   // Path of record file `f` or of raw sample `i`, relative to the dataset directory.
   [[nodiscard]] std::filesystem::path record_file(std::uint32_t file) const;
   [[nodiscard]] std::filesystem::path raw_file(std::uint64_t sample) const;
+  // raw_file(sample) as a string ("d00001/0000002001.bin"), appended to `out`.
+  void append_raw_file(std::string& out, std::uint64_t sample) const;
 };
 
 // Reads a "dataset" object: {"format", "samples", "files", "fan_out", "sizes": {...}, "seed",

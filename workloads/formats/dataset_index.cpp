@@ -88,7 +88,14 @@ DatasetIndex DatasetIndex::open(const std::filesystem::path& path) {
 }
 
 std::filesystem::path DatasetIndex::path_of(const SampleRef& ref) const {
-  if (spec_ && spec_->format == DatasetFormat::raw) return root_ / spec_->raw_file(ref.file);
+  if (spec_ && spec_->format == DatasetFormat::raw) {
+    // root_ / spec_->raw_file(ref.file), built as one string: a path is parsed once, not four times
+    // (this runs once per sample read from a raw tree).
+    std::string p = root_.native();
+    if (!p.empty() && p.back() != '/') p += '/';
+    spec_->append_raw_file(p, ref.file);
+    return std::filesystem::path(std::move(p));
+  }
   return files_.at(ref.file);
 }
 
