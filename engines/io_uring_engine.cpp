@@ -139,20 +139,24 @@ FileId IoUringEngine::open(const std::filesystem::path& path, Access access) {
   auto id = static_cast<FileId>(free - files_.begin());
   if (free == files_.end()) files_.emplace_back();
   OpenFile& file = files_[id];
-  file.path = path.string();
+  file.path = path.native();
   file.registered = false;
-  if (file_table_ok_ && id < kFileTableSize) {
-    int raw = fd.get();
-    int ret = io_uring_register_files_update(ring_.get(), id, &raw, 1);
-    if (ret == 1) {
-      file.registered = true;
-    } else if (notes_.size() < 16) {
-      notes_.push_back(fmt::format("registered_files: {} not registered ({}); plain fd", file.path,
-                                   std::strerror(ret < 0 ? -ret : EIO)));
-    }
-  }
+  file.requests = 0;
   file.fd = std::move(fd);
   return id;
+}
+
+void IoUringEngine::register_file(FileId id) {
+  OpenFile& file = files_[id];
+  if (!file_table_ok_ || id >= kFileTableSize) return;
+  int raw = file.fd.get();
+  int ret = io_uring_register_files_update(ring_.get(), id, &raw, 1);
+  if (ret == 1) {
+    file.registered = true;
+  } else if (notes_.size() < 16) {
+    notes_.push_back(fmt::format("registered_files: {} not registered ({}); plain fd", file.path,
+                                 std::strerror(ret < 0 ? -ret : EIO)));
+  }
 }
 
 Buffer IoUringEngine::allocate(std::size_t bytes) {
@@ -265,6 +269,8 @@ void IoUringEngine::submit(std::span<const IoRequest> requests) {
 
   std::size_t since_flush = 0;
   for (const IoRequest& r : requests) {
+    OpenFile& file = files_[r.file];
+    if (++file.requests == 2 && !file.registered) register_file(r.file);
     std::uint32_t slot = free_slots_.back();
     free_slots_.pop_back();
     slots_[slot] = Slot{r, 0, true};

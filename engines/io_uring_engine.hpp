@@ -9,8 +9,10 @@
 //    after the engine is gone. This keeps memory registered with the ring (fixed_buffers) from
 //    being freed under it.
 //  - fixed_buffers: every allocate() is registered with the ring at the next submit(); requests
-//    whose buffer lies inside one allocation use READ_FIXED/WRITE_FIXED. registered_files: files
-//    go into a sparse registered table and requests use IOSQE_FIXED_FILE. When the kernel refuses
+//    whose buffer lies inside one allocation use READ_FIXED/WRITE_FIXED. registered_files: a file
+//    goes into a sparse registered table at its second request (a file opened for one read, a
+//    sample of a raw tree, is not worth the two registration syscalls) and its requests from then
+//    on use IOSQE_FIXED_FILE. When the kernel refuses
 //    either (RLIMIT_MEMLOCK, an old kernel) the engine falls back to plain buffers or fds and
 //    describe() says so in "notes" and in the effective flags.
 //  - The destructor waits for requests still in flight, so none lands in freed memory.
@@ -77,7 +79,8 @@ class IoUringEngine final : public Engine {
   struct OpenFile {
     UniqueFd fd;
     std::string path;
-    bool registered = false;  // in the ring's file table at index == FileId
+    bool registered = false;     // in the ring's file table at index == FileId
+    std::uint32_t requests = 0;  // submitted so far (registration comes with the second)
   };
   struct Slot {
     IoRequest req;
@@ -91,6 +94,7 @@ class IoUringEngine final : public Engine {
   };
 
   void register_file_table();
+  void register_file(FileId id);
   void register_buffers();
   [[nodiscard]] int buffer_index(const std::byte* buf, std::size_t length) const noexcept;
   [[nodiscard]] io_uring_sqe* next_sqe();
