@@ -18,6 +18,8 @@ struct SamplesWorkload::ReaderTally {
   std::uint64_t verified = 0;
   std::uint32_t alignment = 1;
   std::uint64_t inflate_cpu_ns = 0;
+  bool ready = false;         // alignment probed and record files opened (before_start)
+  std::vector<FileId> files;  // record formats: the reader's engine's FileId per dataset file
 };
 
 struct SamplesWorkload::AcceleratorTally {

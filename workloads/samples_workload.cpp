@@ -205,21 +205,36 @@ void SamplesWorkload::run(WorkerContext& ctx) {
   }
 }
 
-void SamplesWorkload::read(WorkerContext& ctx) {
+// Untimed: each reader probes the O_DIRECT alignment and opens the record files, as a loader
+// opens its files when it is built, before its first epoch (a raw tree's are opened per sample,
+// timed). An mmap engine maps them here (with `populate`, page tables and all).
+void SamplesWorkload::before_start(WorkerContext& ctx) {
+  if (ctx.index < params_.read_threads && !stream_) open_files(ctx);
+}
+
+void SamplesWorkload::open_files(WorkerContext& ctx) {
   ReaderTally& tally = *readers_[ctx.index];
+  if (tally.ready) return;
   const auto& index = *index_;
   const bool raw = index.spec() && index.spec()->format == formats::DatasetFormat::raw;
   // A regular file to probe: statx reports O_DIRECT alignment for files only.
-  const std::uint32_t alignment =
+  tally.alignment =
       request_alignment(ctx.engine, raw ? index.path_of(index.at(0)) : files_.front());
-  tally.alignment = alignment;
-  std::vector<FileId> files;
   if (!raw) {
-    for (const auto& path : files_) {
-      files.push_back(ctx.engine.open(path, Access::read));
-      ctx.recorder.name_file(files.back(), path.string());
-    }
+    for (const auto& path : files_)
+      tally.files.push_back(ctx.engine.open(path, Access::read));
   }
+  tally.ready = true;
+}
+
+void SamplesWorkload::read(WorkerContext& ctx) {
+  ReaderTally& tally = *readers_[ctx.index];
+  const auto& index = *index_;
+  open_files(ctx);  // done by before_start already
+  const std::uint32_t alignment = tally.alignment;
+  const std::vector<FileId>& files = tally.files;
+  for (std::size_t f = 0; f < files.size(); ++f)
+    ctx.recorder.name_file(files[f], files_[f].string());
   std::optional<std::uint64_t> verify_seed;
   if (params_.verify) verify_seed = index.spec()->seed;
   SampleSource source(
@@ -247,6 +262,7 @@ void SamplesWorkload::read(WorkerContext& ctx) {
   }
   for (FileId f : files)
     ctx.engine.close(f);
+  tally.files.clear();
 }
 
 void SamplesWorkload::accelerate(WorkerContext& ctx) {

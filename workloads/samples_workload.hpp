@@ -64,6 +64,7 @@ class SamplesWorkload final : public Workload {
   }
   [[nodiscard]] Goal goal() const override;
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  void before_start(WorkerContext& ctx) override;
   void run(WorkerContext& ctx) override;
   [[nodiscard]] nlohmann::json summarize() const override;
   [[nodiscard]] nlohmann::json summarize_ranks(
@@ -87,6 +88,7 @@ class SamplesWorkload final : public Workload {
  private:
   bool prepare_stream();
   void make_pipeline(std::uint64_t samples);
+  void open_files(WorkerContext& ctx);
   void read(WorkerContext& ctx);
   void stream(WorkerContext& ctx);
   // Streams file `f` of `epoch`; false when the phase must stop (stop flag, abort, a failure).
