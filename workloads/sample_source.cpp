@@ -18,9 +18,18 @@ bool SampleSource::next(IoRequest& r) {
     batch_ = c_.pipeline.try_claim();
     if (!batch_) return false;
     position_ = 0;
+    has_next_ = false;
     open_batches_.push_back({batch_->seq, batch_->count});
   }
-  const std::uint64_t sample = c_.order.share_at(batch_->epoch, batch_->first + position_++);
+  const std::uint64_t sample =
+      has_next_ ? next_sample_ : c_.order.share_at(batch_->epoch, batch_->first + position_);
+  ++position_;
+  has_next_ = position_ < batch_->count;
+  if (has_next_) {
+    // Shuffled samples' index entries are cache misses: fetch the next one's while this one reads.
+    next_sample_ = c_.order.share_at(batch_->epoch, batch_->first + position_);
+    __builtin_prefetch(&c_.index.at(next_sample_));
+  }
   const formats::SampleRef& ref = c_.index.at(sample);
   FileId file = kNoFile;
   if (c_.files.empty()) {

@@ -61,6 +61,8 @@ class SampleSource final : public RequestSource {
   Context c_;
   std::optional<BatchTicket> batch_;
   std::uint32_t position_ = 0;
+  bool has_next_ = false;  // next_sample_ is the batch's sample at position_
+  std::uint64_t next_sample_ = 0;
   std::vector<OpenBatch> open_batches_;
   std::vector<InFlight> slots_;
   std::vector<std::uint32_t> free_;

@@ -4,7 +4,9 @@
 # 0, 1, 2, 4). Two layouts: a raw tree (one file per sample; both open, read and close each file)
 # and FFRecord files (both read each sample at its offset). The DataLoader runs with and without
 # persistent workers; each run has one warm-up epoch, then EPOCHS measured ones. aistor runs its
-# engines with 2 read threads on the same files (warm cache, one warm-up phase first).
+# engines with 2 read threads on the same files (warm cache, one warm-up phase first). Last, the
+# floor: two bare C++ loops side by side (read_floor.cpp, one per read thread) doing only the
+# system calls or copies the sample reads need, so the table shows what the kernel allows here.
 # Usage: tests/peers/samples_vs_dataloader.sh [AISTOR] [DIR] [SAMPLES] [EPOCHS] [OUT]
 set -euo pipefail
 aistor="${1:-build/release/apps/aistor}"
@@ -47,6 +49,22 @@ JSON
     > "$out/aistor-$layout.txt"
 done
 
+# The floor: bare loops doing only the sample reads' system calls (or copies), one per read
+# thread, side by side (tests/peers/read_floor.cpp), after aistor's phases left the data cached.
+g++ -O2 -std=c++20 "$(dirname "$0")/read_floor.cpp" -o "$out/read_floor"
+find "$dir/raw" -name '*.bin' | sort > "$out/raw-list.txt"
+: > "$out/floor.jsonl"
+for mode in raw-abs raw-rel ffr-pread ffr-mmap; do
+  case $mode in
+    raw-*) args=("$out/raw-list.txt") ;;
+    *) args=(5000 "$dir"/ffr/*.ffr) ;;
+  esac
+  "$out/read_floor" "$mode" "${args[@]}" >> "$out/floor.jsonl" &
+  "$out/read_floor" "$mode" "${args[@]}" >> "$out/floor.jsonl"
+  wait
+done
+rm -f "$out/read_floor" "$out/raw-list.txt"
+
 "$py" - "$out" <<'PY'
 import json, sys, collections
 out = sys.argv[1]
@@ -73,6 +91,17 @@ for layout in ("raw", "ffr"):
         lines.append(f"| {names[layout]} | aistor {eng}, 2 read threads | {s:,.0f} |")
         r = s / best[names[layout]]
         ratio_lines.append(f"| {names[layout]} | {best[names[layout]]:,.0f} | {eng} | {s:,.0f} | {r:.2f} | {'PASS' if r >= 5 else 'MISS'} |")
+floor = collections.defaultdict(float)
+for l in open(f"{out}/floor.jsonl"):
+    f = json.loads(l)
+    floor[f["mode"]] += f["epoch_samples_per_s"][1]  # the second epoch, of each loop
+ratio_lines += ["", "| floor: 2 bare loops side by side (read_floor.cpp), second epoch | samples/s | 5 x best DataLoader |",
+                "|---|---:|---:|"]
+for mode, layout, what in (("raw-abs", "raw", "open(absolute path) + pread + close"),
+                           ("raw-rel", "raw", "openat(directory fd) + pread + close"),
+                           ("ffr-pread", "ffrecord", "pread of 5000 B"),
+                           ("ffr-mmap", "ffrecord", "memcpy of 5000 B from a populated mapping")):
+    ratio_lines.append(f"| {layout}: {what} | {floor[mode]:,.0f} | {5 * best[layout]:,.0f} |")
 open(f"{out}/summary.md", "w").write("\n".join(lines + ratio_lines) + "\n")
 print("\n".join(lines + ratio_lines))
 PY
