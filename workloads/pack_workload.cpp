@@ -1,6 +1,5 @@
 #include "workloads/pack_workload.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -14,11 +13,7 @@
 #include "core/error.hpp"
 #include "core/free_space.hpp"
 #include "core/sha256.hpp"
-#include "core/unique_fd.hpp"
-#include "engines/posix_io.hpp"
 #include "engines/registry.hpp"
-#include "workloads/formats/ffrecord.hpp"
-#include "workloads/formats/tfrecord.hpp"
 #include "workloads/range_reader.hpp"
 
 namespace aistor {
@@ -63,51 +58,6 @@ void write_manifest(const fs::path& dir, const nlohmann::json& j) {
   }
   if (::rename(tmp.c_str(), (dir / kPackManifest).c_str()) != 0)
     throw_errno("rename", tmp.string());
-}
-
-// The bytes of one unit, read untimed with plain preads (for verification).
-std::vector<std::byte> read_unit(const PackSourceFile& f, const PackUnit& u) {
-  const UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw_errno("open", f.path.string());
-  std::vector<std::byte> b(u.bytes);
-  const auto n = pread_full(fd.get(), b.data(), b.size(), u.offset);
-  if (n < 0) throw_system(static_cast<int>(-n), "pread", f.path.string());
-  if (static_cast<std::uint64_t>(n) != u.bytes)
-    throw InputError(fmt::format("{}: ends before byte {}", f.path.string(), u.offset + u.bytes));
-  return b;
-}
-
-// The source's samples of a run of units, in order, one unit in memory at a time.
-class Expected {
- public:
-  Expected(const PackSource& s, std::size_t first, std::size_t end)
-      : s_(s), unit_(first), end_(end) {}
-  // The next sample, or nullopt past the last.
-  std::optional<std::span<const std::byte>> next() {
-    while (at_ == samples_.size()) {
-      if (unit_ == end_) return std::nullopt;
-      const PackUnit& u = s_.units()[unit_++];
-      bytes_ = read_unit(s_.files()[u.file], u);
-      samples_.clear();
-      at_ = 0;
-      s_.decode(u, bytes_, [&](std::span<const std::byte> x) { samples_.push_back(x); });
-      where_ = fmt::format("{} byte {}", s_.files()[u.file].path.string(), u.offset);
-    }
-    return samples_[at_++];
-  }
-  [[nodiscard]] const std::string& where() const { return where_; }
-
- private:
-  const PackSource& s_;
-  std::size_t unit_, end_;
-  std::vector<std::byte> bytes_;
-  std::vector<std::span<const std::byte>> samples_;
-  std::size_t at_ = 0;
-  std::string where_;
-};
-
-bool same(std::span<const std::byte> a, std::span<const std::byte> b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
 }  // namespace
@@ -378,117 +328,6 @@ void PackWorkload::every_rank_checked(const PhaseEnv& /*env*/) {
                             {"files", names},
                             {"source", source_->describe()},
                             {"complete", true}});
-}
-
-void PackWorkload::verify_target(const Target& t) const {
-  Expected want(*source_, t.first_unit, t.end_unit);
-  std::uint64_t got = 0;
-  auto compare = [&](std::span<const std::byte> sample, std::uint64_t offset) {
-    const auto w = want.next();
-    if (!w)
-      throw InputError(fmt::format("{}: sample {} at offset {}: more samples than the source has",
-                                   t.path.string(), got, offset));
-    if (!same(*w, sample))
-      throw InputError(fmt::format("{}: sample {} at offset {} differs from its source ({})",
-                                   t.path.string(), got, offset, want.where()));
-    ++got;
-  };
-  if (params_.target == PackTarget::tfrecord) {
-    (void)formats::scan_tfrecord(
-        t.path, /*verify_crc=*/true,
-        [&](std::uint64_t, std::uint64_t offset, std::span<const std::byte> payload) {
-          compare(payload, offset);
-        });
-    const auto index = formats::read_tfrecord_index(t.path, 0);
-    if (index.size() != t.samples)
-      throw InputError(fmt::format("{}.idx: {} entries for {} samples", t.path.string(),
-                                   index.size(), t.samples));
-  } else {
-    const auto f = formats::FfRecordFile::open(t.path, 0);
-    f.verify();
-    std::vector<std::byte> buf;
-    for (std::uint64_t i = 0; i < f.size(); ++i) {
-      buf.resize(f.ref(i).length);
-      f.read(i, buf);
-      compare(buf, f.ref(i).offset);
-    }
-  }
-  if (got != t.samples || want.next())
-    throw InputError(
-        fmt::format("{}: {} samples where its source has {}", t.path.string(), got, t.samples));
-}
-
-nlohmann::json PackWorkload::summarize() const {
-  nlohmann::json j{{"read_only", params_.read_only}, {"threads", params_.threads}};
-  if (!source_) return j;
-  j["source"] = source_->describe();
-  j["source"].update(source_info_);
-  std::uint64_t end = 0;
-  for (auto e : end_ns_)
-    end = std::max(end, e);
-  const double elapsed =
-      end > start_ns_ && start_ns_ != 0 ? static_cast<double>(end - start_ns_) / 1e9 : 0.0;
-  // What this process packed: all of it, or under mpirun this rank's targets.
-  std::uint64_t payload = 0, bytes = 0, files = 0;
-  for (std::size_t t = 0; t < targets_.size(); ++t) {
-    if (!ours(t)) continue;
-    payload += targets_[t].payload_bytes;
-    bytes += target_file_bytes(params_.target, targets_[t].samples, targets_[t].payload_bytes);
-    ++files;
-  }
-  j["payload_bytes"] = payload;
-  j["elapsed_s"] = elapsed;
-  j["throughput_bytes_per_s"] = elapsed > 0 ? static_cast<double>(payload) / elapsed : 0.0;
-  j["read_block"] = params_.read_block;
-  if (!params_.read_only) {
-    j["target"] = {{"format", to_string(params_.target)},
-                   {"dir", out_dir_.string()},
-                   {"files", files},
-                   {"file_bytes", bytes}};
-    j["write_block"] = params_.write_block;
-    j["write_engine"] =
-        write_engines_.empty() ? to_json(params_.write_engine) : write_engines_.front()->describe();
-    j["verified"] = verified_;
-  }
-  return j;
-}
-
-// Every rank's figures as one pack: payload, files and bytes add up; it took as long as the
-// slowest rank.
-nlohmann::json PackWorkload::summarize_ranks(const std::vector<nlohmann::json>& per_rank) const {
-  if (per_rank.empty() || !per_rank.front().is_object()) return nullptr;
-  nlohmann::json j = per_rank.front();
-  std::uint64_t payload = 0, files = 0, bytes = 0, verified_files = 0, verified_samples = 0;
-  double elapsed = 0;
-  bool verified = !params_.read_only && params_.verify;
-  for (const auto& m : per_rank) {
-    if (!m.is_object()) continue;
-    payload += m.value("payload_bytes", std::uint64_t{0});
-    elapsed = std::max(elapsed, m.value("elapsed_s", 0.0));
-    if (m.contains("target")) {
-      files += m["target"].value("files", std::uint64_t{0});
-      bytes += m["target"].value("file_bytes", std::uint64_t{0});
-    }
-    if (m.contains("verified") && m["verified"].is_object()) {
-      verified_files += m["verified"].value("files", std::uint64_t{0});
-      verified_samples += m["verified"].value("samples", std::uint64_t{0});
-    } else {
-      verified = false;
-    }
-  }
-  j["payload_bytes"] = payload;
-  j["elapsed_s"] = elapsed;
-  j["throughput_bytes_per_s"] = elapsed > 0 ? static_cast<double>(payload) / elapsed : 0.0;
-  if (j.contains("target")) {
-    j["target"]["files"] = files;
-    j["target"]["file_bytes"] = bytes;
-  }
-  if (verified) {
-    j["verified"]["files"] = verified_files;
-    j["verified"]["samples"] = verified_samples;
-    j["verified"].erase("seconds");  // per rank, in its row
-  }
-  return j;
 }
 
 WorkloadInfo pack_workload_info() {
