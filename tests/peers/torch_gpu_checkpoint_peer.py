@@ -16,28 +16,14 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_save_peer import random_state, save_durably  # noqa: E402
+
 
 def save(size, path):
-    chunk = 64 << 20
-    gen = torch.Generator(device="cuda").manual_seed(1)
-    state = {}
-    left, i = size, 0
-    while left > 0:
-        n = min(chunk, left)
-        state[f"layer.{i}.weight"] = torch.randint(
-            0, 256, (n,), dtype=torch.uint8, generator=gen, device="cuda")
-        left -= n
-        i += 1
+    state = random_state(size, device="cuda")
     torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    with open(path, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    d = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    os.fsync(d)
-    os.close(d)
-    return time.perf_counter() - t0, size
+    return save_durably(state, path), size
 
 
 def load(path):

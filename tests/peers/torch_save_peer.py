@@ -14,17 +14,23 @@ import time
 import torch
 
 
-def main():
-    size, path = int(sys.argv[1]), sys.argv[2]
+def random_state(size, device="cpu"):
+    """A state dict of uint8 tensors of 64 MiB each (the last smaller), SIZE bytes in all."""
     chunk = 64 << 20
-    gen = torch.Generator().manual_seed(1)
+    gen = torch.Generator(device=device).manual_seed(1)
     state = {}
     left, i = size, 0
     while left > 0:
         n = min(chunk, left)
-        state[f"layer.{i}.weight"] = torch.randint(0, 256, (n,), dtype=torch.uint8, generator=gen)
+        state[f"layer.{i}.weight"] = torch.randint(
+            0, 256, (n,), dtype=torch.uint8, generator=gen, device=device)
         left -= n
         i += 1
+    return state
+
+
+def save_durably(state, path):
+    """Seconds for torch.save to PATH, flush, fsync of the file and of its directory."""
     t0 = time.perf_counter()
     with open(path, "wb") as f:
         torch.save(state, f)
@@ -33,7 +39,12 @@ def main():
     d = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
     os.fsync(d)
     os.close(d)
-    dt = time.perf_counter() - t0
+    return time.perf_counter() - t0
+
+
+def main():
+    size, path = int(sys.argv[1]), sys.argv[2]
+    dt = save_durably(random_state(size), path)
     print(json.dumps({"bytes": size, "file_bytes": os.path.getsize(path), "seconds": dt,
                       "bytes_per_s": size / dt}))
 
