@@ -94,8 +94,8 @@ TEST(GpuEngineConfig, WorkloadsThatCheckBytesRefuseDeviceMemory) {
                              {"engine", {{"name", "gpu"}}}};
   EXPECT_EQ(test::plan_error(phase),
             "config: phases[0].engine: engine gpu delivers into GPU memory, which the pack "
-            "workload cannot use: it checks the bytes it moves; model-load, raw and checkpoint "
-            "can");
+            "workload cannot use: it checks the bytes it moves; model-load, raw, samples and "
+            "checkpoint can");
   // A checkpoint keeps its shards' state there (the GPU's half of the workload).
   EXPECT_EQ(test::plan_error({{"workload", "checkpoint"},
                               {"op", "save"},

@@ -3,6 +3,7 @@
 // AU arithmetic when compute dominates; config errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/error.hpp"
@@ -82,11 +83,21 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{{{"name", "io_uring"}, {"queue_depth", 16}}, "ffrecord"},
                     Case{{{"name", "io_uring"}, {"queue_depth", 16}}, "raw"},
                     Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "tfrecord"},
-                    Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "raw"}),
+                    Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "raw"},
+                    // Into GPU memory (skipped without a GPU); verify checks a copy of each.
+                    Case{{{"name", "gpu"}, {"host_engine", "odirect"}}, "tfrecord"},
+                    Case{{{"name", "gpu"}, {"host_engine", "io_uring"}, {"queue_depth", 16}},
+                         "raw"},
+                    Case{{{"name", "gpu-pageable"}, {"host_engine", "pread"}}, "ffrecord"},
+                    Case{{{"name", "gds"}}, "tfrecord"}),
     [](const testing::TestParamInfo<Case>& param_info) {
       std::string name = param_info.param.engine["name"].get<std::string>() +
                          (param_info.param.engine.value("direct", false) ? "_direct_" : "_") +
+                         (param_info.param.engine.contains("host_engine")
+                              ? param_info.param.engine["host_engine"].get<std::string>() + "_"
+                              : std::string()) +
                          param_info.param.format;
+      std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });
 
@@ -145,10 +156,33 @@ TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
       test::run_phase(dir.path(), phase_json);  // the manifest matches: the dataset is reused
   ASSERT_EQ(second["status"], "failed") << second.dump();
   const std::string error = second["error"];
-  EXPECT_NE(error.find("sample 123: " + index.path_of(ref).string() + " at offset " +
-                       std::to_string(ref.offset) + ": content checksum mismatch"),
+  const std::string want = "sample 123: " + index.path_of(ref).string() + " at offset " +
+                           std::to_string(ref.offset) + ": content checksum mismatch";
+  EXPECT_NE(error.find(want), std::string::npos) << error;
+
+  // Landed in GPU memory, the same sample is caught the same way (where there is a GPU).
+  if (find_engine("gpu")->probe(dir.path()).available) {
+    auto on_gpu = phase_json;
+    on_gpu["engine"] = {{"name", "gpu"}, {"host_engine", "pread"}};
+    auto third = test::run_phase(dir.path(), on_gpu);
+    ASSERT_EQ(third["status"], "failed") << third.dump();
+    EXPECT_NE(third["error"].get<std::string>().find(want), std::string::npos) << third["error"];
+  }
+}
+
+// A compressed dataset is inflated on the CPU: a GPU engine is refused with the reason.
+TEST(SamplesWorkload, CompressedDatasetsRefuseGpuEngines) {
+  test::ScratchDir dir;
+  if (!find_engine("gpu")->probe(dir.path()).available) GTEST_SKIP() << "no GPU here";
+  auto phase = test::run_phase(dir.path(), {{"workload", "samples"},
+                                            {"dataset", dataset("tfrecord-gzip", 50)},
+                                            {"shuffle", "files"},
+                                            {"engine", {{"name", "gpu"}}}});
+  EXPECT_EQ(phase["status"], "failed");
+  EXPECT_NE(phase["error"].get<std::string>().find("compressed TFRecord dataset is inflated on "
+                                                   "the CPU"),
             std::string::npos)
-      << error;
+      << phase.dump();
 }
 
 // One accelerator computing 20 ms per batch on a cached dataset: compute dominates, so AU is

@@ -63,7 +63,13 @@ void SampleSource::completed(const IoRequest& r, std::int64_t res) {
                        f.sample, c_.index.path_of(c_.index.at(f.sample)).string(), r.offset + got,
                        f.length, r.offset + f.head));
     } else {
-      const std::span<const std::byte> data(r.buf + f.head, f.length);
+      std::span<const std::byte> data(r.buf + f.head, f.length);
+      if (c_.verify_seed && c_.engine.device_memory()) {
+        // The sample is in GPU memory: checked on a copy (verify is a correctness run).
+        on_host_.resize(f.length);
+        c_.engine.download(on_host_, r.buf + f.head);
+        data = on_host_;
+      }
       if (c_.verify_seed) {
         if (auto wrong = formats::check_sample(data, f.sample, *c_.verify_seed)) {
           const auto& ref = c_.index.at(f.sample);

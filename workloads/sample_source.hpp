@@ -4,7 +4,8 @@
 // engine is direct; raw samples opened and closed around their read). completed() checks that
 // the whole sample arrived, verifies it when asked, counts it, and hands a batch to the pipeline
 // once all of its samples are in. A failure (a short sample, a wrong one) stops new requests and
-// is kept for the reader to report.
+// is kept for the reader to report. On a GPU engine the samples land in GPU memory and are
+// never touched by the CPU, except that `verify` copies each one back to check it.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -68,6 +69,7 @@ class SampleSource final : public RequestSource {
   std::vector<std::uint32_t> free_;
   bool failed_ = false;
   std::string failure_;
+  std::vector<std::byte> on_host_;  // verify on a GPU engine: the sample copied back
 };
 
 }  // namespace aistor

@@ -209,7 +209,14 @@ void SamplesWorkload::run(WorkerContext& ctx) {
 // opens its files when it is built, before its first epoch (a raw tree's are opened per sample,
 // timed). An mmap engine maps them here (with `populate`, page tables and all).
 void SamplesWorkload::before_start(WorkerContext& ctx) {
-  if (ctx.index < params_.read_threads && !stream_) open_files(ctx);
+  if (ctx.index >= params_.read_threads) return;
+  if (stream_ && ctx.engine.device_memory()) {
+    throw InputError(fmt::format(
+        "engine \"{}\" delivers into GPU memory, and a compressed TFRecord dataset is inflated "
+        "on the CPU from the bytes read: use a host engine, or an uncompressed dataset",
+        ctx.engine.describe().value("name", "")));
+  }
+  if (!stream_) open_files(ctx);
 }
 
 void SamplesWorkload::open_files(WorkerContext& ctx) {
@@ -482,6 +489,7 @@ WorkloadInfo samples_workload_info() {
         return std::make_unique<SamplesWorkload>(SamplesWorkload::parse(phase));
       }};
   info.over_ranks = true;
+  info.device_memory = true;  // samples land in GPU memory; verify copies each one back
   return info;
 }
 

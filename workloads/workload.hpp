@@ -104,7 +104,8 @@ struct WorkloadInfo {
   // workload that never parses, stamps or checks the bytes it moves.
   bool device_memory = false;
   // Why not, when it does not: the end of the config error's sentence.
-  std::string no_device_memory_why = "it checks the bytes it moves; model-load, raw and checkpoint can";
+  std::string no_device_memory_why =
+      "it checks the bytes it moves; model-load, raw, samples and checkpoint can";
   // Whether it runs across the ranks of an MPI job (each rank its share of the phase).
   bool over_ranks = false;
 };
