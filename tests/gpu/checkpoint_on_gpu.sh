@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine: a checkpoint whose state lives in GPU memory (issue 5, deliverable 6).
-# Builds, runs the checkpoint and GPU-engine tests (tests.log), then ROUNDS rounds of, in order:
+# Builds, runs the checkpoint, samples and GPU-engine tests (tests.log: samples into GPU memory
+# too), then ROUNDS rounds of, in order:
 #   aistor save, host memory, io_uring O_DIRECT QD 8, 4 MiB blocks   (the disk's own write rate)
 #   aistor restore of it into host memory, cold (drop_caches)        (the disk's own read rate)
 #   aistor save from GPU memory: gpu engine over that same host engine (device → pinned → disk)
