@@ -4,6 +4,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/unique_fd.hpp"
@@ -62,6 +65,29 @@ TEST(DatasetIndex, AUsersTfRecordFileIndexesWithOrWithoutItsSidecar) {
   for (std::uint64_t i = 0; i < with.size(); ++i) {
     EXPECT_EQ(with.at(i).offset, without.at(i).offset);
     EXPECT_EQ(with.at(i).length, without.at(i).length);
+  }
+}
+
+// An Arrow file written by Apache Arrow's JavaScript implementation (tests/fixtures/arrow): one
+// sample a row, the row's first string column ("text"), at the file offset its bytes lie at; the
+// null row is an empty sample. Stream and file formats index alike.
+TEST(DatasetIndex, AnArrowFileIndexesItsRowsFirstStringColumn) {
+  for (const char* name : {"hf.arrows", "hf.arrow"}) {
+    const std::filesystem::path file =
+        std::filesystem::path(AISTOR_SOURCE_DIR) / "tests/fixtures/arrow" / name;
+    const auto index = DatasetIndex::open(file);
+    ASSERT_EQ(index.size(), 8u) << name;
+    std::ifstream in(file, std::ios::binary);
+    for (std::uint64_t i = 0; i < 8; ++i) {
+      const auto& ref = index.at(i);
+      EXPECT_EQ(ref.file, 0u);
+      std::string got(ref.length, '\0');
+      in.seekg(static_cast<std::streamoff>(ref.offset));
+      in.read(got.data(), static_cast<std::streamsize>(got.size()));
+      EXPECT_EQ(got, i == 2 ? std::string()
+                            : "sample " + std::to_string(i) + " " + std::string(i * 7, 'x'))
+          << name << " row " << i;
+    }
   }
 }
 

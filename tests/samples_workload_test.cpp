@@ -84,6 +84,9 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{{{"name", "io_uring"}, {"queue_depth", 16}}, "raw"},
                     Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "tfrecord"},
                     Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "raw"},
+                    // Hugging Face-shaped Arrow: each row's text read where it lies in the file.
+                    Case{{{"name", "pread"}}, "arrow"}, Case{{{"name", "mmap"}}, "arrow"},
+                    Case{{{"name", "io_uring"}, {"queue_depth", 16}, {"direct", true}}, "arrow"},
                     // Into GPU memory (skipped without a GPU); verify checks a copy of each.
                     Case{{{"name", "gpu"}, {"host_engine", "odirect"}}, "tfrecord"},
                     Case{{{"name", "gpu"}, {"host_engine", "io_uring"}, {"queue_depth", 16}},
@@ -168,6 +171,36 @@ TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
     ASSERT_EQ(third["status"], "failed") << third.dump();
     EXPECT_NE(third["error"].get<std::string>().find(want), std::string::npos) << third["error"];
   }
+}
+
+// In an Arrow dataset a sample is a row's text where it lies in the file: a flipped byte there is
+// named with the sample, file and offset.
+TEST(SamplesWorkload, CorruptArrowSampleIsNamed) {
+  test::ScratchDir dir;
+  const auto phase_json = nlohmann::json{{"workload", "samples"},
+                                         {"dataset", dataset("arrow", 400)},
+                                         {"verify", true},
+                                         {"cache", "as-is"},
+                                         {"engine", {{"name", "pread"}}}};
+  auto first = test::run_phase(dir.path(), phase_json);
+  ASSERT_EQ(first["status"], "ok") << first.dump();
+  const std::filesystem::path ds = first["workload_metrics"]["dataset"]["dir"].get<std::string>();
+  const auto index = formats::DatasetIndex::open(ds);
+  const auto& ref = index.at(77);
+  ASSERT_GT(ref.length, 5u);
+  {
+    std::fstream f(index.path_of(ref), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(ref.offset + 5));
+    const char c = static_cast<char>(f.peek());
+    f.put(static_cast<char>(c ^ 0x01));
+  }
+  auto second = test::run_phase(dir.path(), phase_json);
+  ASSERT_EQ(second["status"], "failed") << second.dump();
+  EXPECT_NE(second["error"].get<std::string>().find("sample 77: " + index.path_of(ref).string() +
+                                                    " at offset " + std::to_string(ref.offset) +
+                                                    ": content differs from the generated sample"),
+            std::string::npos)
+      << second["error"];
 }
 
 // A compressed dataset is inflated on the CPU: a GPU engine is refused with the reason.

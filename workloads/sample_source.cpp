@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/align.hpp"
+#include "workloads/formats/arrow_dataset.hpp"
 #include "workloads/formats/sample_content.hpp"
 
 namespace aistor {
@@ -71,7 +72,9 @@ void SampleSource::completed(const IoRequest& r, std::int64_t res) {
         data = on_host_;
       }
       if (c_.verify_seed) {
-        if (auto wrong = formats::check_sample(data, f.sample, *c_.verify_seed)) {
+        const auto wrong = arrow_ ? formats::check_arrow_sample(*c_.index.spec(), data, f.sample)
+                                  : formats::check_sample(data, f.sample, *c_.verify_seed);
+        if (wrong) {
           const auto& ref = c_.index.at(f.sample);
           fail(fmt::format("sample {}: {} at offset {}: {}", f.sample,
                            c_.index.path_of(ref).string(), ref.offset, *wrong));

@@ -34,7 +34,8 @@ class SampleSource final : public RequestSource {
     SamplesWorkload::ReaderTally& tally;
   };
 
-  explicit SampleSource(Context c) : c_(c) {}
+  explicit SampleSource(Context c)
+      : c_(c), arrow_(c.index.spec() && c.index.spec()->format == formats::DatasetFormat::arrow) {}
 
   bool next(IoRequest& r) override;
   void completed(const IoRequest& r, std::int64_t res) override;
@@ -60,6 +61,7 @@ class SampleSource final : public RequestSource {
   void fail(std::string what);
 
   Context c_;
+  bool arrow_;  // an Arrow dataset: its text samples are checked against their regeneration
   std::optional<BatchTicket> batch_;
   std::uint32_t position_ = 0;
   bool has_next_ = false;  // next_sample_ is the batch's sample at position_

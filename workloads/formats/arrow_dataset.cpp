@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "core/error.hpp"
 #include "workloads/formats/arrow_writer.hpp"
 #include "workloads/formats/sample_content.hpp"
@@ -45,6 +48,15 @@ void fill_arrow_sample(const DatasetSpec& spec, std::span<std::byte> out, std::u
   if (images(spec)) return;
   for (auto& b : out)
     b = static_cast<std::byte>(kAlphabet[std::to_integer<unsigned>(b) & 63U]);
+}
+
+std::optional<std::string> check_arrow_sample(const DatasetSpec& spec,
+                                              std::span<const std::byte> sample, std::uint64_t id) {
+  if (images(spec)) return check_sample(sample, id, spec.seed);
+  std::vector<std::byte> want(sample.size());
+  fill_arrow_sample(spec, want, id);
+  if (std::equal(want.begin(), want.end(), sample.begin())) return std::nullopt;
+  return std::string("content differs from the generated sample");
 }
 
 std::uint64_t write_arrow_part(const DatasetSpec& spec, const std::filesystem::path& file,

@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "workloads/formats/arrow_ipc.hpp"
@@ -21,6 +23,12 @@ namespace aistor::formats {
 [[nodiscard]] std::int64_t arrow_rows_per_batch(const DatasetSpec& spec) noexcept;
 // The bytes of sample `id` as the Arrow dataset stores it (sizes.size_of(id) bytes).
 void fill_arrow_sample(const DatasetSpec& spec, std::span<std::byte> out, std::uint64_t id);
+
+// Checks a sample read from an Arrow dataset of `spec` as check_sample does (text samples, whose
+// bytes are mapped onto printable characters, are compared with their regeneration).
+[[nodiscard]] std::optional<std::string> check_arrow_sample(const DatasetSpec& spec,
+                                                            std::span<const std::byte> sample,
+                                                            std::uint64_t id);
 
 // Writes samples [first, last) into one Arrow stream file; returns their payload bytes. Honours
 // *stop (InputError); SystemError on I/O failure.

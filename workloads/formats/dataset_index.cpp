@@ -1,8 +1,13 @@
 #include "workloads/formats/dataset_index.hpp"
 
+#include <algorithm>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/mapping.hpp"
+#include "workloads/formats/arrow_ipc.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/tfrecord.hpp"
 
@@ -22,6 +27,32 @@ void append_record_file(const std::filesystem::path& file, std::uint32_t id, boo
   part = std::filesystem::exists(sidecar) ? read_tfrecord_index(file, id)
                                           : index_tfrecord(file, id, /*verify_crc=*/false);
   refs.insert(refs.end(), part.begin(), part.end());
+}
+
+// An Arrow IPC file's samples: each row's value of its first binary-like column (text, or
+// image.bytes), where it lies in the file. A null value is an empty sample.
+void append_arrow_file(const std::filesystem::path& file, std::uint32_t id,
+                       std::vector<SampleRef>& refs) {
+  const Mapping map = map_file(file);
+  const std::span<const std::byte> bytes(map.data(), map.size());
+  const ArrowIpcFile arrow(bytes, file.string());
+  for (const ArrowBatch& b : arrow.batches()) {
+    const auto leaf = std::find_if(b.leaves.begin(), b.leaves.end(),
+                                   [](const ArrowLeaf& l) { return l.binary_like(); });
+    if (leaf == b.leaves.end()) {
+      throw InputError(fmt::format("{}: byte {}: no binary or string column to read samples from",
+                                   file.string(), b.message_offset));
+    }
+    for (std::int64_t row = 0; row < b.rows; ++row) {
+      const auto v = leaf->value(row);
+      const std::uint64_t at = v ? static_cast<std::uint64_t>(v->data() - bytes.data()) : 0;
+      if (v && v->size() > UINT32_MAX) {
+        throw InputError(
+            fmt::format("{}: byte {}: a sample of more than 4 GiB", file.string(), at));
+      }
+      refs.push_back({at, v ? static_cast<std::uint32_t>(v->size()) : 0U, id});
+    }
+  }
 }
 
 bool is_ffrecord(const std::filesystem::path& file) {
@@ -53,12 +84,6 @@ DatasetIndex DatasetIndex::open(const std::filesystem::path& path) {
         spec.format == DatasetFormat::tfrecord_zlib) {
       throw InputError(fmt::format("{}: compressed TFRecord has no random access", path.string()));
     }
-    if (spec.format == DatasetFormat::arrow) {
-      throw InputError(fmt::format(
-          "{}: an Arrow dataset has no per-sample index; pack it into TFRecord or FFRecord first "
-          "(workload \"pack\")",
-          path.string()));
-    }
     index.refs_.reserve(spec.samples);
     if (spec.format == DatasetFormat::raw) {
       // A raw sample's "file" is its own id, so ids must fit the 32-bit field.
@@ -72,8 +97,12 @@ DatasetIndex DatasetIndex::open(const std::filesystem::path& path) {
     } else {
       for (std::uint32_t f = 0; f < spec.files; ++f) {
         index.files_.push_back(path / spec.record_file(f));
-        append_record_file(index.files_.back(), f, spec.format == DatasetFormat::ffrecord,
-                           index.refs_);
+        if (spec.format == DatasetFormat::arrow) {
+          append_arrow_file(index.files_.back(), f, index.refs_);
+        } else {
+          append_record_file(index.files_.back(), f, spec.format == DatasetFormat::ffrecord,
+                             index.refs_);
+        }
       }
     }
     if (index.refs_.size() != spec.samples) {
@@ -83,7 +112,11 @@ DatasetIndex DatasetIndex::open(const std::filesystem::path& path) {
     return index;
   }
   index.files_.push_back(path);
-  append_record_file(path, 0, is_ffrecord(path), index.refs_);
+  if (looks_like_arrow(path)) {
+    append_arrow_file(path, 0, index.refs_);
+  } else {
+    append_record_file(path, 0, is_ffrecord(path), index.refs_);
+  }
   return index;
 }
 
