@@ -171,12 +171,13 @@ void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std:
 }
 
 void fill_state(Engine& engine, std::byte* state, const ShardFile& shard, std::uint64_t block,
-                std::uint64_t content_seed) {
+                std::uint64_t content_seed, const std::atomic<bool>& stop) {
   std::vector<std::byte> body(block);
   fill_random(body.data(), body.size(), content_seed);
   const std::uint64_t per_copy = blocks_per_copy(block);
   std::vector<std::byte> chunk(per_copy * block);
   for (std::uint64_t k = 0, off = 0; off < shard.bytes;) {
+    if (stop.load(std::memory_order_relaxed)) throw InputError("interrupted");
     std::uint64_t n = 0;  // bytes of this chunk
     for (std::uint64_t i = 0; i < per_copy && off + n < shard.bytes; ++i, ++k) {
       const std::uint64_t len = std::min(block, shard.bytes - off - n);

@@ -7,6 +7,7 @@
 // wrong offset and a block of another shard are told apart by the header, and a flipped bit by the
 // block's CRC-32C, which the manifest (aistor-checkpoint.json) lists. The manifest is computed
 // from this definition, never by reading the data back.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -60,9 +61,10 @@ void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std:
                   std::uint64_t content_seed);
 
 // Fills `state` (memory of `engine`'s allocate(), GPU memory on a GPU engine) with the shard's
-// bytes as a save writes them, through Engine::upload, a few blocks at a time.
+// bytes as a save writes them, through Engine::upload, a few blocks at a time. Honours `stop`
+// between copies (InputError "interrupted").
 void fill_state(Engine& engine, std::byte* state, const ShardFile& shard, std::uint64_t block,
-                std::uint64_t content_seed);
+                std::uint64_t content_seed, const std::atomic<bool>& stop);
 
 // Checks what a restore landed in `state` (copied back with Engine::download): every header and
 // CRC. InputError "<path>: offset <o>: <what> (in GPU memory after the restore)" at the first

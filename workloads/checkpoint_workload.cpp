@@ -467,7 +467,9 @@ void CheckpointWorkload::before_start(WorkerContext& ctx) {
       manifest_.files.at((mine_.at(ctx.index) + (params_.save ? 0 : params_.restore_shift)) % n);
   // Room for an O_DIRECT request's padded tail (alignment divides 64 KiB).
   Buffer state = ctx.engine.allocate(align_up(shard.bytes, std::uint64_t{65536}));
-  if (params_.save) fill_state(ctx.engine, state.data(), shard, params_.block, params_.seed);
+  if (params_.save) {
+    fill_state(ctx.engine, state.data(), shard, params_.block, params_.seed, ctx.stop);
+  }
   states_.at(ctx.index) = std::move(state);  // each worker its own element
 }
 
