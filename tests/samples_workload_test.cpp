@@ -137,6 +137,25 @@ TEST(SamplesWorkload, CompressedDatasetsStreamWholeFiles) {
   }
 }
 
+// Runs `phase` once (it generates its dataset and must pass), then flips `mask` into byte `at` of
+// sample `sample` where it lies in its file; returns the dataset's index. The next run with the
+// same spec reuses the corrupted dataset.
+formats::DatasetIndex corrupt_after_first_run(const std::filesystem::path& dir,
+                                              const nlohmann::json& phase, std::uint64_t sample,
+                                              std::uint64_t at, char mask) {
+  auto first = test::run_phase(dir, phase);
+  EXPECT_EQ(first["status"], "ok") << first.dump();
+  const std::filesystem::path ds = first["workload_metrics"]["dataset"]["dir"].get<std::string>();
+  auto index = formats::DatasetIndex::open(ds);
+  const auto& ref = index.at(sample);
+  EXPECT_GT(ref.length, at);
+  std::fstream f(index.path_of(ref), std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(ref.offset + at));
+  const char c = static_cast<char>(f.peek());
+  f.put(static_cast<char>(c ^ mask));
+  return index;
+}
+
 TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
   test::ScratchDir dir;
   const auto phase_json = nlohmann::json{{"workload", "samples"},
@@ -144,17 +163,8 @@ TEST(SamplesWorkload, CorruptSampleIsNamedWithItsIndexFileAndOffset) {
                                          {"verify", true},
                                          {"cache", "as-is"},
                                          {"engine", {{"name", "pread"}}}};
-  auto first = test::run_phase(dir.path(), phase_json);
-  ASSERT_EQ(first["status"], "ok") << first.dump();
-  const std::filesystem::path ds = first["workload_metrics"]["dataset"]["dir"].get<std::string>();
-  const auto index = formats::DatasetIndex::open(ds);
+  const auto index = corrupt_after_first_run(dir.path(), phase_json, 123, 40, 0x20);
   const auto& ref = index.at(123);
-  {
-    std::fstream f(index.path_of(ref), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(ref.offset + 40));
-    const char c = static_cast<char>(f.peek());
-    f.put(static_cast<char>(c ^ 0x20));
-  }
   auto second =
       test::run_phase(dir.path(), phase_json);  // the manifest matches: the dataset is reused
   ASSERT_EQ(second["status"], "failed") << second.dump();
@@ -182,18 +192,8 @@ TEST(SamplesWorkload, CorruptArrowSampleIsNamed) {
                                          {"verify", true},
                                          {"cache", "as-is"},
                                          {"engine", {{"name", "pread"}}}};
-  auto first = test::run_phase(dir.path(), phase_json);
-  ASSERT_EQ(first["status"], "ok") << first.dump();
-  const std::filesystem::path ds = first["workload_metrics"]["dataset"]["dir"].get<std::string>();
-  const auto index = formats::DatasetIndex::open(ds);
+  const auto index = corrupt_after_first_run(dir.path(), phase_json, 77, 5, 0x01);
   const auto& ref = index.at(77);
-  ASSERT_GT(ref.length, 5u);
-  {
-    std::fstream f(index.path_of(ref), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(ref.offset + 5));
-    const char c = static_cast<char>(f.peek());
-    f.put(static_cast<char>(c ^ 0x01));
-  }
   auto second = test::run_phase(dir.path(), phase_json);
   ASSERT_EQ(second["status"], "failed") << second.dump();
   EXPECT_NE(second["error"].get<std::string>().find("sample 77: " + index.path_of(ref).string() +

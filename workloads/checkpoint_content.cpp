@@ -157,6 +157,7 @@ void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std:
                                  size < shard.bytes ? "truncated" : "longer than written", size,
                                  shard.bytes));
   }
+  const std::string where = path.string();
   std::vector<std::byte> got(block);
   for (std::uint64_t k = 0, off = 0; off < shard.bytes; ++k, off += block) {
     const std::uint64_t len = std::min(block, shard.bytes - off);
@@ -165,7 +166,7 @@ void verify_shard(const std::filesystem::path& dir, const ShardFile& shard, std:
     if (static_cast<std::uint64_t>(n) < len) {
       throw InputError(fmt::format("{}: offset {}: truncated", path.string(), off + n));
     }
-    check_block(path.string(), shard, k, off, std::span(got).first(len), "");
+    check_block(where, shard, k, off, std::span(got).first(len), "");
   }
   (void)content_seed;
 }
@@ -192,14 +193,14 @@ void fill_state(Engine& engine, std::byte* state, const ShardFile& shard, std::u
 
 void verify_landed(Engine& engine, const std::byte* state, const std::filesystem::path& path,
                    const ShardFile& shard, std::uint64_t block) {
+  const std::string where = path.string();
   const std::uint64_t per_copy = blocks_per_copy(block);
   std::vector<std::byte> chunk(per_copy * block);
   for (std::uint64_t k = 0, off = 0; off < shard.bytes;) {
     const std::uint64_t n = std::min(per_copy * block, shard.bytes - off);
     engine.download(std::span(chunk).first(n), state + off);
     for (std::uint64_t at = 0; at < n; at += block, ++k) {
-      check_block(path.string(), shard, k, off + at,
-                  std::span(chunk).subspan(at, std::min(block, n - at)),
+      check_block(where, shard, k, off + at, std::span(chunk).subspan(at, std::min(block, n - at)),
                   " (in GPU memory after the restore)");
     }
     off += n;

@@ -27,10 +27,8 @@ nlohmann::json CheckpointWorkload::summarize() const {
                                     ? "gpu memory"
                                     : "host memory"}};
   std::uint64_t shard_bytes = 0;  // what this process wrote or read: all, or this rank's
-  for (const std::size_t i : mine_)
-    shard_bytes +=
-        manifest_.files[(i + (params_.save ? 0 : params_.restore_shift)) % manifest_.files.size()]
-            .bytes;
+  for (std::size_t w = 0; w < mine_.size(); ++w)
+    shard_bytes += shard_of(w).bytes;
   j["shard_bytes"] = shard_bytes;
   std::uint64_t last = 0;
   std::uint64_t last_write = 0;

@@ -274,7 +274,7 @@ void CheckpointWorkload::run(WorkerContext& ctx) {
 }
 
 bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t) {
-  const ShardFile& shard = manifest_.files.at(mine_.at(ctx.index));
+  const ShardFile& shard = shard_of(ctx.index);
   const auto final_path = dir_ / shard.name;
   auto tmp = final_path;
   tmp += ".tmp";
@@ -363,7 +363,7 @@ void CheckpointWorkload::save(WorkerContext& ctx) {
 // next steps compute.
 bool CheckpointWorkload::save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t) {
   const CheckpointParams::Rhythm& r = *params_.rhythm;
-  const ShardFile& shard = manifest_.files.at(mine_.at(ctx.index));
+  const ShardFile& shard = shard_of(ctx.index);
   std::vector<std::byte> state;
   std::vector<std::byte> snapshot;
   if (r.async) {
@@ -419,8 +419,7 @@ bool CheckpointWorkload::save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& 
 }
 
 void CheckpointWorkload::restore(WorkerContext& ctx) {
-  const auto n = manifest_.files.size();
-  const ShardFile& shard = manifest_.files.at((mine_.at(ctx.index) + params_.restore_shift) % n);
+  const ShardFile& shard = shard_of(ctx.index);
   const auto path = dir_ / shard.name;
   const FileId id = ctx.engine.open(path, Access::read);
   ctx.recorder.name_file(id, path.string());
@@ -446,6 +445,11 @@ void CheckpointWorkload::restore(WorkerContext& ctx) {
   }
 }
 
+const ShardFile& CheckpointWorkload::shard_of(std::size_t worker) const {
+  const std::size_t shift = params_.save ? 0 : params_.restore_shift;
+  return manifest_.files.at((mine_.at(worker) + shift) % manifest_.files.size());
+}
+
 std::byte* CheckpointWorkload::state(unsigned worker) const {
   return worker < states_.size() ? states_[worker].data() : nullptr;
 }
@@ -462,9 +466,7 @@ void CheckpointWorkload::before_start(WorkerContext& ctx) {
         "a blocking rhythm",
         ctx.engine.describe().value("name", "")));
   }
-  const auto n = manifest_.files.size();
-  const ShardFile& shard =
-      manifest_.files.at((mine_.at(ctx.index) + (params_.save ? 0 : params_.restore_shift)) % n);
+  const ShardFile& shard = shard_of(ctx.index);
   // Room for an O_DIRECT request's padded tail (alignment divides 64 KiB).
   Buffer state = ctx.engine.allocate(align_up(shard.bytes, std::uint64_t{65536}));
   if (params_.save) {

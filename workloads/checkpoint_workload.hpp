@@ -85,6 +85,8 @@ class CheckpointWorkload final : public Workload {
   bool save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t);
   void restore(WorkerContext& ctx);
   void share_files();
+  // The shard file worker `worker` writes (save) or reads (restore: shifted by restore_shift).
+  [[nodiscard]] const ShardFile& shard_of(std::size_t worker) const;
   // Worker `worker`'s shard in GPU memory; null on host engines.
   [[nodiscard]] std::byte* state(unsigned worker) const;
 
