@@ -138,7 +138,6 @@ Goal CheckpointWorkload::goal() const {
 }
 
 std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& env) {
-  namespace fs = std::filesystem;
   dir_ = env.dir / params_.name;
   rank_ = env.rank;
   ranks_ = env.ranks;
@@ -153,38 +152,49 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
                           {"pp", params_.spec.layout.pp},
                           {"dp", params_.spec.layout.dp},
                           {"zero", params_.spec.layout.zero}}}};
-  if (!params_.save) {
-    auto m = read_checkpoint_manifest(dir_);
-    if (!m) {
-      throw InputError(
-          fmt::format("{}: no checkpoint to restore ({} missing): run a save phase "
-                      "with the same checkpoint_dir first",
-                      dir_.string(), kCheckpointManifest));
-    }
-    if (m->layout != layout) {
-      throw InputError(
-          fmt::format("{}: the checkpoint there was saved with {}, this phase asks "
-                      "for {}",
-                      dir_.string(), m->layout.dump(), layout.dump()));
-    }
-    manifest_ = std::move(*m);
-    share_files();
-    std::vector<fs::path> files;
-    for (const std::size_t i : mine_) {
-      const ShardFile& f = manifest_.files[i];
-      files.push_back(dir_ / f.name);
-      std::error_code ec;
-      const auto size = fs::file_size(files.back(), ec);
-      if (ec) throw_system(ec.value(), "stat", files.back().string());
-      if (size != f.bytes) {  // found before the timed reads, which would only see a short read
-        throw InputError(fmt::format("{}: offset {}: {} ({} bytes, the manifest says {})",
-                                     files.back().string(), std::min(size, f.bytes),
-                                     size < f.bytes ? "truncated" : "longer than written", size,
-                                     f.bytes));
-      }
-    }
-    return files;
+  return params_.save ? prepare_save(env, layout) : prepare_restore(layout);
+}
+
+// Restore: the manifest must be there and match this phase's layout, and every shard this
+// process handles must have the size it lists.
+std::vector<std::filesystem::path> CheckpointWorkload::prepare_restore(
+    const nlohmann::json& layout) {
+  namespace fs = std::filesystem;
+  auto m = read_checkpoint_manifest(dir_);
+  if (!m) {
+    throw InputError(
+        fmt::format("{}: no checkpoint to restore ({} missing): run a save phase "
+                    "with the same checkpoint_dir first",
+                    dir_.string(), kCheckpointManifest));
   }
+  if (m->layout != layout) {
+    throw InputError(
+        fmt::format("{}: the checkpoint there was saved with {}, this phase asks "
+                    "for {}",
+                    dir_.string(), m->layout.dump(), layout.dump()));
+  }
+  manifest_ = std::move(*m);
+  share_files();
+  std::vector<fs::path> files;
+  for (const std::size_t i : mine_) {
+    const ShardFile& f = manifest_.files[i];
+    files.push_back(dir_ / f.name);
+    std::error_code ec;
+    const auto size = fs::file_size(files.back(), ec);
+    if (ec) throw_system(ec.value(), "stat", files.back().string());
+    if (size != f.bytes) {  // found before the timed reads, which would only see a short read
+      throw InputError(fmt::format("{}: offset {}: {} ({} bytes, the manifest says {})",
+                                   files.back().string(), std::min(size, f.bytes),
+                                   size < f.bytes ? "truncated" : "longer than written", size,
+                                   f.bytes));
+    }
+  }
+  return files;
+}
+
+std::vector<std::filesystem::path> CheckpointWorkload::prepare_save(const PhaseEnv& env,
+                                                                    const nlohmann::json& layout) {
+  namespace fs = std::filesystem;
   // Save: the directory must be ours (absent, empty, or holding a checkpoint manifest; for the
   // ranks after rank 0, which prepare after it removed that manifest, holding only shards).
   std::error_code ec;

@@ -80,6 +80,9 @@ class CheckpointWorkload final : public Workload {
     std::uint64_t write_total_ns = 0;
     std::uint64_t wall_ns = 0;
   };
+  [[nodiscard]] std::vector<std::filesystem::path> prepare_restore(const nlohmann::json& layout);
+  [[nodiscard]] std::vector<std::filesystem::path> prepare_save(const PhaseEnv& env,
+                                                                const nlohmann::json& layout);
   void save(WorkerContext& ctx);
   bool write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t);
   bool save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t);
