@@ -81,12 +81,14 @@ std::filesystem::path write_file(const std::filesystem::path& path, const std::s
 }
 
 // Runs `config` on `ranks` ranks in `dir`; the report, or a failed assertion with the output.
-nlohmann::json run_on_ranks(int ranks, const test::ScratchDir& dir, const std::string& config) {
+// `exit_code`: what the run must exit with (1: a phase failed, the report still written).
+nlohmann::json run_on_ranks(int ranks, const test::ScratchDir& dir, const std::string& config,
+                            int exit_code = 0) {
   const auto path = write_file(dir.path() / "config.json", config);
   const auto out = dir.path() / "r.json";
   const auto r = test::run_command(mpirun(ranks, "timeout 300") + " run " + path.string() +
                                    " --dir " + dir.path().string() + " --output " + out.string());
-  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.exit_code, exit_code) << r.output;
   EXPECT_EQ(r.output.find("status: "), r.output.rfind("status: ")) << r.output;  // one summary
   std::ifstream in(out);
   if (!in) {
@@ -243,6 +245,31 @@ TEST(Mpi, ACheckpointIsOneShardPerRankAndRestoresShiftedVerified) {
   for (int r = 0; r < 4; ++r)
     EXPECT_TRUE(
         std::filesystem::exists(dir.path() / "checkpoint" / fmt::format("rank-{:05}.ckpt", r)));
+}
+
+// With restore_shift 1, rank 0 reads shard file 1: a truncated file 1 is found by rank 0 before
+// the timed reads (its cache policy and size check are for the files it reads, not its own).
+TEST(Mpi, AShiftedRestoreChecksTheShardsItReads) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  const std::string save = R"({"phases": [
+      {"name": "save", "workload": "checkpoint", "size": "8MiB",
+       "parallel": {"tp": 2, "dp": 2, "zero": 3}, "block_size": "256KiB"}]})";
+  ASSERT_EQ(run_on_ranks(4, dir, save)["phases"][0]["status"], "ok");
+  const auto shard = dir.path() / "checkpoint" / "rank-00001.ckpt";
+  std::filesystem::resize_file(shard, std::filesystem::file_size(shard) - 1000);
+  const auto report = run_on_ranks(4, dir, R"({"phases": [
+      {"name": "restore", "workload": "checkpoint", "op": "restore", "size": "8MiB",
+       "parallel": {"tp": 2, "dp": 2, "zero": 3}, "block_size": "256KiB", "restore_shift": 1,
+       "cache": "cold"}]})",
+                                   1);
+  ASSERT_EQ(report["phases"].size(), 1u) << report.dump();
+  const auto& restore = report["phases"][0];
+  EXPECT_EQ(restore["status"], "failed");
+  const std::string error = restore["error"];
+  EXPECT_EQ(error.rfind("rank 0: ", 0), 0u) << error;
+  EXPECT_NE(error.find("rank-00001.ckpt: offset"), std::string::npos) << error;
+  EXPECT_NE(error.find("truncated"), std::string::npos) << error;
 }
 
 TEST(Mpi, SamplesRanksShareEachEpochAndTogetherReadEverySampleOnce) {

@@ -156,7 +156,8 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare(const PhaseEnv& e
 }
 
 // Restore: the manifest must be there and match this phase's layout, and every shard this
-// process handles must have the size it lists.
+// process reads (shifted by restore_shift) must have the size it lists; those are the files the
+// cache policy applies to.
 std::vector<std::filesystem::path> CheckpointWorkload::prepare_restore(
     const nlohmann::json& layout) {
   namespace fs = std::filesystem;
@@ -176,8 +177,8 @@ std::vector<std::filesystem::path> CheckpointWorkload::prepare_restore(
   manifest_ = std::move(*m);
   share_files();
   std::vector<fs::path> files;
-  for (const std::size_t i : mine_) {
-    const ShardFile& f = manifest_.files[i];
+  for (std::size_t w = 0; w < mine_.size(); ++w) {
+    const ShardFile& f = shard_of(w);
     files.push_back(dir_ / f.name);
     std::error_code ec;
     const auto size = fs::file_size(files.back(), ec);
