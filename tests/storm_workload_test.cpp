@@ -79,7 +79,9 @@ TEST(Storm, ClientRowsSumToThePhase) {
     EXPECT_LE(start, first);
     EXPECT_LE(first, tensor);
     EXPECT_LE(tensor, finish);
-    EXPECT_DOUBLE_EQ(row["load_s"].get<double>(), finish - start);
+    // Times come from whole nanoseconds; the difference of two doubles is exact only to a few
+    // ULPs of the operands (not of the small result), so compare within a picosecond.
+    EXPECT_NEAR(row["load_s"].get<double>(), finish - start, 1e-12);
   }
   EXPECT_EQ(pids.size(), 3u);
   EXPECT_EQ(pids.count(getpid()), 0u);
