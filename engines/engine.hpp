@@ -83,8 +83,10 @@ class Buffer {
   Release release_ = nullptr;
 };
 
-// Page-aligned (4 KiB) heap memory: what every host engine hands out.
-[[nodiscard]] Buffer allocate_aligned(std::size_t bytes, std::size_t alignment = 4096);
+// Page-aligned (4 KiB) heap memory: what every host engine hands out. With `huge_pages` a buffer
+// of 2 MiB or more is a mapping of its own advised MADV_HUGEPAGE (core/aligned_buffer.hpp).
+[[nodiscard]] Buffer allocate_aligned(std::size_t bytes, std::size_t alignment = 4096,
+                                      bool huge_pages = false);
 
 class Engine {
  public:

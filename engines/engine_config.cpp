@@ -83,6 +83,7 @@ EngineConfig parse_engine_config(ConfigNode& node) {
     c.fadvise = parse_madvise(
         node.choice("fadvise", "none", {"none", "normal", "sequential", "random", "willneed"}));
   }
+  if (accepts("huge_pages")) c.huge_pages = node.boolean("huge_pages", false);
   if (accepts("populate")) c.populate = node.boolean("populate", false);
   if (accepts("touch")) c.touch = node.boolean("touch", false);
   if (accepts("host_engine")) {
@@ -136,6 +137,7 @@ nlohmann::json to_json(const EngineConfig& c) {
     if (key == "submit_batch") j["submit_batch"] = c.submit_batch;
     if (key == "madvise") j["madvise"] = to_string(c.madvise);
     if (key == "fadvise") j["fadvise"] = to_string(c.fadvise);
+    if (key == "huge_pages") j["huge_pages"] = c.huge_pages;
     if (key == "populate") j["populate"] = c.populate;
     if (key == "touch") j["touch"] = c.touch;
     if (key == "host_engine") j["host_engine"] = c.host_engine;

@@ -32,6 +32,9 @@ struct EngineConfig {
   unsigned submit_batch = 1;
   // posix_fadvise on every file opened (pread, odirect, io_uring): "random" turns readahead off
   Madvise fadvise = Madvise::none;
+  // pread, odirect, io_uring (and the gpu engines' staging through them): buffers of 2 MiB or
+  // more are advised MADV_HUGEPAGE (transparent huge pages where the kernel has them)
+  bool huge_pages = false;
   // mmap
   Madvise madvise = Madvise::none;
   bool populate = false;  // MAP_POPULATE

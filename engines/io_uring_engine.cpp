@@ -160,7 +160,7 @@ void IoUringEngine::register_file(FileId id) {
 }
 
 Buffer IoUringEngine::allocate(std::size_t bytes) {
-  AlignedBuffer& mem = owned_.emplace_back(bytes, kBufferAlignment);
+  AlignedBuffer& mem = owned_.emplace_back(bytes, kBufferAlignment, config_.huge_pages);
   Region region{mem.data(), mem.size(), static_cast<unsigned>(owned_.size() - 1)};
   auto at = std::upper_bound(regions_.begin(), regions_.end(), region.begin,
                              [](const std::byte* p, const Region& r) { return p < r.begin; });
@@ -387,6 +387,7 @@ nlohmann::json IoUringEngine::describe() const {
       {"registered_files", file_table_ok_},
       {"submit_batch", config_.submit_batch},
       {"fadvise", to_string(config_.fadvise)},
+      {"huge_pages", config_.huge_pages},
       {"notes", notes_},
   };
 }
@@ -396,7 +397,7 @@ EngineInfo io_uring_engine_info() {
       .name = "io_uring",
       .summary = "asynchronous reads and writes through liburing; queue_depth in flight per worker",
       .options = {"queue_depth", "direct", "sqpoll", "fixed_buffers", "registered_files",
-                  "submit_batch", "fadvise"},
+                  "submit_batch", "fadvise", "huge_pages"},
       .synchronous = false,
       .probe = probe_io_uring,
       .make = [](const EngineConfig& config) -> std::unique_ptr<Engine> {

@@ -63,7 +63,7 @@ FileId PreadEngine::open(const std::filesystem::path& path, Access access) {
 }
 
 Buffer PreadEngine::allocate(std::size_t bytes) {
-  return allocate_aligned(bytes, mem_align_);
+  return allocate_aligned(bytes, mem_align_, config_.huge_pages);
 }
 
 std::int64_t PreadEngine::execute(const IoRequest& r) noexcept {
@@ -145,7 +145,7 @@ Availability probe_direct(const std::filesystem::path& dir) {
 EngineInfo pread_engine_info() {
   return {"pread",
           "pread/pwrite, synchronous; option direct for O_DIRECT",
-          {"direct", "fadvise"},
+          {"direct", "fadvise", "huge_pages"},
           true,
           [](const std::filesystem::path&) {
             return Availability{true, ""};
@@ -158,7 +158,7 @@ EngineInfo pread_engine_info() {
 EngineInfo odirect_engine_info() {
   return {"odirect",
           "pread/pwrite with O_DIRECT and aligned buffers",
-          {"fadvise"},
+          {"fadvise", "huge_pages"},
           true,
           probe_direct,
           [](const EngineConfig& c) -> std::unique_ptr<Engine> {

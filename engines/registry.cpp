@@ -22,6 +22,7 @@ namespace {
   host.queue_depth = gpu.host_engine == "io_uring" ? gpu.staging_buffers : 1;
   host.direct = gpu.direct || gpu.host_engine == "odirect";
   host.fadvise = gpu.fadvise;
+  host.huge_pages = gpu.huge_pages;
   return host;
 }
 
@@ -32,7 +33,7 @@ EngineInfo gpu_engine_info(bool pinned) {
                "host_engine, staging_buffers, staging_size, streams, gpus, verify)"
              : "the naive loader: storage → pageable buffer → synchronous cudaMemcpy to the GPU",
       {"queue_depth", "direct", "fadvise", "host_engine", "staging_buffers", "staging_size",
-       "streams", "gpus", "verify"},
+       "streams", "gpus", "verify", "huge_pages"},
       false,
       {},
       {},
