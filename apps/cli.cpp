@@ -241,6 +241,7 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   ReportParts parts;
   parts.started_at = utc_now_iso8601();
   parts.tool = tool_info();
+  parts.host = host_with_gpus();
   parts.targets = targets_of(plan);
   parts.config = plan.resolved;
   parts.config_sha256 = plan.sha256;
@@ -248,9 +249,6 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   RunOutcome outcome = run_plan(plan, options);
   line.clear();
   parts.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // After the phases: asking CUDA for the GPUs initializes it in this process, and a storm's
-  // client processes, forked from it, could then not use CUDA at all.
-  parts.host = host_with_gpus();
   parts.status = outcome.status;
   parts.phases = std::move(outcome.phases);
   parts.repetitions = std::move(outcome.repetitions);
