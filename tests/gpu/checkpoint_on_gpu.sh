@@ -8,7 +8,10 @@
 #   aistor restore into GPU memory, cold, verified in GPU memory afterwards (untimed)
 #   aistor save from GPU memory through buffered pread (gpu engine, host_engine pread)
 #   torch.save of a state dict of CUDA tensors + fsync; torch.load(map_location="cuda"), cold
-# all of SIZE bytes (default 8 GiB) in one shard, on the machine's own disk. Writes machine.txt,
+# all of SIZE bytes (default 8 GiB) in one shard, on the machine's own disk. Each save writes a
+# checkpoint directory of its own: a save over an earlier checkpoint frees the old shard at its
+# rename, and on this ext4 (mounted with discard) the directory fsync then waits for that shard's
+# trim, which would charge one save for another's blocks. Writes machine.txt,
 # the configs and reports (aistor-N.json, report-N.json), peers.jsonl and summary.md to $OUT.
 # Needs liburing's .debs in .deps/, carried along.
 set -euo pipefail
@@ -21,6 +24,7 @@ mkdir -p "$out" "$data" /tmp/gpu-logs
 . tests/gpu/gpu_common.sh
 gpu_machine_txt "$out/machine.txt" "$data" "SIZE=$size ROUNDS=$rounds tests/gpu/checkpoint_on_gpu.sh"
 build_gpu
+cufile_udev_entry /var/tmp  # the gds tests: see gpu_common.sh
 build-gpu/tests/aistor_tests \
   --gtest_filter='*heckpoint*:*Samples*:OnGpu*:GpuEngine*:WorkerThreads*:Pump*' > "$out/tests.log" 2>&1 ||
   echo "tests: exit $?"
@@ -37,26 +41,27 @@ phase() {  # name op engine [extra]
 cold='"cache": {"policy": "cold", "drop_caches": true}'
 cat > "$out/aistor.json" <<JSON
 {"dir": "$data", "allow_drop_caches": true, "phases": [
-  $(phase save-host save "$direct" '"cache": "as-is"'),
-  $(phase restore-host restore "$direct" "$cold"),
-  $(phase save-gpu save "$gpu_direct" '"cache": "as-is"'),
-  $(phase restore-gpu restore "$gpu_direct" "$cold, \"verify\": true"),
-  $(phase save-gpu-buffered save "$gpu_buffered" '"cache": "as-is"')
+  $(phase save-host save "$direct" '"cache": "as-is", "checkpoint_dir": "ckpt-host"'),
+  $(phase restore-host restore "$direct" "$cold, \"checkpoint_dir\": \"ckpt-host\""),
+  $(phase save-gpu save "$gpu_direct" '"cache": "as-is", "checkpoint_dir": "ckpt-gpu"'),
+  $(phase restore-gpu restore "$gpu_direct" "$cold, \"verify\": true, \"checkpoint_dir\": \"ckpt-gpu\""),
+  $(phase save-gpu-buffered save "$gpu_buffered" '"cache": "as-is", "checkpoint_dir": "ckpt-gpu-buffered"')
 ]}
 JSON
 : > "$out/peers.jsonl"
+# After each removal, sync: the journal commit that trims the freed blocks lands there, untimed.
 for r in $(seq 1 "$rounds"); do
-  rm -rf "$data/checkpoint"
+  rm -rf "$data"/ckpt-* "$data/torch.pt"; sync
   "$aistor" run "$out/aistor.json" --output "$out/report-$r.json" > "$out/aistor-$r.txt" 2>&1 ||
     echo "aistor round $r: exit $?"
-  rm -rf "$data/checkpoint"
+  rm -rf "$data"/ckpt-*; sync
   python3 tests/peers/torch_gpu_checkpoint_peer.py save "$size" "$data/torch.pt" |
     sed "s/^{/{\"round\": $r, /" >> "$out/peers.jsonl"
   sync; echo 3 > /proc/sys/vm/drop_caches
   python3 tests/peers/torch_gpu_checkpoint_peer.py load "$data/torch.pt" |
     sed "s/^{/{\"round\": $r, /" >> "$out/peers.jsonl"
   rm -f "$data/torch.pt"
-  tail -3 "$out/peers.jsonl"
+  tail -2 "$out/peers.jsonl"
 done
 python3 - "$out" "$rounds" <<'PY' | tee "$out/summary.md"
 import json, statistics, sys
@@ -106,4 +111,4 @@ print(f"| aistor time to durable from GPU / torch.save + fsync (goal <= 0.5) | {
 print(f"| aistor buffered from GPU / torch.save + fsync | {size/m('save-gpu-buffered')/tsave:.3f} |")
 print(f"| aistor restore into GPU / torch.load to cuda, cold | {size/m('restore-gpu')/tload:.3f} |")
 PY
-rm -rf "$data/checkpoint"
+rm -rf "$data"/ckpt-*

@@ -34,3 +34,16 @@ build_gpu() {
     { tail -50 /tmp/gpu-logs/build.log; exit 1; }
   aistor=build-gpu/apps/aistor
 }
+
+# cuFile registers a file only when udev's database says the file's block device holds a
+# filesystem (ID_FS_USAGE); these VMs have no udev database, so without this entry every gds
+# test and phase fails with cuFile error 5027 (tests/gpu/gds_check.sh shows both ways).
+#   cufile_udev_entry DIR   writes the one entry udev itself would write for DIR's block device
+cufile_udev_entry() {
+  local dev
+  dev=$(findmnt -no MAJ:MIN -T "$1" | tr -d ' ')
+  mkdir -p /run/udev/data
+  [ -e "/run/udev/data/b$dev" ] || printf 'E:ID_FS_USAGE=filesystem\nE:ID_FS_TYPE=%s\n' \
+    "$(findmnt -no FSTYPE -T "$1")" > "/run/udev/data/b$dev"
+  echo "udev entry b$dev: $(tr '\n' ' ' < "/run/udev/data/b$dev")"
+}

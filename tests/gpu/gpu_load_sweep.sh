@@ -4,8 +4,7 @@
 # safetensors file, loads it with safetensors.load_file(device="cuda") cold and warm, runs the
 # sweep, then the peer again, and summarizes (tests/gpu/summarize_gpu_load.py: the cold goal's
 # disk baseline is the best O_DIRECT shape swept). Results in $OUT (or ./gpu-out): machine.txt,
-# tests.log, tests-gds-udev.log, probe-gpu.json, peers.jsonl, sweep.json, sweep.txt, storm.json, storm-report.json,
-# summary.md.
+# tests.log, tests-gds-udev.log, probe-gpu.json, peers.jsonl, sweep.json, sweep.txt, summary.md.
 # Needs liburing's .debs in .deps/, carried along.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,12 +18,7 @@ build_gpu
 build-gpu/tests/aistor_tests --gtest_filter='HugePages*:OnGpu*:*GpuRead*:GpuEngine*' \
   > "$out/tests.log" 2>&1 || echo "tests: exit $?"
 grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran" "$out/tests.log" || true
-# cuFile registers a file only when udev's database says its block device holds a filesystem;
-# these VMs have no udev database, so the gds tests fail without the one entry udev would write.
-dev=$(findmnt -no MAJ:MIN -T /var/tmp | tr -d ' ')
-mkdir -p /run/udev/data
-[ -e "/run/udev/data/b$dev" ] || printf 'E:ID_FS_USAGE=filesystem\nE:ID_FS_TYPE=%s\n' \
-  "$(findmnt -no FSTYPE -T /var/tmp)" > "/run/udev/data/b$dev"
+cufile_udev_entry /var/tmp  # gds: see gpu_common.sh
 build-gpu/tests/aistor_tests --gtest_filter='*Gds*:*gds*' > "$out/tests-gds-udev.log" 2>&1 ||
   echo "gds tests with the udev entry: exit $?"
 grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran" "$out/tests-gds-udev.log" || true
@@ -47,19 +41,6 @@ peer_round() {
 peer_round | tee "$out/peers.jsonl"
 $aistor run configs/gpu-load-sweep.json --dir "$data" --output "$out/sweep.json" \
   > "$out/sweep.txt" 2>&1 || echo "aistor run configs/gpu-load-sweep.json: exit $?"
-# Storms of 1, 2 and 4 client processes, each loading the whole file warm through the registered
-# mapping: does page registration, serialized across one process's threads, scale across
-# processes? Its own run, so this process has not initialized CUDA before forking the clients.
-cat > "$out/storm.json" <<JSON
-{"dir": "$data", "phases": [{"name": "storm-mmap-warm", "workload": "storm", "path": "model.0",
-  "order": "range", "chunk_size": "16MiB", "cache": "warm", "matrix": {"clients": [1, 2, 4]},
-  "engine": {"name": "gpu", "host_engine": "mmap", "queue_depth": 2, "staging_buffers": 4,
-             "staging_size": "16MiB", "streams": 2}}]}
-JSON
-$aistor run "$out/storm.json" --output "$out/storm-report.json" >> "$out/sweep.txt" 2>&1 ||
-  echo "aistor run storm.json: exit $?"
 peer_round | tee -a "$out/peers.jsonl"
-reports=("$out/sweep.json")
-[ -f "$out/storm-report.json" ] && reports+=("$out/storm-report.json")
-python3 tests/gpu/summarize_gpu_load.py "$out/peers.jsonl" "$out/probe-gpu.json" "${reports[@]}" |
+python3 tests/gpu/summarize_gpu_load.py "$out/peers.jsonl" "$out/probe-gpu.json" "$out/sweep.json" |
   tee "$out/summary.md"
