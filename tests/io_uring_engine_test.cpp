@@ -311,9 +311,9 @@ TEST_F(IoUringEngineBasics, InfoDescribesTheEngine) {
   EngineInfo info = io_uring_engine_info();
   EXPECT_EQ(info.name, "io_uring");
   EXPECT_FALSE(info.synchronous);
-  EXPECT_EQ(info.options,
-            (std::vector<std::string>{"queue_depth", "direct", "sqpoll", "fixed_buffers",
-                                      "registered_files", "submit_batch", "fadvise"}));
+  EXPECT_EQ(info.options, (std::vector<std::string>{"queue_depth", "direct", "sqpoll",
+                                                    "fixed_buffers", "registered_files",
+                                                    "submit_batch", "fadvise", "huge_pages"}));
   EXPECT_EQ(info.probe(dir_.path()).reason, "");
   auto engine = info.make(config_);
   EXPECT_EQ(engine->max_in_flight(), 16U);

@@ -1,9 +1,9 @@
 # Sourced by the GPU machine's scripts, run from the repository root.
 #   gpu_machine_txt FILE DATA COMMAND  records the command, commit, date, machine, CPU, target
 #                                      filesystem, GPUs and torch/safetensors versions
-#   build_gpu                          unpacks liburing from the .debs carried in .deps/, builds
-#                                      aistor with the CUDA parts (Release, sm_90) in build-gpu and
-#                                      sets $aistor; logs in /tmp/gpu-logs
+#   build_gpu [TARGET]                 unpacks liburing from the .debs carried in .deps/, builds
+#                                      aistor with the CUDA parts (Release, sm_90) in build-gpu (all,
+#                                      or only TARGET) and sets $aistor; logs in /tmp/gpu-logs
 gpu_machine_txt() {
   local file="$1" data="$2" command="$3"
   {
@@ -30,7 +30,7 @@ build_gpu() {
     -DCMAKE_CUDA_ARCHITECTURES=90 > /tmp/gpu-logs/configure.log 2>&1 ||
     { cat /tmp/gpu-logs/configure.log; exit 1; }
   grep "aistor:" /tmp/gpu-logs/configure.log || true
-  cmake --build build-gpu -j "$(nproc)" > /tmp/gpu-logs/build.log 2>&1 ||
+  cmake --build build-gpu -j "$(nproc)" ${1:+--target $1} > /tmp/gpu-logs/build.log 2>&1 ||
     { tail -50 /tmp/gpu-logs/build.log; exit 1; }
   aistor=build-gpu/apps/aistor
 }
