@@ -1,6 +1,8 @@
 # Sourced by the GPU machine's scripts, run from the repository root.
 #   gpu_machine_txt FILE DATA COMMAND  records the command, commit, date, machine, CPU, target
 #                                      filesystem, GPUs and torch/safetensors versions
+#   safetensors_round FILE             safetensors.load_file(FILE, device="cuda") 3 x cold, then
+#                                      3 x warm after a warm-up: one JSON line each, with "cache"
 #   build_gpu [TARGET]                 unpacks liburing from the .debs carried in .deps/, builds
 #                                      aistor with the CUDA parts (Release, sm_90) in build-gpu (all,
 #                                      or only TARGET) and sets $aistor; logs in /tmp/gpu-logs
@@ -46,4 +48,17 @@ cufile_udev_entry() {
   [ -e "/run/udev/data/b$dev" ] || printf 'E:ID_FS_USAGE=filesystem\nE:ID_FS_TYPE=%s\n' \
     "$(findmnt -no FSTYPE -T "$1")" > "/run/udev/data/b$dev"
   echo "udev entry b$dev: $(tr '\n' ' ' < "/run/udev/data/b$dev")"
+}
+
+safetensors_round() {
+  local i
+  for i in 1 2 3; do
+    sync && echo 3 > /proc/sys/vm/drop_caches
+    python3 tests/peers/gpu_load_peer.py load "$1" | sed 's/^{/{"cache": "cold", /'
+  done
+  cat "$1" > /dev/null
+  python3 tests/peers/gpu_load_peer.py load "$1" > /dev/null  # warm-up
+  for i in 1 2 3; do
+    python3 tests/peers/gpu_load_peer.py load "$1" | sed 's/^{/{"cache": "warm", /'
+  done
 }

@@ -27,20 +27,9 @@ cat /sys/kernel/mm/transparent_hugepage/enabled || true
 
 $aistor probe gpu --json "$out/probe-gpu.json" > /dev/null
 python3 tests/peers/gpu_load_peer.py make "$data/model.0" "$bytes"
-peer_round() {
-  for i in 1 2 3; do
-    sync && echo 3 > /proc/sys/vm/drop_caches
-    python3 tests/peers/gpu_load_peer.py load "$data/model.0" | sed 's/^{/{"cache": "cold", /'
-  done
-  cat "$data/model.0" > /dev/null
-  python3 tests/peers/gpu_load_peer.py load "$data/model.0" > /dev/null  # warm-up
-  for i in 1 2 3; do
-    python3 tests/peers/gpu_load_peer.py load "$data/model.0" | sed 's/^{/{"cache": "warm", /'
-  done
-}
-peer_round | tee "$out/peers.jsonl"
+safetensors_round "$data/model.0" | tee "$out/peers.jsonl"
 $aistor run configs/gpu-load-sweep.json --dir "$data" --output "$out/sweep.json" \
   > "$out/sweep.txt" 2>&1 || echo "aistor run configs/gpu-load-sweep.json: exit $?"
-peer_round | tee -a "$out/peers.jsonl"
+safetensors_round "$data/model.0" | tee -a "$out/peers.jsonl"
 python3 tests/gpu/summarize_gpu_load.py "$out/peers.jsonl" "$out/probe-gpu.json" "$out/sweep.json" |
   tee "$out/summary.md"

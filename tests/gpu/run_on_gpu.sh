@@ -28,18 +28,7 @@ $aistor engines --dir "$data"
 $aistor probe gpu --json "$out/probe-gpu.json"
 
 python3 tests/peers/gpu_load_peer.py make "$data/model.0" "$bytes"
-peer_round() {
-  for i in 1 2 3; do
-    sync && echo 3 > /proc/sys/vm/drop_caches
-    python3 tests/peers/gpu_load_peer.py load "$data/model.0" | sed 's/^{/{"cache": "cold", /'
-  done
-  cat "$data/model.0" > /dev/null
-  python3 tests/peers/gpu_load_peer.py load "$data/model.0" > /dev/null  # warm-up
-  for i in 1 2 3; do
-    python3 tests/peers/gpu_load_peer.py load "$data/model.0" | sed 's/^{/{"cache": "warm", /'
-  done
-}
-peer_round | tee "$out/peers.jsonl"
+safetensors_round "$data/model.0" | tee "$out/peers.jsonl"
 size_gib=$((bytes / 1073741824))
 sets=()
 phases=$(python3 -c 'import json,re,sys; print(len(json.loads(re.sub(r"(?m)^\s*//.*$", "", open(sys.argv[1]).read()))["phases"]))' configs/gpu-load.json)
@@ -57,7 +46,7 @@ if [ "$(nvidia-smi -L | grep -c '^GPU')" -ge 2 ]; then
 else
   echo "one GPU here: configs/gpu-load-2gpu.json not run"
 fi
-peer_round | tee -a "$out/peers.jsonl"
+safetensors_round "$data/model.0" | tee -a "$out/peers.jsonl"
 python3 tests/gpu/summarize_gpu_load.py "$out/peers.jsonl" "$out/probe-gpu.json" "${reports[@]}" |
   tee "$out/summary.md"
 echo "file: $size_gib GiB safetensors at $data/model.0" >> "$out/summary.md"
