@@ -21,6 +21,7 @@
 #include "cuda/cufile_api.hpp"
 #include "cuda/device_arena.hpp"
 #include "cuda/gpu_engine.hpp"
+#include "cuda/udev_entry.hpp"
 
 namespace aistor::cuda {
 namespace {
@@ -35,11 +36,18 @@ class CufileFile {
     d.handle.fd = fd_.get();
     const CufileError e = api.handle_register(&handle_, &d);
     if (e.err != 0) {
-      throw SystemError(EIO,
-                        fmt::format("cuFileHandleRegister (cuFile error {}, CUDA {}; cuFile's log, "
-                                    "cufile.log, says why)",
-                                    e.err, e.cu_err),
-                        path.string());
+      const std::string entry = missing_udev_entry(path);
+      throw SystemError(
+          EIO,
+          fmt::format("cuFileHandleRegister (cuFile error {}, CUDA {}; cuFile's log, cufile.log, "
+                      "says why{})",
+                      e.err, e.cu_err,
+                      entry.empty() ? ""
+                                    : fmt::format("; this machine's udev database has no {}, and "
+                                                  "cuFile registers files only on block devices "
+                                                  "udev says hold a filesystem",
+                                                  entry)),
+          path.string());
     }
   }
   CufileFile(CufileFile&& o) noexcept

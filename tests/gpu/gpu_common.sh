@@ -39,7 +39,8 @@ build_gpu() {
 
 # cuFile registers a file only when udev's database says the file's block device holds a
 # filesystem (ID_FS_USAGE); these VMs have no udev database, so without this entry every gds
-# test and phase fails with cuFile error 5027 (tests/gpu/gds_check.sh shows both ways).
+# test and phase fails with cuFile error 5027, its message naming the missing entry
+# (tests/gpu/gds_check.sh shows both ways).
 #   cufile_udev_entry DIR   writes the one entry udev itself would write for DIR's block device
 cufile_udev_entry() {
   local dev
