@@ -9,8 +9,9 @@
 
 namespace aistor {
 
-std::byte* map_huge_pages(std::size_t size) {
+HugeMapping map_huge_pages(std::size_t bytes) {
   constexpr std::size_t huge = kHugePage;
+  const std::size_t size = (bytes + huge - 1) / huge * huge;
   void* raw =
       ::mmap(nullptr, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
@@ -23,20 +24,22 @@ std::byte* map_huge_pages(std::size_t size) {
   auto* data = reinterpret_cast<std::byte*>(begin);
   // Advice only: without THP (enabled = never) the mapping still works with small pages.
   (void)::madvise(data, size, MADV_HUGEPAGE);
-  return data;
+  std::memset(data, 0, size);
+  return {data, size};
 }
 
 AlignedBuffer::AlignedBuffer(std::size_t bytes, std::size_t alignment, bool huge_pages) {
   if (huge_pages && bytes >= kHugePage) {
-    size_ = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    data_ = map_huge_pages(size_);
+    const HugeMapping m = map_huge_pages(bytes);
+    data_ = m.data;
+    size_ = m.size;
     mapped_ = true;
-  } else {
-    size_ = (bytes + alignment - 1) / alignment * alignment;
-    if (size_ == 0) size_ = alignment;
-    data_ = static_cast<std::byte*>(std::aligned_alloc(alignment, size_));
-    if (data_ == nullptr) throw std::bad_alloc();
+    return;
   }
+  size_ = (bytes + alignment - 1) / alignment * alignment;
+  if (size_ == 0) size_ = alignment;
+  data_ = static_cast<std::byte*>(std::aligned_alloc(alignment, size_));
+  if (data_ == nullptr) throw std::bad_alloc();
   // Touch every page now so first-touch faults never land inside a timed operation.
   std::memset(data_, 0, size_);
 }

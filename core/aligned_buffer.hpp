@@ -10,9 +10,14 @@ namespace aistor {
 
 inline constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
-// An anonymous zero-filled mapping of `size` bytes (a multiple of kHugePage) on a 2 MiB boundary,
-// advised MADV_HUGEPAGE; release it with munmap(data, size). Throws std::bad_alloc.
-[[nodiscard]] std::byte* map_huge_pages(std::size_t size);
+struct HugeMapping {
+  std::byte* data;
+  std::size_t size;  // the bytes asked for, rounded up to whole huge pages
+};
+// An anonymous mapping on a 2 MiB boundary, advised MADV_HUGEPAGE, every page touched (zeros)
+// so no first-touch fault lands in a timed operation; release it with munmap(data, size).
+// Throws std::bad_alloc.
+[[nodiscard]] HugeMapping map_huge_pages(std::size_t bytes);
 
 class AlignedBuffer {
  public:

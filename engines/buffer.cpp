@@ -11,10 +11,8 @@ namespace aistor {
 
 Buffer allocate_aligned(std::size_t bytes, std::size_t alignment, bool huge_pages) {
   if (huge_pages && bytes >= kHugePage) {
-    const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    std::byte* data = map_huge_pages(size);
-    std::memset(data, 0, size);  // first-touch faults (and huge-page allocation) happen here
-    return Buffer(data, size, [](std::byte* p, std::size_t n) noexcept { ::munmap(p, n); });
+    const HugeMapping m = map_huge_pages(bytes);
+    return Buffer(m.data, m.size, [](std::byte* p, std::size_t n) noexcept { ::munmap(p, n); });
   }
   std::size_t size = (bytes + alignment - 1) / alignment * alignment;
   if (size == 0) size = alignment;

@@ -87,7 +87,9 @@ TEST(HugePages, SmallerBuffersAndPlainBuffersAreHeapMemory) {
   AlignedBuffer plain(4 * kMiB, 4096);
   EXPECT_FALSE(plain.huge_pages());
   EXPECT_EQ(plain.size(), 4 * kMiB);
-  if (kernel_has_thp()) EXPECT_FALSE(advised_huge(plain.data()));
+  if (kernel_has_thp()) {
+    EXPECT_FALSE(advised_huge(plain.data()));
+  }
 }
 
 // Each engine with the option hands out advised, aligned buffers that read a file's bytes exactly.
@@ -108,7 +110,9 @@ TEST(HugePages, EnginesReadExactBytesIntoHugePageBuffers) {
     auto engine = make_engine(c);
     Buffer buf = engine->allocate(4 * kMiB);
     ASSERT_EQ(reinterpret_cast<std::uintptr_t>(buf.data()) % kHugePage, 0u);
-    if (kernel_has_thp()) EXPECT_TRUE(advised_huge(buf.data()));
+    if (kernel_has_thp()) {
+      EXPECT_TRUE(advised_huge(buf.data()));
+    }
     const FileId f = engine->open(path, Access::read);
     IoRequest r{Op::read, f, 2 * kMiB, static_cast<std::uint32_t>(4 * kMiB), buf.data(), 1};
     engine->submit(std::span(&r, 1));

@@ -20,15 +20,20 @@ cat > "$out/aistor.json" <<JSON
 {"dir": "$dir", "phases": [{"name": "save", "workload": "checkpoint", "op": "save",
   "size": $size, "block_size": "1MiB", "cache": "as-is", "engine": {"name": "pread"}}]}
 JSON
+record() {  # TOOL RUN JSON: a line of runs.jsonl from aistor's report or fio's output
+  python3 -c 'import json, sys
+tool, run, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+j = json.load(open(path))
+rate = (j["phases"][0]["workload_metrics"]["durable_bytes_per_s"] if tool == "aistor"
+        else j["jobs"][0]["write"]["bw_bytes"])
+print(json.dumps({"tool": tool, "run": run, "bytes_per_s": rate}))' "$@" | tee -a "$out/runs.jsonl"
+}
 : > "$out/runs.jsonl"
 for i in $(seq 1 "$runs"); do
   rm -rf "$dir/checkpoint"; sync
   "$aistor" run "$out/aistor.json" --output "$out/report.json" > /dev/null
   rm -rf "$dir/checkpoint"; sync
-  python3 -c 'import json, sys
-w = json.load(open(sys.argv[1]))["phases"][0]["workload_metrics"]
-print(json.dumps({"tool": "aistor", "run": int(sys.argv[2]), "bytes_per_s": w["durable_bytes_per_s"]}))' \
-    "$out/report.json" "$i" | tee -a "$out/runs.jsonl"
+  record aistor "$i" "$out/report.json"
 done
 rm -f "$out/report.json"
 for i in $(seq 1 "$runs"); do
@@ -36,9 +41,6 @@ for i in $(seq 1 "$runs"); do
   fio --name=ckpt --filename="$dir/fio-ckpt" --rw=write --bs=1M --size="$size" --ioengine=psync \
     --direct=0 --end_fsync=1 --fallocate=none --output-format=json --output="$out/fio.json" > /dev/null
   rm -f "$dir/fio-ckpt"; sync
-  python3 -c 'import json, sys
-j = json.load(open(sys.argv[1]))["jobs"][0]["write"]
-print(json.dumps({"tool": "fio", "run": int(sys.argv[2]), "bytes_per_s": j["bw_bytes"]}))' \
-    "$out/fio.json" "$i" | tee -a "$out/runs.jsonl"
+  record fio "$i" "$out/fio.json"
 done
 rm -f "$out/fio.json"
