@@ -51,6 +51,27 @@ void fill_random(std::byte* data, std::size_t bytes, std::uint64_t seed) noexcep
   }
 }
 
+PumpBuffers::PumpBuffers(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes,
+                         std::optional<std::uint64_t> content_seed)
+    : engine_(&engine),
+      depth_(static_cast<unsigned>(
+          std::clamp<std::size_t>(engine.max_in_flight(), 1, std::max(queue_depth, 1u)))),
+      buffer_bytes_(buffer_bytes) {
+  if (buffer_bytes == 0) return;
+  buffers_.reserve(depth_);
+  std::vector<std::byte> staged(engine.device_memory() ? buffer_bytes : 0);
+  for (unsigned i = 0; i < depth_; ++i) {
+    buffers_.push_back(engine.allocate(buffer_bytes));
+    const std::uint64_t seed = content_seed ? *content_seed : 0xa157a + i;
+    if (engine.device_memory()) {
+      fill_random(staged.data(), staged.size(), seed);
+      engine.upload(buffers_.back().data(), staged);
+    } else {
+      fill_random(buffers_.back().data(), buffers_.back().size(), seed);
+    }
+  }
+}
+
 Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recorder& recorder,
            const std::atomic<bool>& stop, ProgressCounters* progress,
            std::optional<std::uint64_t> content_seed)
@@ -58,21 +79,14 @@ Pump::Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recor
       recorder_(recorder),
       stop_(stop),
       progress_(progress),
-      depth_(static_cast<unsigned>(
-          std::clamp<std::size_t>(engine.max_in_flight(), 1, std::max(queue_depth, 1u)))) {
-  if (buffer_bytes == 0) return;
-  buffers_.reserve(depth_);
-  std::vector<std::byte> staged(engine_.device_memory() ? buffer_bytes : 0);
-  for (unsigned i = 0; i < depth_; ++i) {
-    buffers_.push_back(engine_.allocate(buffer_bytes));
-    const std::uint64_t seed = content_seed ? *content_seed : 0xa157a + i;
-    if (engine_.device_memory()) {
-      fill_random(staged.data(), staged.size(), seed);
-      engine_.upload(buffers_.back().data(), staged);
-    } else {
-      fill_random(buffers_.back().data(), buffers_.back().size(), seed);
-    }
-  }
+      own_(std::in_place, engine, queue_depth, buffer_bytes, content_seed),
+      buffers_(&*own_) {}
+
+Pump::Pump(Engine& engine, const PumpBuffers& buffers, Recorder& recorder,
+           const std::atomic<bool>& stop, ProgressCounters* progress)
+    : engine_(engine), recorder_(recorder), stop_(stop), progress_(progress), buffers_(&buffers) {
+  if (&buffers.engine() != &engine)
+    throw std::logic_error("Pump: buffers made from another engine");
 }
 
 namespace {
@@ -219,7 +233,7 @@ class PumpRun {
 }  // namespace
 
 PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
-  PumpRun run(depth_, buffers_, recorder_, limits);
+  PumpRun run(buffers_->depth(), buffers_->buffers(), recorder_, limits);
   for (;;) {
     run.fill(source, stop_);
     run.submit(engine_);

@@ -49,19 +49,43 @@ struct PumpOutcome {
   std::uint64_t ramp_ops = 0;  // ops that completed inside the ramp
 };
 
+// The buffers a Pump hands its requests: queue_depth of them (capped by the engine's
+// max_in_flight()), `buffer_bytes` each, from the engine's allocate(), filled with pseudo-random
+// bytes so writes carry incompressible data: each buffer its own bytes, or, with `content_seed`,
+// every buffer fill_random(content_seed) (so what a write carries is known). A workload that makes
+// them in before_start() and lends them to its Pump keeps their allocation (cudaMalloc and an
+// upload, for a GPU engine) and first touch out of the timed phase.
+class PumpBuffers {
+ public:
+  PumpBuffers(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes,
+              std::optional<std::uint64_t> content_seed = std::nullopt);
+
+  [[nodiscard]] const Engine& engine() const noexcept { return *engine_; }
+  [[nodiscard]] unsigned depth() const noexcept { return depth_; }
+  [[nodiscard]] std::size_t buffer_bytes() const noexcept { return buffer_bytes_; }
+  [[nodiscard]] const std::vector<Buffer>& buffers() const noexcept { return buffers_; }
+
+ private:
+  const Engine* engine_;
+  unsigned depth_;
+  std::size_t buffer_bytes_;
+  std::vector<Buffer> buffers_;
+};
+
 class Pump {
  public:
-  // Allocates queue_depth buffers of `buffer_bytes` from the engine, filled with pseudo-random
-  // bytes so writes carry incompressible data: each buffer its own bytes, or, with
-  // `content_seed`, every buffer fill_random(content_seed) (so what a write carries is known).
-  // The effective depth is capped by the engine's max_in_flight(). `progress` (may be null) is
-  // bumped per completion. With `buffer_bytes` 0 the pump allocates nothing: every request's
-  // source sets its buffer.
+  // Makes its own PumpBuffers(engine, queue_depth, buffer_bytes, content_seed). `progress` (may
+  // be null) is bumped per completion. With `buffer_bytes` 0 the pump allocates nothing: every
+  // request's source sets its buffer.
   Pump(Engine& engine, unsigned queue_depth, std::size_t buffer_bytes, Recorder& recorder,
        const std::atomic<bool>& stop, ProgressCounters* progress = nullptr,
        std::optional<std::uint64_t> content_seed = std::nullopt);
+  // Uses `buffers`, made beforehand from the same engine; they must outlive the pump.
+  // Throws std::logic_error when they come from another engine.
+  Pump(Engine& engine, const PumpBuffers& buffers, Recorder& recorder,
+       const std::atomic<bool>& stop, ProgressCounters* progress = nullptr);
 
-  [[nodiscard]] unsigned depth() const noexcept { return depth_; }
+  [[nodiscard]] unsigned depth() const noexcept { return buffers_->depth(); }
   [[nodiscard]] PumpOutcome run(RequestSource& source, const PumpLimits& limits);
 
  private:
@@ -69,8 +93,8 @@ class Pump {
   Recorder& recorder_;
   const std::atomic<bool>& stop_;
   ProgressCounters* progress_;
-  unsigned depth_;
-  std::vector<Buffer> buffers_;
+  std::optional<PumpBuffers> own_;
+  const PumpBuffers* buffers_;
 };
 
 // Fills memory with pseudo-random bytes (xoshiro256**), seeded: the same seed gives the same bytes.

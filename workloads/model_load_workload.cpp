@@ -157,6 +157,8 @@ Goal ModelLoadWorkload::goal() const {
 std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& env) {
   files_.clear();
   chunks_.clear();
+  pump_buffers_.clear();
+  pump_buffers_.resize(params_.threads);
   std::vector<std::filesystem::path> paths;
   if (!params_.path.empty()) {
     paths = model_files_at(params_.path);
@@ -227,6 +229,15 @@ std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& en
   return paths;
 }
 
+void ModelLoadWorkload::make_buffers(WorkerContext& ctx, std::uint32_t alignment) {
+  pump_buffers_.at(ctx.index).emplace(ctx.engine, ctx.queue_depth,
+                                      align_up(params_.chunk_size, alignment) + 2 * alignment);
+}
+
+void ModelLoadWorkload::before_start(WorkerContext& ctx) {
+  make_buffers(ctx, request_alignment(ctx.engine, files_.front().path));
+}
+
 void ModelLoadWorkload::run(WorkerContext& ctx) {
   // The load starts before the files are opened: an mmap engine maps (and with populate, reads)
   // them in open(), which the recorder, counting from the first request, would not see.
@@ -251,9 +262,13 @@ void ModelLoadWorkload::run(WorkerContext& ctx) {
   });
   PumpLimits limits;
   limits.stop_on_error = ctx.stop_on_error;
-  Pump pump(ctx.engine, ctx.queue_depth, align_up(params_.chunk_size, alignment) + 2 * alignment,
-            ctx.recorder, ctx.stop, ctx.progress);
-  ctx.outcome = pump.run(source, limits);
+  std::optional<PumpBuffers>& buffers = pump_buffers_.at(ctx.index);
+  if (!buffers) make_buffers(ctx, alignment);
+  {
+    Pump pump(ctx.engine, *buffers, ctx.recorder, ctx.stop, ctx.progress);
+    ctx.outcome = pump.run(source, limits);
+  }
+  buffers.reset();
   const std::uint64_t finished = now_ns();
   std::uint64_t seen = end_ns_.load();
   while (finished > seen && !end_ns_.compare_exchange_weak(seen, finished)) {

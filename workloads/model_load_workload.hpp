@@ -11,9 +11,11 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engines/pump.hpp"
 #include "workloads/formats/model_file.hpp"
 #include "workloads/workload.hpp"
 
@@ -50,6 +52,8 @@ class ModelLoadWorkload final : public Workload {
   [[nodiscard]] unsigned workers() const override { return params_.threads; }
   [[nodiscard]] Goal goal() const override;
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  // Makes the worker's chunk buffers, so their allocation is not timed.
+  void before_start(WorkerContext& ctx) override;
   void run(WorkerContext& ctx) override;
   [[nodiscard]] nlohmann::json summarize() const override;
 
@@ -70,6 +74,7 @@ class ModelLoadWorkload final : public Workload {
   ModelLoadParams params_;
   std::vector<formats::ModelFile> files_;
   std::vector<Chunk> chunks_;
+  std::vector<std::optional<PumpBuffers>> pump_buffers_;  // per worker, from before_start()
   std::uint64_t chunk_bytes_ = 0;
   std::uint64_t first_tensor_bytes_ = 0;
   std::atomic<std::uint64_t> first_tensor_done_{0};
@@ -79,6 +84,7 @@ class ModelLoadWorkload final : public Workload {
   std::atomic<std::uint64_t> end_ns_{0};    // latest worker end
 
   void note_start(std::uint64_t t);
+  void make_buffers(WorkerContext& ctx, std::uint32_t alignment);
 };
 
 [[nodiscard]] WorkloadInfo model_load_workload_info();

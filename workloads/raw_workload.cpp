@@ -326,6 +326,8 @@ std::vector<std::filesystem::path> RawWorkload::prepare_device(const PhaseEnv& e
 std::vector<std::filesystem::path> RawWorkload::prepare(const PhaseEnv& env) {
   written_.clear();
   tally_ = {};
+  pump_buffers_.clear();
+  pump_buffers_.resize(params_.threads);
   rank_ = env.rank;
   ranks_ = env.ranks;
   share_ranks_ = params_.rank_files_shared || !params_.device.empty() ? ranks_ : 1;
@@ -374,6 +376,10 @@ void RawWorkload::prepare_verify() {
   }
 }
 
+void RawWorkload::before_start(WorkerContext& ctx) {
+  pump_buffers_.at(ctx.index).emplace(ctx.engine, ctx.queue_depth, max_block());
+}
+
 void RawWorkload::run(WorkerContext& ctx) {
   const auto& path = files_[params_.file_per_thread ? ctx.index : 0];
   Access access = reads_only(params_.mode)    ? Access::read
@@ -396,8 +402,13 @@ void RawWorkload::run(WorkerContext& ctx) {
   if (params_.ops) limits.ops = params_.ops;
   if (params_.runtime_ns) limits.deadline_ns = limits.ramp_end_ns + params_.runtime_ns;
 
-  Pump pump(ctx.engine, ctx.queue_depth, max_block(), ctx.recorder, ctx.stop, ctx.progress);
-  ctx.outcome = pump.run(source, limits);
+  std::optional<PumpBuffers>& buffers = pump_buffers_.at(ctx.index);
+  if (!buffers) buffers.emplace(ctx.engine, ctx.queue_depth, max_block());
+  {
+    Pump pump(ctx.engine, *buffers, ctx.recorder, ctx.stop, ctx.progress);
+    ctx.outcome = pump.run(source, limits);
+  }
+  buffers.reset();
   if (params_.fsync_at_end && !reads_only(params_.mode)) {
     ctx.engine.sync(file);
     ctx.recorder.extend_to(now_ns());

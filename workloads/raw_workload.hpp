@@ -10,9 +10,11 @@
 // (named with its rank), or, with rank_files "shared", on one region each of a file every rank
 // shares, regions in order of rank then thread.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engines/pump.hpp"
 #include "workloads/raw_verify.hpp"
 #include "workloads/workload.hpp"
 
@@ -50,6 +52,8 @@ class RawWorkload final : public Workload {
   [[nodiscard]] unsigned workers() const override { return params_.threads; }
   [[nodiscard]] Goal goal() const override;
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  // Makes the worker's request buffers, so their allocation is not timed.
+  void before_start(WorkerContext& ctx) override;
   void run(WorkerContext& ctx) override;
   void check(const PhaseEnv& env) override;
   [[nodiscard]] nlohmann::json summarize() const override;
@@ -76,6 +80,7 @@ class RawWorkload final : public Workload {
   // verify: this run's seed (so blocks of an earlier run are told apart), each worker's writes
   std::uint64_t verify_seed_ = 0;
   std::vector<WrittenBlocks> written_;
+  std::vector<std::optional<PumpBuffers>> pump_buffers_;  // per worker, from before_start()
   VerifyTally tally_;
 };
 
