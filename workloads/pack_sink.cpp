@@ -77,15 +77,92 @@ std::uint64_t target_file_bytes(PackTarget t, std::uint64_t samples,
 }
 
 PackSink::PackSink(Engine& engine, unsigned queue_depth, std::uint32_t block, Recorder& recorder,
-                   const std::atomic<bool>& stop, ProgressCounters* progress, bool stop_on_error)
+                   const std::atomic<bool>& stop, ProgressCounters* progress, bool stop_on_error,
+                   unsigned behind)
     : engine_(engine),
       pump_(engine, queue_depth, block, recorder, stop, progress),
       block_(block),
       recorder_(recorder),
-      stop_on_error_(stop_on_error) {}
+      stop_on_error_(stop_on_error),
+      behind_(behind) {
+  if (behind_ > 0) writer_ = std::thread([this] { writer_loop(); });
+}
+
+PackSink::~PackSink() {
+  abandon();
+  if (writer_.joinable()) {
+    {
+      const std::lock_guard lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+  }
+}
+
+void PackSink::writer_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return quit_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    Batch b = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    const bool skip = stopped_ || error_;  // after a failure the rest of the file is moot
+    lock.unlock();
+    std::optional<PumpOutcome> stopped;
+    std::exception_ptr error;
+    if (!skip) {
+      try {
+        write(b.offset, b.bytes);
+      } catch (const PumpStopped& e) {
+        stopped = e.outcome;
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    b.bytes.clear();
+    lock.lock();
+    spare_.push_back(std::move(b.bytes));
+    writing_ = false;
+    if (stopped && !stopped_) stopped_ = stopped;
+    if (error && !error_) error_ = error;
+    cv_.notify_all();
+  }
+}
+
+void PackSink::rethrow_failure() {
+  if (error_) std::rethrow_exception(error_);
+  if (stopped_) throw PumpStopped{*stopped_};
+}
+
+void PackSink::send(Batch batch) {
+  if (behind_ == 0) {
+    write(batch.offset, batch.bytes);
+    return;
+  }
+  std::unique_lock lock(mu_);
+  cv_.wait(lock,
+           [this] { return queue_.size() + (writing_ ? 1 : 0) < behind_ || stopped_ || error_; });
+  rethrow_failure();
+  queue_.push_back(std::move(batch));
+  cv_.notify_all();
+}
+
+void PackSink::drain(bool rethrow) {
+  if (behind_ == 0) return;
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return queue_.empty() && !writing_; });
+  if (rethrow) rethrow_failure();
+}
 
 void PackSink::open(const std::filesystem::path& path, PackTarget target, std::uint64_t samples) {
   abandon();
+  {
+    const std::lock_guard lock(mu_);
+    stopped_.reset();
+    error_ = nullptr;
+  }
   path_ = path;
   tmp_ = path;
   tmp_ += ".tmp";
@@ -153,13 +230,24 @@ void PackSink::append(std::span<const std::byte> sample) {
     put(sample);
     put(frame.footer);
   }
-  // Whole blocks go out once a queue's worth is ready.
+  // Whole blocks go out once a queue's worth is ready; what is left of a block stays pending.
   const std::uint64_t batch = static_cast<std::uint64_t>(block_) * pump_.depth();
   if (pending_.size() >= batch) {
     const std::uint64_t n = align_down(pending_.size(), block_);
-    write(pending_at_, std::span<const std::byte>(pending_).first(n));
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+    Batch out{pending_at_, {}};
+    if (behind_ > 0) {
+      const std::lock_guard lock(mu_);
+      if (!spare_.empty()) {
+        out.bytes = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    out.bytes.reserve(batch + block_);
+    out.bytes.assign(pending_.begin() + static_cast<std::ptrdiff_t>(n), pending_.end());
+    std::swap(out.bytes, pending_);
+    out.bytes.resize(n);
     pending_at_ += n;
+    send(std::move(out));
   }
 }
 
@@ -175,6 +263,7 @@ void PackSink::finish() {
   if (!open_) throw std::logic_error("PackSink: finish without open");
   if (appended_ != samples_)
     throw std::logic_error(fmt::format("PackSink: {} samples of {}", appended_, samples_));
+  drain(true);  // the writer is idle from here on: the engine is this thread's again
   write(pending_at_, pending_);
   if (target_ == PackTarget::ffrecord) {
     std::vector<std::byte> h;
@@ -214,6 +303,10 @@ void PackSink::finish() {
 
 void PackSink::abandon() noexcept {
   if (!open_) return;
+  try {
+    drain(false);
+  } catch (...) {
+  }
   try {
     engine_.close(id_);
   } catch (...) {

@@ -7,10 +7,22 @@
 // removes the temporary. TFRecord files get their "<name>.idx" sidecar (tfrecord.hpp). An FFRecord
 // header is known only at the end: its blocks are held in memory and written last. With O_DIRECT
 // the last block is padded and the file truncated to its size afterwards.
+//
+// Write-behind: with `behind` > 0, each queue's worth of whole blocks goes to a writer thread of
+// the sink's own, and append() goes on framing (and the workload on reading) while up to `behind`
+// such batches are being written — reads and writes of one pack overlap, as the kernel's
+// writeback overlaps them for buffered writes. A failed write surfaces at the next append() or at
+// finish(). With 0 every batch is written before append() returns.
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engines/pump.hpp"
@@ -27,10 +39,11 @@ enum class PackTarget : std::uint8_t { tfrecord, ffrecord };
 class PackSink {
  public:
   PackSink(Engine& engine, unsigned queue_depth, std::uint32_t block, Recorder& recorder,
-           const std::atomic<bool>& stop, ProgressCounters* progress, bool stop_on_error);
+           const std::atomic<bool>& stop, ProgressCounters* progress, bool stop_on_error,
+           unsigned behind = 0);
   PackSink(const PackSink&) = delete;
   PackSink& operator=(const PackSink&) = delete;
-  ~PackSink() { abandon(); }
+  ~PackSink();
 
   // Starts `path` (through "<path>.tmp"), which will hold exactly `samples` samples. Throws
   // SystemError, InputError when `block` does not suit the engine's O_DIRECT alignment.
@@ -44,8 +57,18 @@ class PackSink {
   void abandon() noexcept;
 
  private:
+  struct Batch {
+    std::uint64_t offset = 0;
+    std::vector<std::byte> bytes;
+  };
   void put(std::span<const std::byte> bytes);
   void write(std::uint64_t offset, std::span<const std::byte> bytes);
+  // Writes the batch, on the writer thread when there is one.
+  void send(Batch batch);
+  // Waits until the writer has nothing left; then rethrows what failed there (when `rethrow`).
+  void drain(bool rethrow);
+  void rethrow_failure();  // with mu_ held
+  void writer_loop();
 
   Engine& engine_;
   Pump pump_;
@@ -65,6 +88,18 @@ class PackSink {
   std::vector<std::uint32_t> crcs_;     // FFRecord: per-sample CRC-32
   std::vector<std::uint64_t> offsets_;  // FFRecord: per-sample offset
   std::string index_;                   // TFRecord: the .idx lines
+
+  // Write-behind (behind_ > 0): batches queued for the writer thread, guarded by mu_.
+  unsigned behind_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  std::vector<std::vector<std::byte>> spare_;  // written batches' memory, for the next ones
+  bool writing_ = false;                       // the writer holds a batch
+  bool quit_ = false;
+  std::optional<PumpOutcome> stopped_;  // a batch's writes ended early (PumpStopped)
+  std::exception_ptr error_;            // or threw
+  std::thread writer_;                  // last: it uses everything above
 };
 
 }  // namespace aistor

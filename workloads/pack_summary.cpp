@@ -34,6 +34,7 @@ nlohmann::json PackWorkload::summarize() const {
                    {"files", files},
                    {"file_bytes", bytes}};
     j["write_block"] = params_.write_block;
+    j["write_behind"] = params_.write_behind;
     j["write_engine"] =
         write_engines_.empty() ? to_json(params_.write_engine) : write_engines_.front()->describe();
     j["verified"] = verified_;

@@ -112,6 +112,9 @@ PackParams PackWorkload::parse(ConfigNode& phase) {
   p.write_block =
       static_cast<std::uint32_t>(phase.size("write_block", p.write_block, 4096, kMaxBlock));
   p.unit_bytes = phase.size("unit_bytes", p.unit_bytes, 1, 1ULL << 32);
+  p.write_behind = static_cast<unsigned>(phase.integer("write_behind", p.write_behind, 0, 64));
+  if (p.read_only && phase.has("write_behind"))
+    phase.fail("write_behind", "a read-only pass writes nothing");
   p.verify = phase.boolean("verify", true);
   if (phase.has("write_engine")) {
     if (p.read_only) phase.fail("write_engine", "a read-only pass writes nothing");
@@ -254,7 +257,7 @@ void PackWorkload::run(WorkerContext& ctx) {
   if (!params_.read_only) {
     Engine& we = *write_engines_.at(ctx.index);
     sink.emplace(we, params_.write_engine.queue_depth, params_.write_block, writes, ctx.stop,
-                 ctx.progress, ctx.stop_on_error);
+                 ctx.progress, ctx.stop_on_error, params_.write_behind);
   }
   try {
     const std::size_t all = std::size_t{params_.threads} * ranks_;

@@ -3,7 +3,8 @@
 // or FFRecord files, in order (no shuffle), as training pipelines prepare their input.
 //
 // Reads go through the phase's engine in `read_block` requests, one sequential pass per source
-// file; writes through `write_engine` (default: the same kind) in `write_block` requests. The
+// file; writes through `write_engine` (default: the same kind) in `write_block` requests, up to
+// `write_behind` batches of them written by a thread of their own while reading goes on. The
 // target files are spread over `threads` workers, each packing whole target files from
 // contiguous runs of source units. `read_only` reads and parses the source without writing (the
 // seed table's "read only" column). After the timed pass (untimed) every target file is read back
@@ -40,6 +41,7 @@ struct PackParams {
   unsigned threads = 1;
   std::uint32_t read_block = 128 * 1024;
   std::uint32_t write_block = 1024 * 1024;
+  unsigned write_behind = 2;  // batches in flight behind the reads (pack_sink.hpp); 0: in line
   std::uint64_t unit_bytes = 4 << 20;
   bool verify = true;
   EngineConfig write_engine;
