@@ -90,7 +90,8 @@ TEST(PackingTable, PackingAgainstHalfOfWhatTheDeviceCarriesBothWaysAtOnce) {
        {raw_phase(true, 1.2e9), raw_phase(false, 8e8), mixed_phase(2.1e9, 1.9e9, 1.0e9),
         mixed_phase(9e9, 1e9, 3.0e9), mixed_phase(1e9, 1e9, 1.2e9),
         pack_phase("/d/owt", "tfrecord", 3.0, 5.1e8)}}};
-  const auto& d = packing_tables({report})[1];
+  const auto tables = packing_tables({report});
+  const auto& d = tables[1];
   ASSERT_EQ(d.rows.size(), 2U);
   EXPECT_EQ(d.rows[1][3], "510 MB/s");
   EXPECT_EQ(d.rows[1][5], "1.20 GB/s");  // the mixed phases are not one-way figures
