@@ -55,8 +55,7 @@ PumpBuffers::PumpBuffers(Engine& engine, unsigned queue_depth, std::size_t buffe
                          std::optional<std::uint64_t> content_seed)
     : engine_(&engine),
       depth_(static_cast<unsigned>(
-          std::clamp<std::size_t>(engine.max_in_flight(), 1, std::max(queue_depth, 1u)))),
-      buffer_bytes_(buffer_bytes) {
+          std::clamp<std::size_t>(engine.max_in_flight(), 1, std::max(queue_depth, 1u)))) {
   if (buffer_bytes == 0) return;
   buffers_.reserve(depth_);
   std::vector<std::byte> staged(engine.device_memory() ? buffer_bytes : 0);

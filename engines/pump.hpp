@@ -62,13 +62,11 @@ class PumpBuffers {
 
   [[nodiscard]] const Engine& engine() const noexcept { return *engine_; }
   [[nodiscard]] unsigned depth() const noexcept { return depth_; }
-  [[nodiscard]] std::size_t buffer_bytes() const noexcept { return buffer_bytes_; }
   [[nodiscard]] const std::vector<Buffer>& buffers() const noexcept { return buffers_; }
 
  private:
   const Engine* engine_;
   unsigned depth_;
-  std::size_t buffer_bytes_;
   std::vector<Buffer> buffers_;
 };
 

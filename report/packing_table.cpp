@@ -81,12 +81,11 @@ std::optional<double> raw_both_ways(const std::vector<nlohmann::json>& reports) 
   for (const auto& r : reports) {
     for (const auto& p : r.value("phases", nlohmann::json::array())) {
       if (p.value("workload", "") != "raw" || !ok(p) || !p.contains("bytes_per_s")) continue;
-      const double read = field(field(p, "read"), "bytes").is_number()
-                              ? field(p, "read")["bytes"].get<double>()
-                              : 0.0;
-      const double written = field(field(p, "write"), "bytes").is_number()
-                                 ? field(p, "write")["bytes"].get<double>()
-                                 : 0.0;
+      auto bytes = [&](const char* side) {
+        const auto b = field(field(p, side), "bytes");
+        return b.is_number() ? b.get<double>() : 0.0;
+      };
+      const double read = bytes("read"), written = bytes("write");
       if (read <= 0 || written <= 0) continue;
       const double share = read / (read + written);
       if (share < 0.4 || share > 0.6) continue;

@@ -139,6 +139,9 @@ void PackSink::rethrow_failure() {
 void PackSink::send(Batch batch) {
   if (behind_ == 0) {
     write(batch.offset, batch.bytes);
+    batch.bytes.clear();
+    const std::lock_guard lock(mu_);
+    spare_.push_back(std::move(batch.bytes));  // the next batch's memory, as the writer's are
     return;
   }
   std::unique_lock lock(mu_);
@@ -235,7 +238,7 @@ void PackSink::append(std::span<const std::byte> sample) {
   if (pending_.size() >= batch) {
     const std::uint64_t n = align_down(pending_.size(), block_);
     Batch out{pending_at_, {}};
-    if (behind_ > 0) {
+    {
       const std::lock_guard lock(mu_);
       if (!spare_.empty()) {
         out.bytes = std::move(spare_.back());

@@ -89,13 +89,14 @@ class PackSink {
   std::vector<std::uint64_t> offsets_;  // FFRecord: per-sample offset
   std::string index_;                   // TFRecord: the .idx lines
 
-  // Write-behind (behind_ > 0): batches queued for the writer thread, guarded by mu_.
+  // Guarded by mu_: batches queued for the writer thread (write-behind, behind_ > 0), and the
+  // memory of written batches (either way) for the next ones.
   unsigned behind_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Batch> queue_;
-  std::vector<std::vector<std::byte>> spare_;  // written batches' memory, for the next ones
-  bool writing_ = false;                       // the writer holds a batch
+  std::vector<std::vector<std::byte>> spare_;
+  bool writing_ = false;  // the writer holds a batch
   bool quit_ = false;
   std::optional<PumpOutcome> stopped_;  // a batch's writes ended early (PumpStopped)
   std::exception_ptr error_;            // or threw
