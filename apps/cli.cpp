@@ -17,9 +17,9 @@
 #include "engines/registry.hpp"
 #include "report/report.hpp"
 #include "report/table.hpp"
-#include "workloads/plan.hpp"
-#include "workloads/ranks.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/ranks.hpp"
+#include "workloads/runner/runner.hpp"
 #include "workloads/workload.hpp"
 #ifdef AISTOR_HAVE_CUDA
 #include "cuda/cuda_probe.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "apps/cli.hpp"
-#include "workloads/ranks.hpp"
+#include "workloads/runner/ranks.hpp"
 
 namespace {
 

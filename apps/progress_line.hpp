@@ -2,7 +2,7 @@
 // The live line on a terminal: phase, MB/s, IOPS, ETA — redrawn in place, erased when done.
 #include <ostream>
 
-#include "workloads/runner.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor::cli {
 

@@ -1,6 +1,6 @@
 #pragma once
-// The GPU engines, as decorators over a host engine. Plain C++ header: engines/registry.cpp
-// includes it when the CUDA parts are built.
+// The GPU engines, as decorators over a host engine. Plain C++ header: cuda/gpu_registration.cpp
+// provides them to the engine registry when the CUDA parts are built.
 //
 // gpu          reads go storage → K pinned staging buffers (the host engine's own aligned memory,
 //              registered with cudaHostRegister) → cudaMemcpyAsync on M streams → device memory;

@@ -1,5 +1,6 @@
 #include "engines/io_uring_engine.hpp"
-#include "engines/posix_io.hpp"
+#include "core/posix_io.hpp"
+#include "engines/fadvise.hpp"
 
 #include <fcntl.h>
 #include <sys/uio.h>

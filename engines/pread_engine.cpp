@@ -10,8 +10,9 @@
 
 #include "core/align.hpp"
 #include "core/error.hpp"
+#include "core/posix_io.hpp"
 #include "core/target_info.hpp"
-#include "engines/posix_io.hpp"
+#include "engines/fadvise.hpp"
 
 namespace aistor {
 namespace {

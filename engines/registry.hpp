@@ -36,4 +36,20 @@ struct EngineInfo {
 // Throws InputError for an unknown name.
 [[nodiscard]] std::unique_ptr<Engine> make_engine(const EngineConfig& config);
 
+// The GPU engines are listed here from the start (unavailable: "built without CUDA") and provided
+// by cuda/ when it is built, so engines/ never includes cuda/ (cuda/gpu_registration.cpp).
+inline constexpr std::string_view kGpuSummary =
+    "storage → pinned staging → GPU memory, reads overlapped with async copies (options "
+    "host_engine, staging_buffers, staging_size, streams, gpus, verify)";
+inline constexpr std::string_view kGpuPageableSummary =
+    "the naive loader: storage → pageable buffer → synchronous cudaMemcpy to the GPU";
+inline constexpr std::string_view kGdsSummary =
+    "cuFile (GPUDirect Storage): O_DIRECT files to and from registered GPU memory, synchronous "
+    "(threads for parallelism); option gpus";
+[[nodiscard]] std::vector<std::string> gpu_engine_options();
+
+// Replaces the entry of the same name, or adds one. Called during static initialisation (cuda/
+// providing the GPU engines); not thread-safe, and never once lookups have begun.
+void provide_engine(EngineInfo info);
+
 }  // namespace aistor

@@ -11,12 +11,13 @@
 
 #include "core/block_device.hpp"
 #include "core/error.hpp"
+#include "core/random_bytes.hpp"
 #include "core/target_info.hpp"
 #include "core/unique_fd.hpp"
 #include "engines/pump.hpp"
 #include "tests/test_support.hpp"
-#include "workloads/plan.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor {
 namespace {

@@ -15,10 +15,10 @@
 #include "core/error.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
-#include "workloads/checkpoint_content.hpp"
-#include "workloads/checkpoint_layout.hpp"
-#include "workloads/plan.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/checkpoint/checkpoint_content.hpp"
+#include "workloads/checkpoint/checkpoint_layout.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor {
 namespace {

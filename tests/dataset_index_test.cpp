@@ -9,8 +9,8 @@
 
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/posix_io.hpp"
 #include "core/unique_fd.hpp"
-#include "engines/posix_io.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/formats/sample_content.hpp"
 

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "workloads/batch_pipeline.hpp"
-#include "workloads/epoch_order.hpp"
+#include "workloads/samples/batch_pipeline.hpp"
+#include "workloads/samples/epoch_order.hpp"
 
 namespace aistor {
 namespace {

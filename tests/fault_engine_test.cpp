@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/random_bytes.hpp"
 #include "engines/engine_config.hpp"
 #include "engines/fault_engine.hpp"
 #include "engines/pump.hpp"

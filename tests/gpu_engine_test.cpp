@@ -9,11 +9,12 @@
 
 #include "core/checksum64.hpp"
 #include "core/error.hpp"
+#include "core/random_bytes.hpp"
 #include "core/splitmix.hpp"
 #include "engines/pump.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
-#include "workloads/plan.hpp"
+#include "workloads/runner/plan.hpp"
 #ifdef AISTOR_HAVE_CUDA
 #include "cuda/checksum.hpp"
 #include "cuda/request_pieces.hpp"

@@ -11,7 +11,7 @@
 #include "core/utf8.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/formats/model_file.hpp"
-#include "workloads/plan.hpp"
+#include "workloads/runner/plan.hpp"
 
 namespace aistor {
 namespace {

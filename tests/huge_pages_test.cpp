@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "core/aligned_buffer.hpp"
+#include "core/random_bytes.hpp"
 #include "engines/engine.hpp"
 #include "engines/engine_config.hpp"
 #include "engines/pump.hpp"

@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
-#include "workloads/ranks.hpp"
+#include "workloads/runner/ranks.hpp"
 
 namespace aistor {
 namespace {

@@ -18,7 +18,7 @@
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/tfrecord.hpp"
-#include "workloads/plan.hpp"
+#include "workloads/runner/plan.hpp"
 
 namespace aistor {
 namespace {

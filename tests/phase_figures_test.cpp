@@ -1,5 +1,5 @@
 // Figures read out of phase results: repetitions summarised, numbers at dotted paths.
-#include "workloads/phase_figures.hpp"
+#include "workloads/runner/phase_figures.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "workloads/plan.hpp"
+#include "workloads/runner/plan.hpp"
 
 #include <gtest/gtest.h>
 

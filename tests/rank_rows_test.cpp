@@ -1,5 +1,5 @@
 // rank_rows: a thread workload's per-rank rows under mpirun and the tails across them.
-#include "workloads/rank_rows.hpp"
+#include "workloads/runner/rank_rows.hpp"
 
 #include <gtest/gtest.h>
 

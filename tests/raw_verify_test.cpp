@@ -6,9 +6,10 @@
 #include <cstring>
 #include <vector>
 
+#include "core/random_bytes.hpp"
 #include "engines/pump.hpp"
 #include "tests/test_support.hpp"
-#include "workloads/raw_verify.hpp"
+#include "workloads/raw/raw_verify.hpp"
 
 namespace aistor {
 namespace {

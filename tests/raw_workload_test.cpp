@@ -6,11 +6,12 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/random_bytes.hpp"
 #include "engines/pump.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
-#include "workloads/plan.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor {
 namespace {

@@ -11,8 +11,8 @@
 #include "tests/test_support.hpp"
 #include "workloads/formats/dataset_index.hpp"
 #include "workloads/formats/tfrecord.hpp"
-#include "workloads/plan.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor {
 namespace {

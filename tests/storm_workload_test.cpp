@@ -21,7 +21,7 @@
 #include "core/error.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/formats/model_file.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor {
 namespace {

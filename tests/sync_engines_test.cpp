@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/page_cache.hpp"
+#include "core/random_bytes.hpp"
 #include "engines/pump.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"

@@ -12,9 +12,10 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "core/random_bytes.hpp"
 #include "engines/pump.hpp"
-#include "workloads/plan.hpp"
-#include "workloads/runner.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor::test {
 

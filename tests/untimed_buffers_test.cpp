@@ -11,8 +11,8 @@
 #include "engines/pump.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
-#include "workloads/model_load_workload.hpp"
-#include "workloads/raw_workload.hpp"
+#include "workloads/model_load/model_load_workload.hpp"
+#include "workloads/raw/raw_workload.hpp"
 
 namespace aistor {
 namespace {

@@ -1,6 +1,6 @@
 // A thread workload's workers: before_start untimed on every worker before any run, its I/O
 // kept out of the phase's recorders; a worker whose before_start throws means no run at all.
-#include "workloads/worker_threads.hpp"
+#include "workloads/runner/worker_threads.hpp"
 
 #include <gtest/gtest.h>
 

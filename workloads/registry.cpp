@@ -1,11 +1,11 @@
 #include "workloads/workload.hpp"
 
-#include "workloads/checkpoint_workload.hpp"
-#include "workloads/model_load_workload.hpp"
-#include "workloads/pack_workload.hpp"
-#include "workloads/raw_workload.hpp"
-#include "workloads/samples_workload.hpp"
-#include "workloads/storm_workload.hpp"
+#include "workloads/checkpoint/checkpoint_workload.hpp"
+#include "workloads/model_load/model_load_workload.hpp"
+#include "workloads/model_load/storm_workload.hpp"
+#include "workloads/pack/pack_workload.hpp"
+#include "workloads/raw/raw_workload.hpp"
+#include "workloads/samples/samples_workload.hpp"
 
 namespace aistor {
 

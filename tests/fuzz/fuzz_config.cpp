@@ -6,7 +6,7 @@
 
 #include "core/config_node.hpp"
 #include "core/error.hpp"
-#include "workloads/plan.hpp"
+#include "workloads/runner/plan.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

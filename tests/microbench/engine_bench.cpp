@@ -10,7 +10,7 @@
 #include "core/page_cache.hpp"
 #include "core/permutation.hpp"
 #include "engines/registry.hpp"
-#include "workloads/layout.hpp"
+#include "workloads/raw/layout.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
-#include "engines/posix_io.hpp"
+#include "core/posix_io.hpp"
 #include "workloads/formats/arrow_fbs.hpp"
 #include "workloads/formats/flatbuffer_builder.hpp"
 

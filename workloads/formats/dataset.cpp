@@ -13,10 +13,11 @@
 #include <thread>
 
 #include "core/config_node.hpp"
+#include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/free_space.hpp"
+#include "core/posix_io.hpp"
 #include "core/unique_fd.hpp"
-#include "engines/posix_io.hpp"
 #include "workloads/formats/arrow_dataset.hpp"
 #include "workloads/formats/ffrecord.hpp"
 #include "workloads/formats/sample_content.hpp"
@@ -346,7 +347,7 @@ GenerateResult generate_dataset(const DatasetSpec& spec, const std::filesystem::
   require_free_space(
       dir, static_cast<std::uint64_t>(static_cast<double>(spec.samples) * (spec.sizes.mean + 32.0)),
       "the dataset");
-  std::ofstream(dir / kManifestName) << manifest.dump(2) << "\n";
+  write_file_durably(dir / kManifestName, manifest.dump(2) + "\n");
 
   GenerateResult result;
   auto t0 = std::chrono::steady_clock::now();
@@ -357,7 +358,7 @@ GenerateResult generate_dataset(const DatasetSpec& spec, const std::filesystem::
   manifest["samples"] = spec.samples;
   manifest["payload_bytes"] = result.payload_bytes;
   manifest["file_bytes"] = result.file_bytes;
-  std::ofstream(dir / kManifestName) << manifest.dump(2) << "\n";
+  write_file_durably(dir / kManifestName, manifest.dump(2) + "\n");
   return result;
 }
 

@@ -15,7 +15,7 @@
 #include <zlib.h>
 
 #include "core/error.hpp"
-#include "engines/posix_io.hpp"
+#include "core/posix_io.hpp"
 #include "workloads/formats/crc.hpp"
 
 namespace aistor::formats {

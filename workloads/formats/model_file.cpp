@@ -10,10 +10,11 @@
 #include <fstream>
 #include <string_view>
 
+#include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/free_space.hpp"
+#include "core/random_bytes.hpp"
 #include "core/unique_fd.hpp"
-#include "engines/pump.hpp"
 #include "workloads/formats/model_file_detail.hpp"
 
 namespace aistor::formats {
@@ -152,11 +153,12 @@ ModelFile write_model_file(const std::filesystem::path& path, ModelFormat format
                                       : detail::plan_safetensors(tensors, metadata);
   // One name per process: runs sharing a directory may generate the same model at once, and
   // each renames its own complete copy into place.
-  const auto tmp = std::filesystem::path(fmt::format("{}.tmp.{}", path.string(), ::getpid()));
   require_free_space(path.parent_path().empty() ? "." : path.parent_path(), plan.file_bytes,
                      "the model file");
-  try {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  DurableTemporary durable(path);  // removed on any failure: a full disk, say
+  const auto& tmp = durable.temporary();
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!fd) throw_errno("open", tmp.string());
     auto write_all = [&](const void* data, std::size_t n, std::uint64_t at) {
       const auto* p = static_cast<const char*>(data);
@@ -188,12 +190,8 @@ ModelFile write_model_file(const std::filesystem::path& path, ModelFormat format
       }
     }
     if (::fsync(fd.get()) != 0) throw_errno("fsync", tmp.string());
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);  // ours, half written (a full disk, say)
-    throw;
   }
-  std::filesystem::rename(tmp, path);
+  durable.commit();
   return read_model_file(path);
 }
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "engines/pump.hpp"
+#include "core/random_bytes.hpp"
 #include "workloads/formats/crc.hpp"
 
 namespace aistor::formats {

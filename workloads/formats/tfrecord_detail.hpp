@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/posix_io.hpp"
 #include "core/unique_fd.hpp"
-#include "engines/posix_io.hpp"
 #include "workloads/formats/tfrecord.hpp"
 
 namespace aistor::formats::tfrecord_detail {

@@ -1,0 +1,298 @@
+#include "workloads/runner/plan.hpp"
+
+#include <fmt/format.h>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "engines/registry.hpp"
+#include "workloads/runner/ranks.hpp"
+#include "workloads/workload.hpp"
+
+namespace aistor {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto dot = path.find('.', start);
+    if (dot == std::string_view::npos) dot = path.size();
+    parts.emplace_back(path.substr(start, dot - start));
+    start = dot + 1;
+  }
+  return parts;
+}
+
+std::optional<std::size_t> as_index(const std::string& s) {
+  std::size_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Sets `value` at a dotted path, creating objects on the way. `where` prefixes errors.
+void set_path(nlohmann::json& root, std::string_view path, nlohmann::json value,
+              std::string_view where) {
+  auto parts = split_path(path);
+  nlohmann::json* at = &root;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& key = parts[i];
+    if (key.empty()) throw InputError(fmt::format("{}: empty segment in path \"{}\"", where, path));
+    bool last = i + 1 == parts.size();
+    if (at->is_array()) {
+      auto index = as_index(key);
+      if (!index || *index >= at->size()) {
+        throw InputError(fmt::format("{}: \"{}\": no element {} (the list has {})", where, path,
+                                     key, at->size()));
+      }
+      at = &(*at)[*index];
+    } else {
+      if (at->is_null()) *at = nlohmann::json::object();
+      if (!at->is_object()) {
+        throw InputError(fmt::format("{}: \"{}\": \"{}\" is inside a {}, not an object", where,
+                                     path, key, at->type_name()));
+      }
+      at = &(*at)[key];
+    }
+    if (last) *at = std::move(value);
+  }
+}
+
+std::string value_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_object()) return v.dump();
+  // {"name": "io_uring", "queue_depth": 32} reads as io_uring(queue_depth=32).
+  std::vector<std::string> rest;
+  for (const auto& [k, x] : v.items()) {
+    if (k != "name") rest.push_back(fmt::format("{}={}", k, value_text(x)));
+  }
+  std::string name = v.contains("name") ? value_text(v["name"]) : "";
+  return rest.empty() ? name : fmt::format("{}({})", name, fmt::join(rest, ","));
+}
+
+// A phase's "name" (or "workload") for labels: it must be a string when given.
+std::string label_of(const nlohmann::json& phase, const char* key, const std::string& otherwise,
+                     const std::string& path) {
+  const auto it = phase.find(key);
+  if (it == phase.end()) return otherwise;
+  if (!it->is_string()) {
+    throw InputError(
+        fmt::format("config: {}.{}: must be a string, got {}", path, key, it->type_name()));
+  }
+  return it->get<std::string>();
+}
+
+// One phase object with a "matrix" becomes one phase per combination of its lists.
+std::vector<nlohmann::json> expand(const nlohmann::json& phase, const std::string& path) {
+  auto it = phase.find("matrix");
+  if (it == phase.end()) return {phase};
+  const auto& matrix = *it;
+  if (!matrix.is_object() || matrix.empty()) {
+    throw InputError(fmt::format("config: {}.matrix: must be an object of lists", path));
+  }
+  std::vector<std::pair<std::string, nlohmann::json>> axes;
+  for (const auto& [key, values] : matrix.items()) {
+    if (!values.is_array() || values.empty()) {
+      throw InputError(fmt::format("config: {}.matrix.{}: must be a non-empty list", path, key));
+    }
+    if (key == "matrix" || key == "name") {
+      throw InputError(fmt::format("config: {}.matrix.{}: cannot be varied", path, key));
+    }
+    axes.emplace_back(key, values);
+  }
+  std::vector<nlohmann::json> out;
+  std::vector<std::size_t> pick(axes.size(), 0);
+  for (;;) {
+    nlohmann::json p = phase;
+    p.erase("matrix");
+    nlohmann::json params = nlohmann::json::object();
+    std::vector<std::string> label;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      const auto& v = axes[a].second[pick[a]];
+      set_path(p, axes[a].first, v, fmt::format("config: {}.matrix", path));
+      params[axes[a].first] = v;
+      // An object with a name labels itself; anything else is shown as key=value.
+      label.push_back(v.is_object() && v.contains("name")
+                          ? value_text(v)
+                          : fmt::format("{}={}", axes[a].first, value_text(v)));
+    }
+    std::string base = label_of(p, "name", label_of(p, "workload", "phase", path), path);
+    p["name"] = fmt::format("{}[{}]", base, fmt::join(label, ","));
+    p["params"] = params;
+    out.push_back(std::move(p));
+    std::size_t a = axes.size();
+    while (a > 0) {
+      --a;
+      if (++pick[a] < axes[a].second.size()) break;
+      pick[a] = 0;
+      if (a == 0) return out;
+    }
+  }
+}
+
+CachePolicy parse_cache(ConfigNode& phase, bool allow_drop) {
+  CachePolicy c;
+  const auto* raw = phase.raw("cache");
+  if (raw == nullptr) return c;
+  std::string kind;
+  if (raw->is_string()) {
+    kind = phase.choice("cache", "cold", {"cold", "warm", "as-is"});
+  } else {
+    ConfigNode node = phase.object("cache");
+    kind = node.choice("policy", "cold", {"cold", "warm", "as-is"});
+    c.drop_caches = node.boolean("drop_caches", false);
+    node.finish();
+    if (c.drop_caches && !allow_drop) {
+      node.fail("drop_caches", "needs \"allow_drop_caches\": true at the top level of the config");
+    }
+    if (c.drop_caches && kind != "cold")
+      node.fail("drop_caches", "only applies to policy \"cold\"");
+  }
+  c.kind = kind == "warm" ? CacheKind::warm : kind == "as-is" ? CacheKind::as_is : CacheKind::cold;
+  return c;
+}
+
+PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Plan& plan,
+                      std::uint64_t interval_ns) {
+  ConfigNode phase(j, path);
+  PhaseSpec s;
+  s.path = path;
+  s.config = j;
+  s.workload = phase.string("workload", std::nullopt);
+  s.name = phase.string("name", s.workload);
+  if (const auto* params = phase.raw("params")) s.params = *params;
+  if (phase.has("engine")) {
+    ConfigNode engine = phase.object("engine");
+    s.engine = parse_engine_config(engine);
+  }
+  s.cache = parse_cache(phase, plan.allow_drop_caches);
+  s.repeat = static_cast<unsigned>(phase.integer("repeat", 1, 1, 1000));
+  s.stop_on_error = phase.choice("on_error", "stop", {"stop", "continue"}) == "stop";
+  s.dir = phase.has("dir") ? std::filesystem::path(phase.string("dir", "")) : plan.dir;
+  s.interval_ns = phase.duration_ns("timeseries_interval", interval_ns);
+  if (s.interval_ns < 1'000'000) phase.fail("timeseries_interval", "must be at least 1ms");
+  const WorkloadInfo* info = find_workload(s.workload);
+  if (info == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& w : workloads())
+      names.push_back(w.name);
+    phase.fail("workload", fmt::format("unknown workload \"{}\" (known: {})", s.workload,
+                                       fmt::join(names, ", ")));
+  }
+  if (const EngineInfo* engine = find_engine(s.engine.name);
+      engine != nullptr && engine->device_memory && !info->device_memory) {
+    phase.fail("engine", fmt::format("engine {} delivers into GPU memory, which the {} workload "
+                                     "cannot use: {}",
+                                     s.engine.name, s.workload, info->no_device_memory_why));
+  }
+  if (phase.has("search")) {
+    ConfigNode n = phase.object("search");
+    SearchSpec search;
+    search.param = n.string("param", std::nullopt);
+    search.metric = n.string("metric", search.metric);
+    search.at_least = n.number("at_least", search.at_least, -1e300, 1e300);
+    search.from = n.integer("from", 1, 0);
+    search.to = n.integer("to", 64, search.from);
+    n.finish();
+    if (s.repeat > 1) phase.fail("repeat", "a search runs its own trials; leave repeat out");
+    s.search = search;
+  }
+  (void)info->make(phase);  // validates the workload's own keys
+  phase.finish();
+  if (s.search) {
+    // The workload must take the key, at both ends of the range: the phase with it set, checked
+    // as the phase itself was (an unknown key fails finish()).
+    for (std::int64_t v : {s.search->from, s.search->to}) {
+      nlohmann::json trial = j;
+      trial[s.search->param] = v;
+      ConfigNode trial_node(trial, path);
+      for (const auto& [key, value] : j.items())
+        trial_node.accept(key);
+      (void)info->make(trial_node);
+      try {
+        trial_node.finish();
+      } catch (const InputError&) {
+        throw InputError(
+            fmt::format("config: {}.search.param: \"{}\" is not a key workload {} "
+                        "takes",
+                        path, s.search->param, s.workload));
+      }
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+const char* to_string(CacheKind kind) noexcept {
+  switch (kind) {
+    case CacheKind::warm:
+      return "warm";
+    case CacheKind::as_is:
+      return "as-is";
+    case CacheKind::cold:
+      break;
+  }
+  return "cold";
+}
+
+nlohmann::json read_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot read the config file", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_json_with_comments(text.str(), path.string());
+}
+
+void apply_override(nlohmann::json& config, std::string_view assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw InputError(fmt::format("--set {}: expected path=value", assignment));
+  }
+  auto path = assignment.substr(0, eq);
+  auto text = std::string(assignment.substr(eq + 1));
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = text;
+  set_path(config, path, std::move(value), fmt::format("--set {}", assignment));
+}
+
+Plan make_plan(const nlohmann::json& config,
+               const std::optional<std::filesystem::path>& dir_override) {
+  ConfigNode top(config, "");
+  Plan plan;
+  (void)top.string("description", "");
+  std::filesystem::path configured = top.string("dir", "aistor-data");
+  plan.dir = dir_override ? *dir_override : configured;
+  plan.allow_drop_caches = top.boolean("allow_drop_caches", false);
+  auto interval = top.duration_ns("timeseries_interval", 100'000'000);
+  plan.rank_timeout_ns = top.duration_ns("rank_timeout", Ranks::kDefaultTimeoutNs);
+  if (plan.rank_timeout_ns == 0) top.fail("rank_timeout", "must be longer than 0 s");
+  const auto* phases = top.raw("phases");
+  if (phases == nullptr || !phases->is_array() || phases->empty()) {
+    top.fail("phases", "must be a non-empty list of phases");
+  }
+  top.finish();
+
+  plan.resolved = config;
+  plan.resolved["dir"] = plan.dir.string();
+  nlohmann::json expanded = nlohmann::json::array();
+  for (std::size_t i = 0; i < phases->size(); ++i) {
+    std::string path = fmt::format("phases[{}]", i);
+    if (!(*phases)[i].is_object()) {
+      throw InputError(fmt::format("config: {}: must be an object", path));
+    }
+    for (auto& p : expand((*phases)[i], path)) {
+      plan.phases.push_back(parse_phase(p, path, plan, interval));
+      expanded.push_back(std::move(p));
+    }
+  }
+  plan.resolved["phases"] = expanded;
+  plan.sha256 = sha256_hex(plan.resolved.dump());
+  return plan;
+}
+
+}  // namespace aistor

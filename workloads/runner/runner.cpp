@@ -1,0 +1,459 @@
+#include "workloads/runner/runner.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/config_node.hpp"
+#include "core/error.hpp"
+#include "core/page_cache.hpp"
+#include "core/recorder_json.hpp"
+#include "engines/registry.hpp"
+#include "workloads/runner/client_processes.hpp"
+#include "workloads/runner/phase_figures.hpp"
+#include "workloads/runner/rank_clients.hpp"
+#include "workloads/runner/rank_rows.hpp"
+#include "workloads/runner/ranks.hpp"
+#include "workloads/runner/worker_threads.hpp"
+
+namespace aistor {
+namespace {
+
+struct CpuTimes {
+  double user_s = 0;
+  double sys_s = 0;
+};
+
+// This process and the children it has waited for (a storm's client processes).
+CpuTimes cpu_now() {
+  auto s = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  CpuTimes out;
+  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage ru{};
+    getrusage(who, &ru);
+    out.user_s += s(ru.ru_utime);
+    out.sys_s += s(ru.ru_stime);
+  }
+  return out;
+}
+
+std::unique_ptr<Workload> build_workload(const PhaseSpec& spec) {
+  ConfigNode node(spec.config, spec.path);
+  return find_workload(spec.workload)->make(node);
+}
+
+// Applies the phase's cache policy to its files; returns what was done, for the report.
+nlohmann::json apply_cache_policy(const PhaseSpec& spec,
+                                  const std::vector<std::filesystem::path>& files) {
+  nlohmann::json j{{"policy", to_string(spec.cache.kind)}, {"drop_caches", spec.cache.drop_caches}};
+  if (spec.cache.kind == CacheKind::cold) {
+    for (const auto& f : files)
+      drop_from_cache(f);
+    if (spec.cache.drop_caches) {
+      std::string why;
+      bool dropped = drop_all_caches(&why);
+      j["drop_caches_done"] = dropped;
+      if (!dropped) j["drop_caches_error"] = why;
+    }
+  } else if (spec.cache.kind == CacheKind::warm) {
+    for (const auto& f : files)
+      warm(f);
+  }
+  Residency r = residency(files);
+  j["resident_bytes_before"] = r.resident_bytes;
+  j["file_bytes"] = r.total_bytes;
+  j["resident_fraction_before"] = r.fraction();
+  return j;
+}
+
+std::string end_name(PumpEnd e) {
+  switch (e) {
+    case PumpEnd::done:
+      return "done";
+    case PumpEnd::limit:
+      return "limit";
+    case PumpEnd::deadline:
+      return "deadline";
+    case PumpEnd::error:
+      return "error";
+    case PumpEnd::interrupted:
+      break;
+  }
+  return "interrupted";
+}
+
+// Untimed: creates the directory, lets the workload make its inputs, applies the cache policy.
+void prepare_phase(const PhaseSpec& spec, Workload& workload, const PhaseEnv& env,
+                   nlohmann::json& phase) {
+  std::filesystem::create_directories(spec.dir);
+  std::uint64_t t0 = now_ns();
+  auto files = workload.prepare(env);
+  phase["prepare_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  phase["cache"] = apply_cache_policy(spec, files);
+  double resident = phase["cache"]["resident_fraction_before"].get<double>();
+  if (spec.cache.kind == CacheKind::cold && resident > 0.01) {
+    phase["notes"].push_back(fmt::format(
+        "cold phase found {:.1f}% of its data resident in the page cache", resident * 100));
+  }
+}
+
+// Under mpirun: every rank prepares in turn (rank 0 first, so a generated model is written once
+// and the others find it), and all of them learn whether any failed before anyone goes on.
+void prepare_on_ranks(const PhaseSpec& spec, Workload& workload, const PhaseEnv& env, Ranks& ranks,
+                      nlohmann::json& phase) {
+  std::string error;
+  for (int r = 0; r < ranks.size(); ++r) {
+    if (r == ranks.rank()) {
+      try {
+        prepare_phase(spec, workload, env, phase);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    ranks.barrier();
+  }
+  const auto errors = ranks.all_strings(error);
+  for (std::size_t r = 0; r < errors.size(); ++r) {
+    if (!errors[r].empty()) throw InputError(fmt::format("rank {}: {}", r, errors[r]));
+  }
+}
+
+// The phase's status from how each worker ended (`errors[i]`: worker i's exception, or empty):
+// the first failure names the error.
+void set_status(const std::vector<std::string>& errors, const std::vector<PumpOutcome>& ends,
+                const Recorder& merged, bool stopped, nlohmann::json& phase) {
+  nlohmann::json names = nlohmann::json::array();
+  // A worker's failure stops the others, which then end "interrupted": the failure is the news.
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    names.push_back(end_name(ends[i].end));
+    if (phase["status"] != "ok") continue;
+    if (i < errors.size() && !errors[i].empty()) {
+      phase["status"] = "failed";
+      phase["error"] = errors[i];
+    } else if (ends[i].end == PumpEnd::error) {
+      phase["status"] = "failed";
+      phase["error"] = merged.error_details().empty() ? std::string("I/O error (see errors.first)")
+                                                      : describe(merged.error_details().front());
+    }
+  }
+  for (const auto& e : ends) {
+    if (phase["status"] == "ok" && e.end == PumpEnd::interrupted) phase["status"] = "interrupted";
+  }
+  if (stopped && phase["status"] == "ok") phase["status"] = "interrupted";
+  phase["worker_ends"] = names;
+}
+
+void add_storage_bytes(const std::optional<ProcIo>& before, const std::optional<ProcIo>& after,
+                       std::uint64_t delivered, nlohmann::json& phase) {
+  if (!before || !after) {
+    phase["notes"].push_back("/proc/self/io unreadable: storage bytes unknown");
+    return;
+  }
+  std::uint64_t read = after->read_bytes - before->read_bytes;
+  phase["storage_read_bytes"] = read;
+  phase["storage_write_bytes"] = after->write_bytes - before->write_bytes;
+  phase["read_amplification"] =
+      delivered ? nlohmann::json(static_cast<double>(read) / static_cast<double>(delivered))
+                : nlohmann::json(nullptr);
+}
+
+// A GPU engine measured its copy ceiling (one GPU, its staging size): the phase's throughput as a
+// fraction of the ceiling of every GPU its workers used.
+void add_copy_ceiling(const PhaseSpec& spec, std::size_t workers, nlohmann::json& phase) {
+  const double ceiling = phase["engine"].value("copy_ceiling_bytes_per_s", 0.0);
+  if (ceiling <= 0 || !phase.contains("bytes_per_s")) return;
+  std::set<int> used;
+  for (std::size_t w = 0; w < workers; ++w)
+    used.insert(spec.engine.gpus[w % spec.engine.gpus.size()]);
+  const double all = ceiling * static_cast<double>(used.size());
+  phase["copy_ceiling_bytes_per_s"] = all;
+  phase["copy_ceiling_fraction"] = phase["bytes_per_s"].get<double>() / all;
+}
+
+nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t index,
+                         std::size_t total, const RunOptions& options) {
+  nlohmann::json phase{{"name", spec.name},
+                       {"workload", spec.workload},
+                       {"repetition", repetition},
+                       {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
+                       {"dir", spec.dir.string()},
+                       {"status", "ok"},
+                       {"notes", nlohmann::json::array()}};
+  static const std::atomic<bool> never{false};
+  const std::atomic<bool>& stop = options.stop ? *options.stop : never;
+  auto workload = build_workload(spec);
+  Goal goal = workload->goal();
+  if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
+  Ranks* ranks = world_ranks();
+  PhaseEnv env{spec.dir, &stop, options.allow_device_writes};
+  if (ranks != nullptr) {
+    env.rank = static_cast<unsigned>(ranks->rank());
+    env.ranks = static_cast<unsigned>(ranks->size());
+    prepare_on_ranks(spec, *workload, env, *ranks, phase);
+  } else {
+    prepare_phase(spec, *workload, env, phase);
+  }
+
+  auto io_before = proc_self_io();
+  CpuTimes cpu_before = cpu_now();
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  std::uint64_t start = 0;
+  if (options.progress) {
+    progress = [&](std::uint64_t bytes, std::uint64_t ops) {
+      double elapsed = static_cast<double>(now_ns() - start) / 1e9;
+      options.progress({&spec, index, total, elapsed, bytes, ops, goal, false});
+    };
+  }
+  Recorder merged(0, spec.interval_ns);
+  std::vector<std::string> errors;
+  std::vector<PumpOutcome> ends;
+  std::uint64_t child_read = 0;
+  std::uint64_t child_write = 0;
+  // Clients are processes (a storm) or, under mpirun, the ranks (every workload).
+  const bool storm = workload->processes() > 0;
+  const bool clients = storm || ranks != nullptr;
+  std::vector<nlohmann::json> rank_metrics;
+  if (clients) {
+    start = now_ns();  // moved to the barrier's release by run_clients
+    ClientRun run = ranks ? run_rank_clients(spec, *workload, *ranks, stop)
+                          : run_clients(spec, *workload, stop, progress);
+    if (ranks) {
+      phase["ranks"] = ranks->size();
+      if (storm && spec.config.contains("clients") && spec.config["clients"] != ranks->size()) {
+        phase["notes"].push_back(
+            fmt::format("under mpirun every rank is one client: {} clients, not the config's {}",
+                        ranks->size(), spec.config["clients"].dump()));
+      }
+    }
+    start = run.start_ns;
+    for (const auto& c : run.clients) {
+      child_read += c.storage_read_bytes.value_or(0);
+      child_write += c.storage_write_bytes.value_or(0);
+    }
+    workload->clients_done(run);
+    if (!storm && ranks->root()) phase["across_ranks"] = rank_rows(run);
+    merged = std::move(run.merged);
+    errors = std::move(run.errors);
+    ends = std::move(run.ends);
+    phase["engine"] = run.engine.is_null() ? to_json(spec.engine) : run.engine;
+    if (storm) phase["clients"] = run.clients.size();
+    phase["workers"] = ends.size();
+  } else {
+    // Engines are made before the clock starts: rings, registrations and probes are not I/O.
+    std::vector<std::unique_ptr<WorkerSlot>> slots;
+    for (unsigned i = 0; i < workload->workers(); ++i) {
+      slots.push_back(std::make_unique<WorkerSlot>());
+      EngineConfig engine = spec.engine;
+      engine.worker = i;
+      slots.back()->engine = make_engine(engine);
+    }
+    phase["engine"] = slots.front()->engine->describe();
+    phase["workers"] = slots.size();
+    const bool ready = before_start_workers(spec, *workload, slots, stop);
+    start = now_ns();
+    for (auto& s : slots)
+      s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
+    if (ready) {
+      run_workers(spec, *workload, start, slots, stop, progress);
+    } else {
+      for (auto& s : slots)
+        s->outcome.end = PumpEnd::interrupted;  // the one that threw names the failure
+    }
+    merged = Recorder(start, spec.interval_ns);
+    for (const auto& s : slots) {
+      merged.merge(*s->recorder);
+      errors.push_back(s->error);
+      ends.push_back(s->outcome);
+    }
+  }
+  phase["queue_depth"] = spec.engine.queue_depth;
+  CpuTimes cpu_after = cpu_now();
+  auto io_after = proc_self_io();
+  if (clients && io_before && io_after) {
+    // The clients' own deltas, summed: exact per client. (The parent's /proc/self/io also folds
+    // in its reaped children, which would count them twice; other ranks are other processes.)
+    io_after = io_before;
+    io_after->read_bytes += child_read;
+    io_after->write_bytes += child_write;
+  }
+
+  set_status(errors, ends, merged, stop.load(), phase);
+  // Under mpirun each rank checks its own part (rank 0's status already holds every rank's).
+  std::string check_error;
+  if (phase["status"] == "ok") {
+    const std::uint64_t t0 = now_ns();
+    try {
+      workload->check(env);
+    } catch (const std::exception& e) {
+      check_error = e.what();
+    }
+    phase["check_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  }
+  if (ranks != nullptr) {
+    const auto all = ranks->all_strings(check_error);
+    check_error.clear();
+    for (std::size_t r = 0; r < all.size() && check_error.empty(); ++r) {
+      if (!all[r].empty()) check_error = fmt::format("rank {}: {}", r, all[r]);
+    }
+  }
+  if (!check_error.empty() && phase["status"] == "ok") {
+    phase["status"] = "failed";
+    phase["error"] = check_error;
+  }
+  if (ranks != nullptr && !storm) {
+    // Each rank's figures once it has checked its part (a check adds what it verified).
+    const auto all = ranks->gather(workload->client_summary().dump());
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      rank_metrics.push_back(nlohmann::json::parse(all[r]));
+      phase["across_ranks"]["rows"][r]["workload_metrics"] = rank_metrics.back();
+    }
+  }
+  if (ranks != nullptr && ranks->root() && phase["status"] == "ok") {
+    try {
+      workload->every_rank_checked(env);
+    } catch (const std::exception& e) {
+      phase["status"] = "failed";
+      phase["error"] = e.what();
+    }
+  }
+  phase.update(to_json(merged));
+  add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
+  add_copy_ceiling(spec, ends.size(), phase);
+  phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
+                  {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
+  phase["workload_metrics"] = phase.contains("across_ranks")
+                                  ? workload->summarize_ranks(rank_metrics)
+                                  : workload->summarize();
+  return phase;
+}
+
+}  // namespace
+
+namespace {
+
+// Whether the run must stop; under mpirun every rank agrees, so they all take the same path.
+bool stopping(const RunOptions& options) {
+  const bool mine = options.stop && options.stop->load();
+  Ranks* ranks = world_ranks();
+  return ranks ? ranks->any(mine) : mine;
+}
+
+// Runs one phase (a repetition or a search trial) and files it in `out`; false when the run must
+// end (interrupted).
+bool run_and_file(const PhaseSpec& spec, unsigned rep, std::size_t index, std::size_t total,
+                  const RunOptions& options, RunOutcome& out) {
+  nlohmann::json phase;
+  try {
+    phase = run_phase(spec, rep, index, total, options);
+  } catch (const std::exception& e) {
+    // Setup failed (layout, open, engine creation): the cell is data, the run goes on.
+    phase = {{"name", spec.name},
+             {"workload", spec.workload},
+             {"repetition", rep},
+             {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
+             {"dir", spec.dir.string()},
+             {"status", (options.stop && options.stop->load()) ? "interrupted" : "failed"},
+             {"error", e.what()},
+             {"engine", to_json(spec.engine)},
+             {"notes", nlohmann::json::array()}};
+  }
+  if (options.phase_done) options.phase_done(phase);
+  const auto status = phase["status"].get<std::string>();
+  if (status == "interrupted") out.status = "interrupted";
+  if (status == "failed" && out.status == "ok") out.status = "failed";
+  out.phases.push_back(std::move(phase));
+  Ranks* ranks = world_ranks();
+  return ranks ? !ranks->any(out.status == "interrupted") : out.status != "interrupted";
+}
+
+std::size_t search_trials_estimate(const SearchSpec& s) {
+  std::size_t doublings = 1;
+  for (std::int64_t v = std::max<std::int64_t>(s.from, 1); v < s.to; v *= 2)
+    ++doublings;
+  return 2 * doublings;
+}
+
+// Doubling from `from` while the metric meets the target (stopping at `to`), then bisecting
+// between the last value that met it and the first that did not.
+void run_search(const PhaseSpec& spec, std::size_t& index, std::size_t total,
+                const RunOptions& options, RunOutcome& out) {
+  const SearchSpec& s = *spec.search;
+  nlohmann::json trials = nlohmann::json::array();
+  std::optional<std::int64_t> good;
+  std::optional<std::int64_t> bad;
+  bool go_on = true;
+  auto trial = [&](std::int64_t v) {
+    PhaseSpec t = spec;
+    t.search.reset();
+    t.config[s.param] = v;
+    if (!t.params.is_object()) t.params = nlohmann::json::object();
+    t.params[s.param] = v;
+    t.name = fmt::format("{}[{}={}]", spec.name, s.param, v);
+    go_on = run_and_file(t, 0, index++, total, options, out);
+    const nlohmann::json& phase = out.phases.back();
+    const auto value = metric_at(phase, s.metric);
+    const bool met = phase["status"] == "ok" && value && *value >= s.at_least;
+    trials.push_back({{"value", v},
+                      {"metric", value ? nlohmann::json(*value) : nlohmann::json(nullptr)},
+                      {"status", phase["status"]},
+                      {"met", met}});
+    (met ? good : bad) = v;
+    return met;
+  };
+  for (std::int64_t v = s.from; go_on;) {
+    if (!trial(v) || v == s.to) break;
+    v = v == 0 ? 1 : std::min(v * 2, s.to);
+  }
+  while (go_on && good && bad && *bad - *good > 1)
+    (void)trial(*good + (*bad - *good) / 2);
+  out.searches.push_back({{"name", spec.name},
+                          {"param", s.param},
+                          {"metric", s.metric},
+                          {"at_least", s.at_least},
+                          {"from", s.from},
+                          {"to", s.to},
+                          {"best", good ? nlohmann::json(*good) : nlohmann::json(nullptr)},
+                          {"limited_by_range", good && *good == s.to},
+                          {"trials", trials}});
+}
+
+}  // namespace
+
+RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
+  RunOutcome out;
+  std::size_t total = 0;
+  for (const auto& p : plan.phases)
+    total += p.search ? search_trials_estimate(*p.search) : p.repeat;
+  std::size_t index = 0;
+  for (const auto& spec : plan.phases) {
+    if (stopping(options)) {
+      out.status = "interrupted";
+      return out;
+    }
+    if (spec.search) {
+      run_search(spec, index, total, options, out);
+      if (out.status == "interrupted") return out;
+      continue;
+    }
+    for (unsigned rep = 0; rep < spec.repeat; ++rep, ++index) {
+      if (stopping(options)) {
+        out.status = "interrupted";
+        return out;
+      }
+      if (!run_and_file(spec, rep, index, total, options, out)) return out;
+    }
+    if (spec.repeat > 1) out.repetitions.push_back(summarize_repetitions(spec, out.phases));
+  }
+  return out;
+}
+
+}  // namespace aistor
