@@ -171,7 +171,7 @@ int run_quietly(const Plan& plan, const std::atomic<bool>& stop, bool allow_devi
   RunOptions options;
   options.stop = &stop;
   options.allow_device_writes = allow_device_writes;
-  return run_plan(plan, options).status == "ok" ? 0 : 1;
+  return run_plan(plan, options).status == Status::ok ? 0 : 1;
 }
 
 }  // namespace
@@ -262,8 +262,8 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
     fmt::print(io.err, "aistor: cannot write the report: {}\n", e.what());
     return 1;
   }
-  fmt::print(io.out, "status: {}; report: {}\n", outcome.status, a.output.string());
-  return outcome.status == "ok" ? 0 : 1;
+  fmt::print(io.out, "status: {}; report: {}\n", to_string(outcome.status), a.output.string());
+  return outcome.status == Status::ok ? 0 : 1;
 }
 
 int engines(const std::vector<std::string>& args, Streams io) {

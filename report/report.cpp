@@ -12,10 +12,18 @@
 namespace aistor {
 
 nlohmann::json make_report(const ReportParts& p) {
-  return {{"schema", kReportSchema}, {"status", p.status},   {"started_at", p.started_at},
-          {"wall_s", p.wall_s},      {"tool", p.tool},       {"host", p.host},
-          {"targets", p.targets},    {"config", p.config},   {"config_sha256", p.config_sha256},
-          {"phases", p.phases},      {"process", p.process}, {"repetitions", p.repetitions},
+  return {{"schema", kReportSchema},
+          {"status", to_string(p.status)},
+          {"started_at", p.started_at},
+          {"wall_s", p.wall_s},
+          {"tool", p.tool},
+          {"host", p.host},
+          {"targets", p.targets},
+          {"config", p.config},
+          {"config_sha256", p.config_sha256},
+          {"phases", p.phases},
+          {"process", p.process},
+          {"repetitions", p.repetitions},
           {"searches", p.searches}};
 }
 

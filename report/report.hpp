@@ -7,12 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/status.hpp"
+
 namespace aistor {
 
 inline constexpr const char* kReportSchema = "aistor.report/1";
 
 struct ReportParts {
-  std::string status;      // ok | failed | interrupted
+  Status status = Status::ok;
   nlohmann::json tool;     // version, git_sha, build_type, engines_compiled
   nlohmann::json host;     // core/host_info
   nlohmann::json targets;  // list of core/target_info

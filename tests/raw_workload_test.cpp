@@ -237,7 +237,7 @@ TEST(RawWorkload, AFailedCellIsDataAndTheRunGoesOn) {
   EXPECT_NE(out.phases[0]["error"].get<std::string>().find("/proc/aistor-cannot-exist"),
             std::string::npos);
   EXPECT_EQ(out.phases[1]["status"], "ok");
-  EXPECT_EQ(out.status, "failed");
+  EXPECT_EQ(out.status, Status::failed);
 }
 
 // A user's file is never written into, nor extended, unless the phase says "overwrite".

@@ -302,7 +302,7 @@ TEST(Search, DoublesThenBisectsToTheLargestValueMeetingTheTarget) {
                              {"at_least", 10},
                              {"to", 40}}}}}}};
   RunOutcome out = run_plan(make_plan(config, std::nullopt), {});
-  ASSERT_EQ(out.status, "ok");
+  ASSERT_EQ(out.status, Status::ok);
   ASSERT_EQ(out.searches.size(), 1u);
   const auto& s = out.searches[0];
   EXPECT_EQ(s["best"], 11);

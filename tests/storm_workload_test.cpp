@@ -293,7 +293,7 @@ TEST(Storm, StopEndsEveryClientPromptly) {
   const RunOutcome out = run_plan(make_plan(config, std::nullopt), options);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stopper.join();
-  EXPECT_EQ(out.status, "interrupted");
+  EXPECT_EQ(out.status, Status::interrupted);
   EXPECT_LT(s, 10.0);  // 50 repetitions of 4 KiB loads would take far longer
   // The stop lands inside a repetition (which ends "interrupted") or between two (the last one
   // ran ends "ok"); either way no later repetition starts.

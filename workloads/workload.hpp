@@ -23,7 +23,7 @@
 namespace aistor {
 
 class ConfigNode;
-struct ClientRun;  // workloads/client_processes.hpp
+struct ClientRun;  // workloads/client_result.hpp
 
 struct PhaseEnv {
   std::filesystem::path dir;  // the phase's target directory (exists)

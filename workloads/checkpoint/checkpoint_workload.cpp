@@ -16,8 +16,8 @@
 #include "core/unique_fd.hpp"
 #include "core/units.hpp"
 #include "engines/engine_file.hpp"
+#include "workloads/client_result.hpp"
 #include "workloads/common/request_alignment.hpp"
-#include "workloads/runner/client_processes.hpp"
 
 namespace aistor {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/config_node.hpp"
-#include "workloads/runner/completion_tails.hpp"
+#include "workloads/common/completion_tails.hpp"
 
 namespace aistor {
 

@@ -15,8 +15,8 @@
 #include <memory>
 #include <vector>
 
+#include "workloads/client_result.hpp"
 #include "workloads/model_load/model_load_workload.hpp"
-#include "workloads/runner/client_processes.hpp"
 
 namespace aistor {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "workloads/runner/completion_tails.hpp"
+#include "workloads/common/completion_tails.hpp"
 
 namespace aistor {
 

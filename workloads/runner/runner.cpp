@@ -16,12 +16,9 @@
 #include "core/page_cache.hpp"
 #include "core/recorder_json.hpp"
 #include "engines/registry.hpp"
-#include "workloads/runner/client_processes.hpp"
 #include "workloads/runner/phase_figures.hpp"
-#include "workloads/runner/rank_clients.hpp"
-#include "workloads/runner/rank_rows.hpp"
+#include "workloads/runner/phase_ways.hpp"
 #include "workloads/runner/ranks.hpp"
-#include "workloads/runner/worker_threads.hpp"
 
 namespace aistor {
 namespace {
@@ -127,29 +124,79 @@ void prepare_on_ranks(const PhaseSpec& spec, Workload& workload, const PhaseEnv&
   }
 }
 
-// The phase's status from how each worker ended (`errors[i]`: worker i's exception, or empty):
-// the first failure names the error.
-void set_status(const std::vector<std::string>& errors, const std::vector<PumpOutcome>& ends,
-                const Recorder& merged, bool stopped, nlohmann::json& phase) {
+struct PhaseEnd {
+  Status status = Status::ok;
+  std::string error;  // what failed, when failed
+
+  void fail(std::string what) {
+    if (status != Status::ok) return;
+    status = Status::failed;
+    error = std::move(what);
+  }
+};
+
+// The phase's end from how each worker ended: the first failure names the error. A worker's
+// failure stops the others, which then end "interrupted": the failure is the news.
+PhaseEnd workers_end(const WorkersRan& ran, bool stopped, nlohmann::json& phase) {
+  PhaseEnd end;
   nlohmann::json names = nlohmann::json::array();
-  // A worker's failure stops the others, which then end "interrupted": the failure is the news.
-  for (std::size_t i = 0; i < ends.size(); ++i) {
-    names.push_back(end_name(ends[i].end));
-    if (phase["status"] != "ok") continue;
-    if (i < errors.size() && !errors[i].empty()) {
-      phase["status"] = "failed";
-      phase["error"] = errors[i];
-    } else if (ends[i].end == PumpEnd::error) {
-      phase["status"] = "failed";
-      phase["error"] = merged.error_details().empty() ? std::string("I/O error (see errors.first)")
-                                                      : describe(merged.error_details().front());
+  for (std::size_t i = 0; i < ran.ends.size(); ++i) {
+    names.push_back(end_name(ran.ends[i].end));
+    if (i < ran.errors.size() && !ran.errors[i].empty()) {
+      end.fail(ran.errors[i]);
+    } else if (ran.ends[i].end == PumpEnd::error) {
+      const auto& details = ran.merged.error_details();
+      end.fail(details.empty() ? std::string("I/O error (see errors.first)")
+                               : describe(details.front()));
     }
   }
-  for (const auto& e : ends) {
-    if (phase["status"] == "ok" && e.end == PumpEnd::interrupted) phase["status"] = "interrupted";
+  for (const auto& e : ran.ends) {
+    if (end.status == Status::ok && e.end == PumpEnd::interrupted) end.status = Status::interrupted;
   }
-  if (stopped && phase["status"] == "ok") phase["status"] = "interrupted";
+  if (stopped && end.status == Status::ok) end.status = Status::interrupted;
   phase["worker_ends"] = names;
+  return end;
+}
+
+// Untimed, after the workers: the workload checks what it did (under mpirun each rank its own
+// part, then rank 0 what only all parts together show). Returns each rank's figures.
+std::vector<nlohmann::json> check_phase(Workload& workload, const PhaseEnv& env, Ranks* ranks,
+                                        PhaseEnd& end, nlohmann::json& phase) {
+  std::string check_error;
+  if (end.status == Status::ok) {
+    const std::uint64_t t0 = now_ns();
+    try {
+      workload.check(env);
+    } catch (const std::exception& e) {
+      check_error = e.what();
+    }
+    phase["check_s"] = static_cast<double>(now_ns() - t0) / 1e9;
+  }
+  std::vector<nlohmann::json> rank_metrics;
+  if (ranks == nullptr) {
+    if (!check_error.empty()) end.fail(check_error);
+    return rank_metrics;
+  }
+  const auto all = ranks->all_strings(check_error);
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    if (!all[r].empty()) end.fail(fmt::format("rank {}: {}", r, all[r]));
+  }
+  if (workload.processes() == 0) {
+    // Each rank's figures once it has checked its part (a check adds what it verified).
+    const auto figures = ranks->gather(workload.client_summary().dump());
+    for (std::size_t r = 0; r < figures.size(); ++r) {
+      rank_metrics.push_back(nlohmann::json::parse(figures[r]));
+      phase["across_ranks"]["rows"][r]["workload_metrics"] = rank_metrics.back();
+    }
+  }
+  if (ranks->root() && end.status == Status::ok) {
+    try {
+      workload.every_rank_checked(env);
+    } catch (const std::exception& e) {
+      end.fail(e.what());
+    }
+  }
+  return rank_metrics;
 }
 
 void add_storage_bytes(const std::optional<ProcIo>& before, const std::optional<ProcIo>& after,
@@ -179,19 +226,22 @@ void add_copy_ceiling(const PhaseSpec& spec, std::size_t workers, nlohmann::json
   phase["copy_ceiling_fraction"] = phase["bytes_per_s"].get<double>() / all;
 }
 
+nlohmann::json phase_header(const PhaseSpec& spec, unsigned repetition) {
+  return {{"name", spec.name},
+          {"workload", spec.workload},
+          {"repetition", repetition},
+          {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
+          {"dir", spec.dir.string()},
+          {"notes", nlohmann::json::array()}};
+}
+
 nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t index,
                          std::size_t total, const RunOptions& options) {
-  nlohmann::json phase{{"name", spec.name},
-                       {"workload", spec.workload},
-                       {"repetition", repetition},
-                       {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
-                       {"dir", spec.dir.string()},
-                       {"status", "ok"},
-                       {"notes", nlohmann::json::array()}};
+  nlohmann::json phase = phase_header(spec, repetition);
   static const std::atomic<bool> never{false};
   const std::atomic<bool>& stop = options.stop ? *options.stop : never;
   auto workload = build_workload(spec);
-  Goal goal = workload->goal();
+  const Goal goal = workload->goal();
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
   Ranks* ranks = world_ranks();
   PhaseEnv env{spec.dir, &stop, options.allow_device_writes};
@@ -204,130 +254,35 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   }
 
   auto io_before = proc_self_io();
-  CpuTimes cpu_before = cpu_now();
-  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  const CpuTimes cpu_before = cpu_now();
   std::uint64_t start = 0;
+  PhaseProgress progress;
   if (options.progress) {
     progress = [&](std::uint64_t bytes, std::uint64_t ops) {
-      double elapsed = static_cast<double>(now_ns() - start) / 1e9;
+      const double elapsed = static_cast<double>(now_ns() - start) / 1e9;
       options.progress({&spec, index, total, elapsed, bytes, ops, goal, false});
     };
   }
-  Recorder merged(0, spec.interval_ns);
-  std::vector<std::string> errors;
-  std::vector<PumpOutcome> ends;
-  std::uint64_t child_read = 0;
-  std::uint64_t child_write = 0;
-  // Clients are processes (a storm) or, under mpirun, the ranks (every workload).
-  const bool storm = workload->processes() > 0;
-  const bool clients = storm || ranks != nullptr;
-  std::vector<nlohmann::json> rank_metrics;
-  if (clients) {
-    start = now_ns();  // moved to the barrier's release by run_clients
-    ClientRun run = ranks ? run_rank_clients(spec, *workload, *ranks, stop)
-                          : run_clients(spec, *workload, stop, progress);
-    if (ranks) {
-      phase["ranks"] = ranks->size();
-      if (storm && spec.config.contains("clients") && spec.config["clients"] != ranks->size()) {
-        phase["notes"].push_back(
-            fmt::format("under mpirun every rank is one client: {} clients, not the config's {}",
-                        ranks->size(), spec.config["clients"].dump()));
-      }
-    }
-    start = run.start_ns;
-    for (const auto& c : run.clients) {
-      child_read += c.storage_read_bytes.value_or(0);
-      child_write += c.storage_write_bytes.value_or(0);
-    }
-    workload->clients_done(run);
-    if (!storm && ranks->root()) phase["across_ranks"] = rank_rows(run);
-    merged = std::move(run.merged);
-    errors = std::move(run.errors);
-    ends = std::move(run.ends);
-    phase["engine"] = run.engine.is_null() ? to_json(spec.engine) : run.engine;
-    if (storm) phase["clients"] = run.clients.size();
-    phase["workers"] = ends.size();
-  } else {
-    // Engines are made before the clock starts: rings, registrations and probes are not I/O.
-    std::vector<std::unique_ptr<WorkerSlot>> slots;
-    for (unsigned i = 0; i < workload->workers(); ++i) {
-      slots.push_back(std::make_unique<WorkerSlot>());
-      EngineConfig engine = spec.engine;
-      engine.worker = i;
-      slots.back()->engine = make_engine(engine);
-    }
-    phase["engine"] = slots.front()->engine->describe();
-    phase["workers"] = slots.size();
-    const bool ready = before_start_workers(spec, *workload, slots, stop);
-    start = now_ns();
-    for (auto& s : slots)
-      s->recorder = std::make_unique<Recorder>(start, spec.interval_ns);
-    if (ready) {
-      run_workers(spec, *workload, start, slots, stop, progress);
-    } else {
-      for (auto& s : slots)
-        s->outcome.end = PumpEnd::interrupted;  // the one that threw names the failure
-    }
-    merged = Recorder(start, spec.interval_ns);
-    for (const auto& s : slots) {
-      merged.merge(*s->recorder);
-      errors.push_back(s->error);
-      ends.push_back(s->outcome);
-    }
-  }
+  WorkersRan ran = ranks != nullptr ? run_on_ranks(spec, *workload, *ranks, stop, start, phase)
+                   : workload->processes() > 0
+                       ? run_on_clients(spec, *workload, stop, progress, start, phase)
+                       : run_on_threads(spec, *workload, stop, progress, start, phase);
   phase["queue_depth"] = spec.engine.queue_depth;
-  CpuTimes cpu_after = cpu_now();
+  const CpuTimes cpu_after = cpu_now();
   auto io_after = proc_self_io();
-  if (clients && io_before && io_after) {
-    // The clients' own deltas, summed: exact per client. (The parent's /proc/self/io also folds
-    // in its reaped children, which would count them twice; other ranks are other processes.)
+  if (ran.clients_read_bytes && io_before && io_after) {
     io_after = io_before;
-    io_after->read_bytes += child_read;
-    io_after->write_bytes += child_write;
+    io_after->read_bytes += *ran.clients_read_bytes;
+    io_after->write_bytes += ran.clients_write_bytes.value_or(0);
   }
 
-  set_status(errors, ends, merged, stop.load(), phase);
-  // Under mpirun each rank checks its own part (rank 0's status already holds every rank's).
-  std::string check_error;
-  if (phase["status"] == "ok") {
-    const std::uint64_t t0 = now_ns();
-    try {
-      workload->check(env);
-    } catch (const std::exception& e) {
-      check_error = e.what();
-    }
-    phase["check_s"] = static_cast<double>(now_ns() - t0) / 1e9;
-  }
-  if (ranks != nullptr) {
-    const auto all = ranks->all_strings(check_error);
-    check_error.clear();
-    for (std::size_t r = 0; r < all.size() && check_error.empty(); ++r) {
-      if (!all[r].empty()) check_error = fmt::format("rank {}: {}", r, all[r]);
-    }
-  }
-  if (!check_error.empty() && phase["status"] == "ok") {
-    phase["status"] = "failed";
-    phase["error"] = check_error;
-  }
-  if (ranks != nullptr && !storm) {
-    // Each rank's figures once it has checked its part (a check adds what it verified).
-    const auto all = ranks->gather(workload->client_summary().dump());
-    for (std::size_t r = 0; r < all.size(); ++r) {
-      rank_metrics.push_back(nlohmann::json::parse(all[r]));
-      phase["across_ranks"]["rows"][r]["workload_metrics"] = rank_metrics.back();
-    }
-  }
-  if (ranks != nullptr && ranks->root() && phase["status"] == "ok") {
-    try {
-      workload->every_rank_checked(env);
-    } catch (const std::exception& e) {
-      phase["status"] = "failed";
-      phase["error"] = e.what();
-    }
-  }
-  phase.update(to_json(merged));
-  add_storage_bytes(io_before, io_after, merged.stats(Direction::read).bytes, phase);
-  add_copy_ceiling(spec, ends.size(), phase);
+  PhaseEnd end = workers_end(ran, stop.load(), phase);
+  const auto rank_metrics = check_phase(*workload, env, ranks, end, phase);
+  phase["status"] = to_string(end.status);
+  if (end.status == Status::failed) phase["error"] = end.error;
+  phase.update(to_json(ran.merged));
+  add_storage_bytes(io_before, io_after, ran.merged.stats(Direction::read).bytes, phase);
+  add_copy_ceiling(spec, ran.ends.size(), phase);
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
   phase["workload_metrics"] = phase.contains("across_ranks")
@@ -356,23 +311,19 @@ bool run_and_file(const PhaseSpec& spec, unsigned rep, std::size_t index, std::s
     phase = run_phase(spec, rep, index, total, options);
   } catch (const std::exception& e) {
     // Setup failed (layout, open, engine creation): the cell is data, the run goes on.
-    phase = {{"name", spec.name},
-             {"workload", spec.workload},
-             {"repetition", rep},
-             {"params", spec.params.is_null() ? nlohmann::json::object() : spec.params},
-             {"dir", spec.dir.string()},
-             {"status", (options.stop && options.stop->load()) ? "interrupted" : "failed"},
-             {"error", e.what()},
-             {"engine", to_json(spec.engine)},
-             {"notes", nlohmann::json::array()}};
+    phase = phase_header(spec, rep);
+    const bool stopped = options.stop && options.stop->load();
+    phase["status"] = to_string(stopped ? Status::interrupted : Status::failed);
+    phase["error"] = e.what();
+    phase["engine"] = to_json(spec.engine);
   }
   if (options.phase_done) options.phase_done(phase);
-  const auto status = phase["status"].get<std::string>();
-  if (status == "interrupted") out.status = "interrupted";
-  if (status == "failed" && out.status == "ok") out.status = "failed";
+  const auto status = status_from_string(phase["status"].get<std::string>());
+  out.status = worse(out.status, status.value_or(Status::failed));
   out.phases.push_back(std::move(phase));
+  const bool interrupted = out.status == Status::interrupted;
   Ranks* ranks = world_ranks();
-  return ranks ? !ranks->any(out.status == "interrupted") : out.status != "interrupted";
+  return ranks ? !ranks->any(interrupted) : !interrupted;
 }
 
 std::size_t search_trials_estimate(const SearchSpec& s) {
@@ -401,7 +352,7 @@ void run_search(const PhaseSpec& spec, std::size_t& index, std::size_t total,
     go_on = run_and_file(t, 0, index++, total, options, out);
     const nlohmann::json& phase = out.phases.back();
     const auto value = metric_at(phase, s.metric);
-    const bool met = phase["status"] == "ok" && value && *value >= s.at_least;
+    const bool met = phase["status"] == to_string(Status::ok) && value && *value >= s.at_least;
     trials.push_back({{"value", v},
                       {"metric", value ? nlohmann::json(*value) : nlohmann::json(nullptr)},
                       {"status", phase["status"]},
@@ -436,17 +387,17 @@ RunOutcome run_plan(const Plan& plan, const RunOptions& options) {
   std::size_t index = 0;
   for (const auto& spec : plan.phases) {
     if (stopping(options)) {
-      out.status = "interrupted";
+      out.status = Status::interrupted;
       return out;
     }
     if (spec.search) {
       run_search(spec, index, total, options, out);
-      if (out.status == "interrupted") return out;
+      if (out.status == Status::interrupted) return out;
       continue;
     }
     for (unsigned rep = 0; rep < spec.repeat; ++rep, ++index) {
       if (stopping(options)) {
-        out.status = "interrupted";
+        out.status = Status::interrupted;
         return out;
       }
       if (!run_and_file(spec, rep, index, total, options, out)) return out;

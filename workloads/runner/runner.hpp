@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/status.hpp"
 #include "workloads/runner/plan.hpp"
 #include "workloads/workload.hpp"
 
@@ -33,7 +34,7 @@ struct RunOptions {
 };
 
 struct RunOutcome {
-  std::string status = "ok";  // ok | failed | interrupted
+  Status status = Status::ok;
   nlohmann::json phases = nlohmann::json::array();
   // For each phase run more than once: the median (and spread) of its headline figures over the
   // repetitions that succeeded.

@@ -1,4 +1,4 @@
-#include "workloads/runner/completion_tails.hpp"
+#include "workloads/common/completion_tails.hpp"
 
 #include <algorithm>
 #include <cmath>
