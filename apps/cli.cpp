@@ -1,6 +1,5 @@
 #include "apps/cli.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -8,14 +7,12 @@
 #include <chrono>
 #include <optional>
 #include <ostream>
-#include <set>
 
 #include "apps/progress_line.hpp"
 #include "core/error.hpp"
-#include "core/host_info.hpp"
-#include "core/target_info.hpp"
 #include "engines/registry.hpp"
 #include "report/report.hpp"
+#include "report/run_report.hpp"
 #include "report/table.hpp"
 #include "workloads/runner/plan.hpp"
 #include "workloads/runner/ranks.hpp"
@@ -23,16 +20,6 @@
 #include "workloads/workload.hpp"
 #ifdef AISTOR_HAVE_CUDA
 #include "cuda/cuda_probe.hpp"
-#endif
-
-#ifndef AISTOR_GIT_SHA
-#define AISTOR_GIT_SHA "unknown"
-#endif
-#ifndef AISTOR_BUILD_TYPE
-#define AISTOR_BUILD_TYPE "unknown"
-#endif
-#ifndef AISTOR_VERSION
-#define AISTOR_VERSION "0.0.0"
 #endif
 
 namespace aistor::cli {
@@ -83,66 +70,33 @@ Plan load(const RunArgs& a) {
   return make_plan(config, a.dir);
 }
 
-nlohmann::json tool_info() {
-  nlohmann::json names = nlohmann::json::array();
-  for (const auto& e : aistor::engines())
-    names.push_back(e.name);
-  return {{"name", "aistor"},
-          {"version", AISTOR_VERSION},
-          {"git_sha", AISTOR_GIT_SHA},
-          {"build_type", AISTOR_BUILD_TYPE},
-          {"engines_compiled", names}};
-}
-
-// host_info() plus the GPUs CUDA sees (none, and why, on a machine without one).
-nlohmann::json host_with_gpus() {
-  nlohmann::json host = host_info();
-  host["gpus"] = nlohmann::json::array();
+// The GPUs CUDA sees (none, and why, on a machine without one), for the report's host.
+void find_gpus(RunFacts& facts) {
 #ifdef AISTOR_HAVE_CUDA
   auto probe = aistor::cuda::probe();
   for (const auto& g : probe.gpus) {
-    host["gpus"].push_back({{"index", g.index},
-                            {"name", g.name},
-                            {"memory_bytes", g.memory_bytes},
-                            {"pci_bus", g.pci_bus}});
+    facts.gpus.push_back({{"index", g.index},
+                          {"name", g.name},
+                          {"memory_bytes", g.memory_bytes},
+                          {"pci_bus", g.pci_bus}});
   }
-  if (!probe.error.empty()) host["gpu_note"] = probe.error;
+  facts.gpu_note = probe.error;
 #else
-  host["gpu_note"] = "built without CUDA (no nvcc found at configure time)";
+  facts.gpu_note = "built without CUDA (no nvcc found at configure time)";
 #endif
-  return host;
 }
 
-nlohmann::json targets_of(const Plan& plan) {
-  nlohmann::json out = nlohmann::json::array();
-  std::set<std::string> seen;
+// Where the phases run: a phase on a block device targets the device, not its directory.
+std::vector<std::filesystem::path> targets_of(const Plan& plan) {
+  std::vector<std::filesystem::path> out;
   for (const auto& p : plan.phases) {
-    // A phase on a block device targets the device, not the directory of its files.
     const auto* device =
         p.config.is_object() && p.config.contains("device") ? &p.config["device"] : nullptr;
-    const std::filesystem::path target = device != nullptr && device->is_string()
-                                             ? std::filesystem::path(device->get<std::string>())
-                                             : p.dir;
-    if (!seen.insert(target.string()).second) continue;
-    try {
-      out.push_back(target_info(target));
-    } catch (const std::exception& e) {
-      out.push_back({{"path", target.string()}, {"error", e.what()}});
-    }
+    out.push_back(device != nullptr && device->is_string()
+                      ? std::filesystem::path(device->get<std::string>())
+                      : p.dir);
   }
   return out;
-}
-
-// What aistor itself cost: peak resident memory and CPU time of the whole process.
-nlohmann::json process_usage() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return {{"max_rss_bytes", static_cast<std::uint64_t>(ru.ru_maxrss) * 1024},
-          {"user_s", seconds(ru.ru_utime)},
-          {"sys_s", seconds(ru.ru_stime)}};
 }
 
 // Under mpirun, a phase runs across the ranks (each rank its share) when its workload can; the
@@ -238,23 +192,23 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   if (io.tty && !ranks) options.progress = [&](const ProgressUpdate& u) { line.update(u); };
   options.phase_done = [&](const nlohmann::json&) { line.clear(); };
 
-  ReportParts parts;
-  parts.started_at = utc_now_iso8601();
-  parts.tool = tool_info();
-  parts.host = host_with_gpus();
-  parts.targets = targets_of(plan);
-  parts.config = plan.resolved;
-  parts.config_sha256 = plan.sha256;
+  RunFacts facts;
+  facts.started_at = utc_now_iso8601();
+  for (const auto& e : aistor::engines())
+    facts.engines_compiled.push_back(e.name);
+  find_gpus(facts);
+  facts.targets = targets_of(plan);
+  facts.config = plan.resolved;
+  facts.config_sha256 = plan.sha256;
   auto t0 = std::chrono::steady_clock::now();
   RunOutcome outcome = run_plan(plan, options);
   line.clear();
-  parts.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  parts.status = outcome.status;
-  parts.phases = std::move(outcome.phases);
-  parts.repetitions = std::move(outcome.repetitions);
-  parts.searches = std::move(outcome.searches);
-  parts.process = process_usage();
-  auto report = make_report(parts);
+  facts.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  facts.status = outcome.status;
+  facts.phases = std::move(outcome.phases);
+  facts.repetitions = std::move(outcome.repetitions);
+  facts.searches = std::move(outcome.searches);
+  const auto report = make_run_report(facts);
   fmt::print(io.out, "{}", summary_table(report));
   try {
     write_report(a.output, report);

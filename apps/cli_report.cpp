@@ -9,11 +9,9 @@
 
 #include "apps/cli.hpp"
 #include "report/html_report.hpp"
-#include "report/packing_table.hpp"
-#include "report/ranks_table.hpp"
 #include "report/side_by_side.hpp"
-#include "report/storm_table.hpp"
 #include "report/table.hpp"
+#include "report/table_registry.hpp"
 
 namespace aistor::cli {
 namespace {
@@ -30,10 +28,7 @@ struct ReportArgs {
 };
 
 bool known_table(const std::string& t) {
-  for (const char* name : {"", "summary", "phases", "training", "checkpoint", "ollama-load",
-                           "model-load", "storm", "ranks", "packing", "side-by-side"})
-    if (t == name) return true;
-  return false;
+  return t.empty() || t == "summary" || find_table(t) != nullptr;
 }
 
 bool known_format(const std::string& f) {
@@ -101,19 +96,6 @@ std::optional<std::vector<nlohmann::json>> load_reports(const std::vector<std::s
   return reports;
 }
 
-// The tables --table names, from every report; empty when the reports have none of them.
-std::vector<Table> named_tables(const std::string& name, const std::vector<nlohmann::json>& r) {
-  if (name == "phases") return {phase_table(r)};
-  if (name == "training") return {training_table(r)};
-  if (name == "checkpoint") return {checkpoint_table(r)};
-  if (name == "ollama-load" || name == "model-load") return {model_load_table(r)};
-  if (name == "storm") return storm_tables(r, true);
-  if (name == "ranks") return ranks_tables(r, true);
-  if (name == "packing") return packing_tables(r);
-  if (name == "side-by-side") return {side_by_side_table(r)};
-  return {};
-}
-
 // Every report's summary tables (each under its file name in markdown when there are several),
 // then the side-by-side table when the reports differ by target.
 std::string summaries(const ReportArgs& a, const std::vector<nlohmann::json>& reports,
@@ -151,7 +133,7 @@ int report(const std::vector<std::string>& args, Streams io) {
     if (a->format == "html") {
       text = html_report(*reports, a->files);
     } else if (named) {
-      text = render(named_tables(a->table, *reports), format);
+      text = render(find_table(a->table)->make(*reports), format);
     } else {
       text = summaries(*a, *reports, format);
     }
@@ -160,13 +142,7 @@ int report(const std::vector<std::string>& args, Streams io) {
     return 2;
   }
   if (named && text.empty()) {
-    if (a->table == "side-by-side") {
-      fmt::print(io.err,
-                 "aistor: report: side-by-side needs two or more reports whose targets differ\n");
-    } else {
-      fmt::print(io.err, "aistor: report: no {} phases in the reports\n",
-                 a->table == "ollama-load" ? "model-load" : a->table);
-    }
+    fmt::print(io.err, "aistor: report: {}\n", find_table(a->table)->when_empty);
     return 1;
   }
   if (a->output.empty()) {

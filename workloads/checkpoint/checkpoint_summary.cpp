@@ -6,6 +6,33 @@
 
 namespace aistor {
 
+// The rhythm's sums over ranks (the fractions are the ranks' average).
+nlohmann::json CheckpointWorkload::rhythm_json() const {
+  std::uint64_t compute = 0, blocked = 0, snapshot = 0, write = 0, wall = 0;
+  for (const auto& t : times_) {
+    compute += t.compute_ns;
+    blocked += t.blocked_ns;
+    snapshot += t.snapshot_ns;
+    write += t.write_total_ns;
+    wall += t.wall_ns;
+  }
+  const auto s = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e9; };
+  // Sums over ranks: the fractions are the ranks' average.
+  return {
+      {"checkpoints", params_.rhythm->checkpoints},
+      {"async", params_.rhythm->async},
+      {"compute_s", s(compute)},
+      {"blocked_s", s(blocked)},
+      {"snapshot_s", s(snapshot)},
+      {"write_s", s(write)},
+      {"wall_s", s(wall)},
+      {"idle_fraction", wall > 0 ? s(blocked) / s(wall) : 0.0},
+      // Of the time spent writing, the share the accelerators did not wait for.
+      {"overlap",
+       write > 0 ? std::clamp(1.0 - s(blocked - std::min(blocked, snapshot)) / s(write), 0.0, 1.0)
+                 : 0.0}};
+}
+
 nlohmann::json CheckpointWorkload::summarize() const {
   nlohmann::json j{{"op", params_.save ? "save" : "restore"},
                    {"dir", dir_.string()},
@@ -54,31 +81,7 @@ nlohmann::json CheckpointWorkload::summarize() const {
     }
   }
   j["ranks"] = ranks;
-  if (params_.rhythm && all_ok) {
-    std::uint64_t compute = 0, blocked = 0, snapshot = 0, write = 0, wall = 0;
-    for (const auto& t : times_) {
-      compute += t.compute_ns;
-      blocked += t.blocked_ns;
-      snapshot += t.snapshot_ns;
-      write += t.write_total_ns;
-      wall += t.wall_ns;
-    }
-    const auto s = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e9; };
-    // Sums over ranks: the fractions are the ranks' average.
-    j["rhythm"] = {
-        {"checkpoints", params_.rhythm->checkpoints},
-        {"async", params_.rhythm->async},
-        {"compute_s", s(compute)},
-        {"blocked_s", s(blocked)},
-        {"snapshot_s", s(snapshot)},
-        {"write_s", s(write)},
-        {"wall_s", s(wall)},
-        {"idle_fraction", wall > 0 ? s(blocked) / s(wall) : 0.0},
-        // Of the time spent writing, the share the accelerators did not wait for.
-        {"overlap",
-         write > 0 ? std::clamp(1.0 - s(blocked - std::min(blocked, snapshot)) / s(write), 0.0, 1.0)
-                   : 0.0}};
-  }
+  if (params_.rhythm && all_ok) j["rhythm"] = rhythm_json();
   const auto bytes = static_cast<double>(shard_bytes);
   if (all_ok && last > 0 && !params_.rhythm) {
     if (params_.save) {

@@ -84,6 +84,7 @@ class CheckpointWorkload final : public Workload {
   [[nodiscard]] std::vector<std::filesystem::path> prepare_save(const PhaseEnv& env,
                                                                 const nlohmann::json& layout);
   void save(WorkerContext& ctx);
+  [[nodiscard]] nlohmann::json rhythm_json() const;
   bool write_shard(WorkerContext& ctx, Pump& pump, RankTimes& t);
   bool save_rhythm(WorkerContext& ctx, Pump& pump, RankTimes& t);
   void restore(WorkerContext& ctx);

@@ -119,6 +119,67 @@ std::optional<PackFormat> parse_pack_format(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+namespace {
+
+// The files of an aistor dataset, in sample order; `format` checked against its manifest and set.
+std::vector<fs::path> dataset_files(const fs::path& path, const nlohmann::json& manifest,
+                                    std::optional<PackFormat>& format) {
+  if (!manifest.value("complete", false))
+    throw InputError(fmt::format("{}: the dataset's generation did not finish", path.string()));
+  const auto spec = formats::dataset_spec_from_json(manifest.value("spec", nlohmann::json()),
+                                                    path / formats::kManifestName);
+  std::optional<PackFormat> has;
+  if (spec.format == formats::DatasetFormat::raw) has = PackFormat::raw;
+  if (spec.format == formats::DatasetFormat::arrow) has = PackFormat::arrow;
+  if (spec.format == formats::DatasetFormat::tfrecord) has = PackFormat::tfrecord;
+  if (!has)
+    throw InputError(
+        fmt::format("{}: a {} dataset; pack reads raw, arrow or uncompressed "
+                    "tfrecord sources",
+                    path.string(), formats::to_string(spec.format)));
+  if (format && *format != *has)
+    throw InputError(fmt::format("{}: the manifest says {}, the config says {}", path.string(),
+                                 to_string(*has), to_string(*format)));
+  format = has;
+  std::vector<fs::path> files;
+  if (*format == PackFormat::raw) {
+    for (std::uint64_t i = 0; i < spec.samples; ++i)
+      files.push_back(path / spec.raw_file(i));
+  } else {
+    for (std::uint32_t f = 0; f < spec.files; ++f)
+      files.push_back(path / spec.record_file(f));
+  }
+  return files;
+}
+
+// A directory's files to pack: an aistor dataset's, an earlier pack's (its TFRecord files, in
+// order), or those under it with the format's extension.
+std::vector<fs::path> directory_files(const fs::path& path, std::optional<PackFormat>& format) {
+  if (auto manifest = formats::read_manifest(path)) return dataset_files(path, *manifest, format);
+  if (auto packed = read_pack_manifest(path)) {
+    const auto target = packed->value("target", "");
+    if (target != "tfrecord")
+      throw InputError(fmt::format("{}: packed {} files; pack reads raw, arrow or tfrecord",
+                                   path.string(), target));
+    if (format && *format != PackFormat::tfrecord)
+      throw InputError(fmt::format("{}: holds tfrecord files, the config says {}", path.string(),
+                                   to_string(*format)));
+    format = PackFormat::tfrecord;
+    std::vector<fs::path> files;
+    for (const auto& f : packed->at("files"))
+      files.push_back(path / f.get<std::string>());
+    return files;
+  }
+  if (!format)
+    throw InputError(fmt::format(
+        "{}: not an aistor dataset, so say its format (raw, arrow or tfrecord)", path.string()));
+  return files_under(path, *format == PackFormat::arrow      ? ".arrow"
+                           : *format == PackFormat::tfrecord ? ".tfrecord"
+                                                             : "");
+}
+
+}  // namespace
+
 PackSource PackSource::open(const fs::path& path, std::optional<PackFormat> format,
                             const std::string& column, std::uint64_t unit_bytes) {
   PackSource s;
@@ -128,52 +189,7 @@ PackSource PackSource::open(const fs::path& path, std::optional<PackFormat> form
     throw InputError(fmt::format("{}: no such file or directory", path.string()));
   std::vector<fs::path> files;
   if (fs::is_directory(path)) {
-    if (auto manifest = formats::read_manifest(path)) {
-      if (!manifest->value("complete", false))
-        throw InputError(fmt::format("{}: the dataset's generation did not finish", path.string()));
-      const auto spec = formats::dataset_spec_from_json(manifest->value("spec", nlohmann::json()),
-                                                        path / formats::kManifestName);
-      std::optional<PackFormat> has;
-      if (spec.format == formats::DatasetFormat::raw) has = PackFormat::raw;
-      if (spec.format == formats::DatasetFormat::arrow) has = PackFormat::arrow;
-      if (spec.format == formats::DatasetFormat::tfrecord) has = PackFormat::tfrecord;
-      if (!has)
-        throw InputError(
-            fmt::format("{}: a {} dataset; pack reads raw, arrow or uncompressed "
-                        "tfrecord sources",
-                        path.string(), formats::to_string(spec.format)));
-      if (format && *format != *has)
-        throw InputError(fmt::format("{}: the manifest says {}, the config says {}", path.string(),
-                                     to_string(*has), to_string(*format)));
-      format = has;
-      if (*format == PackFormat::raw) {
-        for (std::uint64_t i = 0; i < spec.samples; ++i)
-          files.push_back(path / spec.raw_file(i));
-      } else {
-        for (std::uint32_t f = 0; f < spec.files; ++f)
-          files.push_back(path / spec.record_file(f));
-      }
-    } else if (auto packed = read_pack_manifest(path)) {
-      // What an earlier pack phase wrote: its files, in order.
-      const auto target = packed->value("target", "");
-      if (target != "tfrecord")
-        throw InputError(fmt::format("{}: packed {} files; pack reads raw, arrow or tfrecord",
-                                     path.string(), target));
-      if (format && *format != PackFormat::tfrecord)
-        throw InputError(fmt::format("{}: holds tfrecord files, the config says {}", path.string(),
-                                     to_string(*format)));
-      format = PackFormat::tfrecord;
-      for (const auto& f : packed->at("files"))
-        files.push_back(path / f.get<std::string>());
-    } else {
-      if (!format)
-        throw InputError(
-            fmt::format("{}: not an aistor dataset, so say its format (raw, arrow or tfrecord)",
-                        path.string()));
-      files = files_under(path, *format == PackFormat::arrow      ? ".arrow"
-                                : *format == PackFormat::tfrecord ? ".tfrecord"
-                                                                  : "");
-    }
+    files = directory_files(path, format);
   } else {
     if (!format) format = detect(path);
     if (!format)

@@ -145,15 +145,9 @@ RawMode parse_mode(const std::string& s) {
   return RawMode::read;
 }
 
-}  // namespace
-
-RawParams RawWorkload::parse(ConfigNode& phase) {
-  RawParams p;
-  p.mode = parse_mode(phase.choice(
-      "rw", "read", {"read", "write", "randread", "randwrite", "readwrite", "rw", "randrw"}));
-  p.read_percent = static_cast<unsigned>(phase.integer("rwmixread", 50, 0, 100));
-  if (reads_only(p.mode)) p.read_percent = 100;
-  if (writes_only(p.mode)) p.read_percent = 0;
+// "block_size", or "bssplit": a list of {"size", "weight"}.
+std::vector<std::pair<std::uint32_t, unsigned>> parse_block_sizes(ConfigNode& phase) {
+  std::vector<std::pair<std::uint32_t, unsigned>> sizes;
   if (const auto* split = phase.raw("bssplit")) {
     if (phase.has("block_size")) phase.fail("bssplit", "give either block_size or bssplit");
     if (!split->is_array() || split->empty()) {
@@ -164,12 +158,40 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
       auto size = static_cast<std::uint32_t>(entry.size("size", std::nullopt, 1, kMaxBlock));
       auto weight = static_cast<unsigned>(entry.integer("weight", std::nullopt, 1, 1000000));
       entry.finish();
-      p.block_sizes.emplace_back(size, weight);
+      sizes.emplace_back(size, weight);
     }
   } else {
-    p.block_sizes.emplace_back(
+    sizes.emplace_back(
         static_cast<std::uint32_t>(phase.size("block_size", 128 * 1024, 1, kMaxBlock)), 1);
   }
+  return sizes;
+}
+
+// What verify needs: a phase that writes, one block size, whole sectors and whole blocks.
+void check_verify(ConfigNode& phase, const RawParams& p) {
+  if (reads_only(p.mode)) phase.fail("verify", "checks what the phase writes; this one only reads");
+  if (p.block_sizes.size() != 1) {
+    phase.fail("verify", "needs one block_size (blocks of a bssplit overlap)");
+  }
+  if (p.block_sizes[0].first % kVerifySector != 0) {
+    phase.fail("verify",
+               fmt::format("needs a block_size that is a multiple of {} bytes", kVerifySector));
+  }
+  if (p.io_size % p.block_sizes[0].first != 0) {
+    phase.fail("verify", "needs an io_size that is a multiple of the block size");
+  }
+}
+
+}  // namespace
+
+RawParams RawWorkload::parse(ConfigNode& phase) {
+  RawParams p;
+  p.mode = parse_mode(phase.choice(
+      "rw", "read", {"read", "write", "randread", "randwrite", "readwrite", "rw", "randrw"}));
+  p.read_percent = static_cast<unsigned>(phase.integer("rwmixread", 50, 0, 100));
+  if (reads_only(p.mode)) p.read_percent = 100;
+  if (writes_only(p.mode)) p.read_percent = 0;
+  p.block_sizes = parse_block_sizes(phase);
   p.size = phase.size("size", std::nullopt, 1);
   p.io_size = phase.size("io_size", 0);
   p.ops = static_cast<std::uint64_t>(phase.integer("ops", 0, 0));
@@ -201,20 +223,7 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
                "\"file_per_thread\": false");
   }
   if (p.time_based && p.runtime_ns == 0) phase.fail("time_based", "needs a runtime");
-  if (p.verify) {
-    if (reads_only(p.mode))
-      phase.fail("verify", "checks what the phase writes; this one only reads");
-    if (p.block_sizes.size() != 1) {
-      phase.fail("verify", "needs one block_size (blocks of a bssplit overlap)");
-    }
-    if (p.block_sizes[0].first % kVerifySector != 0) {
-      phase.fail("verify",
-                 fmt::format("needs a block_size that is a multiple of {} bytes", kVerifySector));
-    }
-    if (p.io_size % p.block_sizes[0].first != 0) {
-      phase.fail("verify", "needs an io_size that is a multiple of the block size");
-    }
-  }
+  if (p.verify) check_verify(phase, p);
   std::uint32_t largest = 0;
   for (const auto& [size, w] : p.block_sizes)
     largest = std::max(largest, size);

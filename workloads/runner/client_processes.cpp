@@ -229,26 +229,20 @@ void parse_client(const Client& c, unsigned index, unsigned workers, ClientRun& 
   add_client_message(c.received, index, c.pid, workers, missing, 0, run);
 }
 
-}  // namespace
-
-ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
-                      const ClientProgress& progress, double ready_timeout_s) {
+// Forks the clients; each runs client_main and never returns here. On a failed fork the clients
+// already forked are stopped and reaped before the error is thrown.
+std::vector<Client> fork_clients(const PhaseSpec& spec, Workload& workload, SharedSlots& shared,
+                                 Pipe& ready, Pipe& go) {
   const unsigned n = workload.processes();
-  SharedSlots shared(n, workload.workers());
-  Pipe ready = make_pipe();
-  Pipe go = make_pipe();
   std::vector<Client> clients(n);
   const pid_t parent = getpid();
-  auto abandon = [&] {
-    shared.stop_all();
-    go.write.reset();
-  };
   for (unsigned i = 0; i < n; ++i) {
     Pipe result = make_pipe();
     const pid_t pid = fork();
     if (pid < 0) {
       const int err = errno;
-      abandon();
+      shared.stop_all();
+      go.write.reset();
       clients.resize(i);
       for (auto& c : clients)
         c.result.reset();
@@ -267,36 +261,38 @@ ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atom
   }
   ready.write.reset();
   go.read.reset();
+  return clients;
+}
 
-  // Everyone set up (or someone failed, died or took too long): then release the barrier.
-  unsigned readied = 0;
-  const std::uint64_t ready_deadline = now_ns() + static_cast<std::uint64_t>(ready_timeout_s * 1e9);
-  std::string not_ready;
+// Waits until every client is set up, or one failed, died or took too long, or `stop`. Returns
+// why not all are ready (empty: all are, or one ended early and says why itself).
+std::string wait_until_ready(std::vector<Client>& clients, int ready_fd,
+                             const std::atomic<bool>& stop, double ready_timeout_s,
+                             unsigned& readied) {
+  const auto n = static_cast<unsigned>(clients.size());
+  const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(ready_timeout_s * 1e9);
   while (readied < n) {
     bool ready_byte = false;
-    if (pump_results(clients, ready.read.get(), 50, &ready_byte)) break;  // one ended early
+    if (pump_results(clients, ready_fd, 50, &ready_byte)) break;  // one ended early
     if (ready_byte) {
       char buf[256];
-      const ssize_t r = ::read(ready.read.get(), buf, sizeof buf);
+      const ssize_t r = ::read(ready_fd, buf, sizeof buf);
       if (r > 0) readied += static_cast<unsigned>(r);
     }
     if (stop.load()) break;
-    if (now_ns() > ready_deadline) {
-      not_ready =
-          fmt::format("{} of {} clients not ready after {:g} s", n - readied, n, ready_timeout_s);
-      break;
-    }
+    if (now_ns() > deadline)
+      return fmt::format("{} of {} clients not ready after {:g} s", n - readied, n,
+                         ready_timeout_s);
   }
-  ClientRun run;
-  if (readied < n) shared.stop_all();
-  run.start_ns = now_ns();
-  shared.header().start_ns.store(run.start_ns);
-  run.merged = Recorder(run.start_ns, spec.interval_ns);
-  go.write.reset();  // the start barrier: every client's read returns end of file now
+  return {};
+}
 
-  // Clients asked to stop get 10 s to end; one still running then (stuck before its barrier, or
-  // in a call that never returns) is killed, so the phase ends instead of hanging.
-  std::uint64_t stopped_at = readied < n ? now_ns() : 0;
+// Until every client has sent its result and closed: passes Ctrl-C on, reports progress. Clients
+// asked to stop get 10 s to end; one still running then (stuck before its barrier, or in a call
+// that never returns) is killed, so the phase ends instead of hanging.
+void watch_clients(std::vector<Client>& clients, SharedSlots& shared, bool stopping,
+                   const std::atomic<bool>& stop, const ClientProgress& progress) {
+  std::uint64_t stopped_at = stopping ? now_ns() : 0;
   std::uint64_t last_progress = 0;
   while (true) {
     bool all = true;
@@ -316,13 +312,34 @@ ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atom
       last_progress = now_ns();
       std::uint64_t bytes = 0;
       std::uint64_t ops = 0;
-      for (unsigned i = 0; i < n; ++i) {
+      for (unsigned i = 0; i < clients.size(); ++i) {
         bytes += shared.bytes(i);
         ops += shared.ops(i);
       }
       progress(bytes, ops);
     }
   }
+}
+
+}  // namespace
+
+ClientRun run_clients(const PhaseSpec& spec, Workload& workload, const std::atomic<bool>& stop,
+                      const ClientProgress& progress, double ready_timeout_s) {
+  const unsigned n = workload.processes();
+  SharedSlots shared(n, workload.workers());
+  Pipe ready = make_pipe();
+  Pipe go = make_pipe();
+  std::vector<Client> clients = fork_clients(spec, workload, shared, ready, go);
+  unsigned readied = 0;
+  const std::string not_ready =
+      wait_until_ready(clients, ready.read.get(), stop, ready_timeout_s, readied);
+  ClientRun run;
+  if (readied < n) shared.stop_all();
+  run.start_ns = now_ns();
+  shared.header().start_ns.store(run.start_ns);
+  run.merged = Recorder(run.start_ns, spec.interval_ns);
+  go.write.reset();  // the start barrier: every client's read returns end of file now
+  watch_clients(clients, shared, readied < n, stop, progress);
   reap_all(clients);
   for (unsigned i = 0; i < n; ++i) {
     parse_client(clients[i], i, workload.workers(), run);

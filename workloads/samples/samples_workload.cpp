@@ -30,37 +30,6 @@ nlohmann::json ratio_or_null(double num, double den) {
 
 }  // namespace
 
-SamplesParams SamplesWorkload::parse(ConfigNode& phase) {
-  SamplesParams p;
-  if (phase.has("dataset") == phase.has("path")) {
-    phase.fail("dataset",
-               "give exactly one of \"dataset\" (generated, or reused when it exists) and \"path\" "
-               "(an existing dataset, file or directory)");
-  }
-  if (phase.has("dataset")) {
-    ConfigNode d = phase.object("dataset");
-    p.dataset = formats::parse_dataset_spec(d);
-  } else {
-    p.path = phase.string("path", std::nullopt);
-  }
-  p.epochs = static_cast<unsigned>(phase.integer("epochs", 1, 1, 1'000'000));
-  p.batch_size = static_cast<std::uint32_t>(phase.integer("batch_size", 32, 1, 1 << 24));
-  p.drop_last = phase.boolean("drop_last", false);
-  p.shuffle = *parse_shuffle(phase.choice("shuffle", "global", {"global", "files", "none"}));
-  p.seed = static_cast<std::uint64_t>(phase.integer("seed", 1, 0));
-  p.read_threads = static_cast<unsigned>(phase.integer("read_threads", 1, 1, 1024));
-  p.accelerators = static_cast<unsigned>(phase.integer("accelerators", 1, 1, 4096));
-  p.prefetch = static_cast<unsigned>(phase.integer("prefetch", 2 * p.read_threads, 1, 1 << 20));
-  p.compute = ComputeTime::parse(phase, "compute");
-  p.verify = phase.boolean("verify", false);
-  if (phase.has("epoch_residency")) p.epoch_residency = phase.boolean("epoch_residency", true);
-  if (p.dataset && p.drop_last && p.dataset->samples < p.batch_size) {
-    phase.fail("drop_last", fmt::format("with {} samples and batch_size {} no batch is left",
-                                        p.dataset->samples, p.batch_size));
-  }
-  return p;
-}
-
 SamplesWorkload::SamplesWorkload(SamplesParams params) : params_(std::move(params)) {}
 SamplesWorkload::~SamplesWorkload() = default;
 
@@ -74,94 +43,6 @@ Goal SamplesWorkload::goal() const {
               params_.epochs;
   }
   return g;
-}
-
-std::vector<std::filesystem::path> SamplesWorkload::prepare(const PhaseEnv& env) {
-  dataset_info_ = nlohmann::json::object();
-  if (params_.dataset) {
-    const auto spec_json = formats::to_json(*params_.dataset);
-    dataset_dir_ =
-        env.dir / fmt::format("dataset-{}-{}", formats::to_string(params_.dataset->format),
-                              sha256_hex(spec_json.dump()).substr(0, 12));
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    const auto g = formats::generate_dataset(*params_.dataset, dataset_dir_, threads, env.stop);
-    dataset_info_["generated"] = !g.reused;
-    dataset_info_["generate_s"] = g.seconds;
-  } else {
-    dataset_dir_ = params_.path;
-    dataset_info_["generated"] = false;
-  }
-  failure_.clear();
-  stream_ = false;
-  verify_seed_.reset();
-  if (prepare_stream()) {
-    if (env.ranks > 1) {
-      throw InputError(fmt::format(
-          "{}: a compressed TFRecord dataset is streamed file by file; under mpirun ranks share "
-          "samples, which needs random access (an uncompressed dataset)",
-          dataset_dir_.string()));
-    }
-    return files_;
-  }
-  index_.emplace(formats::DatasetIndex::open(dataset_dir_));
-  const auto& index = *index_;
-  if (index.size() == 0) {
-    throw InputError(fmt::format("{}: the dataset holds no samples", dataset_dir_.string()));
-  }
-  if (params_.verify && !index.spec()) {
-    throw InputError(
-        fmt::format("{}: verify needs an aistor dataset (its samples carry their id and checksum)",
-                    dataset_dir_.string()));
-  }
-  const bool raw = index.spec() && index.spec()->format == formats::DatasetFormat::raw;
-  files_.clear();
-  std::vector<std::uint64_t> file_starts;
-  max_length_ = 0;
-  payload_bytes_ = 0;
-  for (std::uint64_t i = 0; i < index.size(); ++i) {
-    const auto& ref = index.at(i);
-    max_length_ = std::max(max_length_, ref.length);
-    payload_bytes_ += ref.length;
-    if (raw) {
-      // no list: a raw tree is one file per sample, the directory stands for them all
-    } else if (file_starts.empty() || ref.file != index.at(i - 1).file) {
-      // Record files hold contiguous samples, file by file; files without samples hold none.
-      while (file_starts.size() <= ref.file) {
-        file_starts.push_back(i);
-        files_.push_back(index.path_of({0, 0, static_cast<std::uint32_t>(file_starts.size() - 1)}));
-      }
-    }
-  }
-  if (raw) {
-    files_.push_back(dataset_dir_);
-  } else {
-    file_starts.push_back(index.size());
-  }
-  // Residency maps every file: cheap for a few record files, not for a file per sample.
-  epoch_residency_ = params_.epoch_residency.value_or(!raw);
-  if (max_length_ > (std::uint64_t{1} << 31)) {
-    throw InputError(fmt::format("{}: a {}-byte sample is larger than aistor reads in one request",
-                                 dataset_dir_.string(), max_length_));
-  }
-  dataset_info_["dir"] = dataset_dir_.string();
-  dataset_info_["format"] = index.spec() ? formats::to_string(index.spec()->format) : "user";
-  dataset_info_["samples"] = index.size();
-  dataset_info_["files"] = raw ? index.size() : files_.size();
-  dataset_info_["payload_bytes"] = payload_bytes_;
-  dataset_info_["max_sample_bytes"] = max_length_;
-
-  order_.emplace(params_.shuffle, index.size(), std::move(file_starts), params_.seed,
-                 params_.epochs);
-  if (env.ranks > 1) {
-    if (index.size() < env.ranks) {
-      throw InputError(fmt::format("{}: {} samples cannot be shared by {} ranks",
-                                   dataset_dir_.string(), index.size(), env.ranks));
-    }
-    order_->share(env.rank, env.ranks);
-    dataset_info_["rank_samples"] = order_->share_samples();
-  }
-  make_pipeline(order_->share_samples());
-  return files_;
 }
 
 void SamplesWorkload::make_pipeline(std::uint64_t samples) {

@@ -86,6 +86,11 @@ class SamplesWorkload final : public Workload {
   };
 
  private:
+  // Finds the dataset (path) or generates it (dataset spec) under the phase's directory.
+  void locate_dataset(const PhaseEnv& env);
+  // From the index: files_, max_length_, payload_bytes_, and the first sample of each file
+  // (then the sample count) for the epoch order; a raw tree's one file is its directory.
+  std::vector<std::uint64_t> index_files(bool raw);
   bool prepare_stream();
   void make_pipeline(std::uint64_t samples);
   void open_files(WorkerContext& ctx);
