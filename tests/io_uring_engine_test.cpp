@@ -255,6 +255,7 @@ class IoUringEngineTest : public ::testing::TestWithParam<Variant> {
     if (d["fixed_buffers"] != v.has(kFixedBuffers) ||
         d["registered_files"] != v.has(kRegisteredFiles)) {
       EXPECT_FALSE(d["notes"].empty()) << d.dump();
+      if (!fallbacks_.empty()) fallbacks_ += "; ";
       fallbacks_ += d["notes"].dump();
     }
     EXPECT_LE(d["fixed_buffers"].get<bool>(), v.has(kFixedBuffers));
@@ -387,7 +388,7 @@ TEST_P(IoUringEngineTest, ReadPastEndOfFileIsShort) {
   skip_if_fell_back();
 }
 
-INSTANTIATE_TEST_SUITE_P(Features, IoUringEngineTest, ::testing::ValuesIn(all_variants()),
+INSTANTIATE_TEST_SUITE_P(IoUringFeatures, IoUringEngineTest, ::testing::ValuesIn(all_variants()),
                          [](const ::testing::TestParamInfo<Variant>& param) {
                            return name_of(param.param);
                          });
