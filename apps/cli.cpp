@@ -7,8 +7,10 @@
 #include <chrono>
 #include <optional>
 #include <ostream>
+#include <set>
 
 #include "apps/progress_line.hpp"
+#include "core/dir_lock.hpp"
 #include "core/error.hpp"
 #include "engines/registry.hpp"
 #include "report/report.hpp"
@@ -99,6 +101,35 @@ std::vector<std::filesystem::path> targets_of(const Plan& plan) {
   return out;
 }
 
+// A build without MPI started by mpirun would run the whole config once per rank, every copy in
+// the same directory: refused, as two runs on one directory are (lock_directories).
+void refuse_mpirun_without_mpi() {
+  if (built_with_mpi()) return;
+  if (const auto env = mpi_launcher_environment(); !env.empty()) {
+    throw InputError(
+        fmt::format("started by mpirun ({}), but this aistor was built without MPI: "
+                    "each rank would run the whole config alone, all in one "
+                    "directory; build with libopenmpi-dev installed, or run it once "
+                    "without mpirun",
+                    env));
+  }
+}
+
+// One run per data directory: the plan's and every phase's own, each locked once.
+std::vector<DirLock> lock_directories(const Plan& plan) {
+  std::set<std::filesystem::path> dirs{plan.dir};
+  for (const auto& p : plan.phases)
+    dirs.insert(p.dir);
+  std::vector<DirLock> locks;
+  try {
+    for (const auto& d : dirs)
+      locks.emplace_back(d);
+  } catch (const SystemError& e) {
+    throw InputError(e.what());
+  }
+  return locks;
+}
+
 // Under mpirun, a phase runs across the ranks (each rank its share) when its workload can; the
 // others, and searches, would run on every rank alone, or diverge.
 void check_runs_on_ranks(const Plan& plan, const Ranks& ranks) {
@@ -172,13 +203,16 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   Plan plan;
   Ranks* ranks = world_ranks();
   const bool root = ranks == nullptr || ranks->root();
+  std::vector<DirLock> locks;
   try {
+    refuse_mpirun_without_mpi();
     a = parse_run_args(args, true);
     plan = load(a);
     if (ranks) {
       check_runs_on_ranks(plan, *ranks);
       ranks->set_timeout_ns(plan.rank_timeout_ns);
     }
+    if (root) locks = lock_directories(plan);
   } catch (const InputError& e) {
     if (root) fmt::print(io.err, "aistor: {}\n", e.what());
     return 2;

@@ -10,6 +10,7 @@
 
 #include "apps/cli.hpp"
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "report/compare.hpp"
 #include "report/fio_import.hpp"
 
@@ -28,9 +29,11 @@ nlohmann::json read_run(const std::filesystem::path& path) {
   if (!in) throw InputError(fmt::format("compare: cannot open {}", path.string()));
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(in, json_depth_guard(path.string()));
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(fmt::format("compare: {}: not JSON (byte {})", path.string(), e.byte));
+  } catch (const nlohmann::json::exception& e) {  // a number too large (406)
+    throw InputError(fmt::format("compare: {}: not usable JSON ({})", path.string(), e.what()));
   }
   const bool report = j.is_object() && j.value("schema", "") == "aistor.report/1";
   if (!report && !is_fio_output(j)) {

@@ -1,13 +1,16 @@
 // The dataset verbs: `aistor gen dataset` and `aistor inspect`.
 #include <fmt/format.h>
+
 #include <fmt/ostream.h>
 #include <charconv>
+#include <filesystem>
 #include <ostream>
 #include <thread>
 
 #include "apps/cli.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "core/units.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/inspect.hpp"
@@ -41,10 +44,13 @@ nlohmann::json dataset_options(const std::vector<std::string>& args, std::string
       continue;
     }
     std::replace(key.begin(), key.end(), '-', '_');
-    auto value = nlohmann::json::parse(text, nullptr, false);
+    auto value = nlohmann::json::parse(text, json_depth_guard("gen dataset --" + key), false);
     spec[key] = value.is_discarded() ? nlohmann::json(text) : value;
   }
   if (dir.empty()) throw InputError("gen dataset: --dir DIR is required");
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+    throw InputError(fmt::format("gen dataset: --dir {}: not a directory", dir));
   return spec;
 }
 

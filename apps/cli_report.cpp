@@ -8,6 +8,8 @@
 #include <ostream>
 
 #include "apps/cli.hpp"
+#include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "report/html_report.hpp"
 #include "report/side_by_side.hpp"
 #include "report/table.hpp"
@@ -82,9 +84,15 @@ std::optional<std::vector<nlohmann::json>> load_reports(const std::vector<std::s
       return std::nullopt;
     }
     try {
-      reports.push_back(nlohmann::json::parse(in));
+      reports.push_back(nlohmann::json::parse(in, json_depth_guard(file)));
     } catch (const nlohmann::json::parse_error& e) {
       fmt::print(err, "aistor: report: {}: not a JSON report (byte {})\n", file, e.byte);
+      return std::nullopt;
+    } catch (const nlohmann::json::exception& e) {  // a number too large (406)
+      fmt::print(err, "aistor: report: {}: not a JSON report ({})\n", file, e.what());
+      return std::nullopt;
+    } catch (const InputError& e) {
+      fmt::print(err, "aistor: report: {}\n", e.what());
       return std::nullopt;
     }
     if (!reports.back().is_object() || !reports.back().contains("phases") ||

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <set>
+#include <vector>
+
 #include "core/error.hpp"
 #include "core/units.hpp"
 
@@ -34,7 +37,8 @@ void ConfigNode::accept(std::string_view key) {
 const nlohmann::json* ConfigNode::find(std::string_view key) {
   seen_.emplace(key);
   auto it = node_.find(key);
-  if (it == node_.end() || it->is_null()) return nullptr;
+  if (it == node_.end()) return nullptr;
+  if (it->is_null()) fail(key, "is null: give a value, or leave the key out for its default");
   return &*it;
 }
 
@@ -80,8 +84,10 @@ std::uint64_t ConfigNode::duration_ns(std::string_view key, std::optional<std::u
     return *def;
   }
   if (v->is_number()) {
-    double s = v->get<double>();
+    const double s = v->get<double>();
     if (s < 0) fail(key, fmt::format("must not be negative, got {}", s));
+    // 2^64 ns is 584 years; a longer duration does not fit (and is no benchmark's).
+    if (s * 1e9 >= 1.8e19) fail(key, fmt::format("{} s is too long (at most 1.8e10 s)", s));
     return static_cast<std::uint64_t>(s * 1e9);
   }
   if (v->is_string()) {
@@ -170,27 +176,121 @@ void ConfigNode::finish() const {
   }
 }
 
+namespace {
+
+// Where the parser is, as a JSON path ("phases[2].engine"), for errors found on the way: a key
+// given twice, nesting too deep. nlohmann's callback reports events, not positions.
+class ParseGuard {
+ public:
+  explicit ParseGuard(std::string_view origin) : origin_(origin) {}
+
+  bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+      case E::array_start:
+        if (static_cast<std::size_t>(depth) >= kMaxConfigDepth) {
+          throw InputError(fmt::format("{}: {}: nested more than {} levels deep", origin_, where(),
+                                       kMaxConfigDepth));
+        }
+        frames_.push_back({event == E::object_start, {}, {}, 0});
+        break;
+      case E::key: {
+        auto& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) {
+          throw InputError(
+              fmt::format("{}: {}: key given twice (JSON keeps only one)", origin_, where()));
+        }
+        break;
+      }
+      case E::object_end:
+      case E::array_end:
+        frames_.pop_back();
+        next_element();
+        break;
+      case E::value:
+        next_element();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    std::set<std::string, std::less<>> keys;
+    std::string key;
+    std::size_t index;
+  };
+
+  void next_element() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+  }
+
+  std::string where() const {
+    std::string out;
+    for (const auto& f : frames_) {
+      if (f.object) {
+        if (!f.key.empty()) out += (out.empty() ? "" : ".") + f.key;
+      } else {
+        out += fmt::format("[{}]", f.index);
+      }
+    }
+    return out.empty() ? "(top level)" : out;
+  }
+
+  std::string_view origin_;
+  std::vector<Frame> frames_;
+};
+
+// Line and column (1-based) of byte `at` of `text`.
+std::pair<std::size_t, std::size_t> line_col(std::string_view text, std::size_t at) {
+  std::size_t line = 1;
+  std::size_t col = 1;
+  for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+}  // namespace
+
 nlohmann::json parse_json_with_comments(std::string_view text, std::string_view origin) {
+  if (text.size() > kMaxConfigBytes) {
+    throw InputError(
+        fmt::format("{}: a config of more than {} bytes is not a config", origin, kMaxConfigBytes));
+  }
   try {
-    return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true,
+    return nlohmann::json::parse(text, ParseGuard(origin), /*allow_exceptions=*/true,
                                  /*ignore_comments=*/true);
   } catch (const nlohmann::json::parse_error& e) {
     // Turn nlohmann's byte offset into line:column, which is what an editor wants.
-    std::size_t line = 1;
-    std::size_t col = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
+    const auto [line, col] = line_col(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
     auto pos = what.find("syntax error");
     throw InputError(fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col,
                                  pos == std::string::npos ? what : what.substr(pos)));
-  } catch (const nlohmann::json::exception& e) {  // a number too large for any type (406)
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for any type (406): nlohmann names it, not where; find it in the text.
+    const std::string what = e.what();
+    const auto open = what.find('\'');
+    const auto close = what.rfind('\'');
+    if (open != std::string::npos && close > open + 1) {
+      const auto number = std::string_view(what).substr(open + 1, close - open - 1);
+      if (const auto at = text.find(number); at != std::string_view::npos) {
+        const auto [line, col] = line_col(text, at);
+        throw InputError(fmt::format("{}:{}:{}: invalid JSON: the number {} is too large", origin,
+                                     line, col, number));
+      }
+    }
+    throw InputError(fmt::format("{}: invalid JSON: {}", origin, what));
+  } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: invalid JSON: {}", origin, e.what()));
   }
 }

@@ -59,7 +59,14 @@ class ConfigNode {
   std::set<std::string, std::less<>> seen_;
 };
 
-// Parses a JSON text that may hold // and /* */ comments; InputError "<origin>:<line>:<col>: ...".
+// What a config may be: no larger, no deeper (a deeper one would exhaust the stack of whatever
+// walks it; no real config nests past a dozen levels).
+inline constexpr std::size_t kMaxConfigBytes = 64u << 20;
+inline constexpr std::size_t kMaxConfigDepth = 128;
+
+// Parses a JSON text that may hold // and /* */ comments; InputError "<origin>:<line>:<col>: ..."
+// for a syntax error, "<origin>: <json path>: ..." for a key given twice in one object or nesting
+// deeper than kMaxConfigDepth, and for a text larger than kMaxConfigBytes.
 [[nodiscard]] nlohmann::json parse_json_with_comments(std::string_view text,
                                                       std::string_view origin);
 

@@ -36,8 +36,10 @@ run_one() {
   mkdir -p "$corpus" "$findings"
   local seeds=(tests/fuzz/corpus/"$t")
   [ "$t" != config ] || seeds+=(configs)
+  local dict=()
+  [ ! -f tests/fuzz/"$t".dict ] || dict=(-dict=tests/fuzz/"$t".dict)
   local rc=0
-  build/fuzz/tests/fuzz/fuzz_"$t" "${mode[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  build/fuzz/tests/fuzz/fuzz_"$t" "${mode[@]}" "${dict[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "${seeds[@]}" >"$out" 2>&1 || rc=$?
   local execs
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -1)

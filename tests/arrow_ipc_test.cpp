@@ -178,5 +178,83 @@ TEST(ArrowIpc, NotArrowAtAll) {
   EXPECT_EQ(e.rfind("bad.arrow: byte ", 0), 0U) << e;
 }
 
+// The byte where the footer's Block for batch `i` starts (its int64 offset), found by value.
+std::size_t footer_block(const std::vector<std::byte>& b, const ArrowIpcFile& f, std::size_t i) {
+  std::uint32_t footer_bytes = 0;
+  std::memcpy(&footer_bytes, b.data() + b.size() - 10, 4);
+  const std::size_t footer = b.size() - 10 - footer_bytes;
+  const auto want = static_cast<std::int64_t>(f.batches()[i].message_offset);
+  for (std::size_t at = footer; at + 24 <= b.size(); at += 8) {
+    std::int64_t v = 0;
+    std::memcpy(&v, b.data() + at, 8);
+    if (v == want) return at;
+  }
+  ADD_FAILURE() << "no block for batch " << i;
+  return 0;
+}
+
+template <typename T>
+void put(std::vector<std::byte>& b, std::size_t at, T v) {
+  std::memcpy(b.data() + at, &v, sizeof v);
+}
+
+// As Apache Arrow's file reader does, the batches read are the footer's: a footer listing one of
+// the stream's two batches reads that one (5 rows, not 8).
+TEST(ArrowIpc, FileFormatReadsTheBatchesItsFooterLists) {
+  auto b = fixture("hf.arrow");
+  const ArrowIpcFile f(b, "hf.arrow");
+  const auto block0 = footer_block(b, f, 0);
+  put<std::uint32_t>(b, block0 - 4, 1);  // the vector's length
+  const ArrowIpcFile one(b, "hf.arrow");
+  ASSERT_EQ(one.batches().size(), 1U);
+  EXPECT_EQ(one.rows(), 5);
+}
+
+TEST(ArrowIpc, FooterBlocksOutsideTheStreamPartAreRefused) {
+  const auto good = fixture("hf.arrow");
+  const ArrowIpcFile f(good, "hf.arrow");
+  const auto block1 = footer_block(good, f, 1);
+  const std::string outside = "record batch block 1: offset";
+  for (const std::int64_t offset :
+       {std::int64_t{-8}, std::int64_t{0}, std::int64_t{4}, static_cast<std::int64_t>(good.size()),
+        std::int64_t{1} << 62}) {
+    auto b = good;
+    put<std::int64_t>(b, block1, offset);
+    const auto e = error_of(b);
+    EXPECT_NE(e.find(outside), std::string::npos) << offset << ": " << e;
+  }
+  for (const std::int64_t body :
+       {std::int64_t{-1}, static_cast<std::int64_t>(good.size()), INT64_MAX}) {
+    auto b = good;
+    put<std::int64_t>(b, block1 + 16, body);
+    const auto e = error_of(b);
+    EXPECT_NE(e.find(outside), std::string::npos) << body << ": " << e;
+  }
+  // Inside the file but not framing the batch there: the block's lengths disagree with it.
+  auto b = good;
+  put<std::int64_t>(b, block1 + 16, 8);
+  EXPECT_EQ(error_of(b).rfind("bad.arrow: byte ", 0), 0U) << error_of(b);
+  b = good;
+  put<std::int64_t>(b, block1 + 16, 360 + 8);
+  EXPECT_NE(error_of(b).find("record batch block 1 says 736 bytes, the message there holds 728"),
+            std::string::npos)
+      << error_of(b);
+  // Every error names a byte the file has.
+  for (std::size_t at = block1; at < block1 + 24; ++at) {
+    auto c = good;
+    c[at] = std::byte{0xff};
+    const auto e = error_of(c);
+    if (e == "no error") continue;
+    const auto byte = std::stoull(e.substr(std::string("bad.arrow: byte ").size()));
+    EXPECT_LE(byte, good.size()) << e;
+  }
+}
+
+TEST(ArrowIpc, ADamagedLeadingMagicIsADamagedArrowFile) {
+  auto b = fixture("hf.arrow");
+  b[4] = std::byte{'X'};
+  EXPECT_EQ(error_of(b).rfind("bad.arrow: byte 0: no leading ARROW1 magic", 0), 0U) << error_of(b);
+}
+
 }  // namespace
 }  // namespace aistor

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "tests/test_support.hpp"
+#include "workloads/formats/gguf_metadata.hpp"
 #include "workloads/formats/model_file.hpp"
 #include "workloads/formats/model_preset.hpp"
 
@@ -213,9 +214,80 @@ TEST(ModelFile, SafetensorsBadHeadersNameFileAndOffset) {
       << error_of(p);
   raw_safetensors(p, R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8);
   EXPECT_EQ(error_of(p),
-            f + ": tensor \"a\": data_offsets [0, 8] hold 8 bytes, but [3] F32 needs 12");
+            f + ": offset 9: tensor \"a\": data_offsets [0, 8] hold 8 bytes, but [3] F32 needs 12");
   raw_safetensors(p, R"({"a":{"dtype":"F13","shape":[1],"data_offsets":[0,2]}})", 2);
-  EXPECT_EQ(error_of(p), f + ": tensor \"a\": unknown dtype \"F13\"");
+  EXPECT_EQ(error_of(p), f + ": offset 9: tensor \"a\": unknown dtype \"F13\"");
+}
+
+// What the safetensors library writes for a tensor with no elements: data_offsets [b, b], at the
+// offset of the next tensor. (The library itself is not installable here, from Debian or npm;
+// its header's shape, keys sorted, tensors laid out in that order, is reproduced byte for byte.)
+TEST(ModelFile, EmptyTensorsAreValidWhereverTheyLie) {
+  test::ScratchDir dir;
+  const auto p = dir.path() / "e.safetensors";
+  for (const std::string& header : {
+           // empty between two tensors, listed after the one it shares an offset with
+           std::string(R"({"a":{"dtype":"F32","shape":[10],"data_offsets":[0,40]},)"
+                       R"("b":{"dtype":"F32","shape":[10],"data_offsets":[40,80]},)"
+                       R"("c":{"dtype":"F32","shape":[0],"data_offsets":[40,40]}})"),
+           // empty first, at the start
+           std::string(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},)"
+                       R"("b":{"dtype":"F32","shape":[20],"data_offsets":[0,80]}})"),
+           // empty last, at the end; and a zero-size dimension among others
+           std::string(R"({"a":{"dtype":"F32","shape":[20],"data_offsets":[0,80]},)"
+                       R"("z":{"dtype":"BF16","shape":[4,0,2],"data_offsets":[80,80]}})"),
+       }) {
+    raw_safetensors(p, header, 80);
+    EXPECT_EQ(error_of(p), "(no error)") << header;
+    const auto m = read_model_file(p);
+    EXPECT_EQ(m.data_bytes, 80u);
+  }
+  // Only tensors: no data at all.
+  raw_safetensors(p, R"({"e":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}})", 0);
+  EXPECT_EQ(error_of(p), "(no error)");
+  // An empty tensor does not hide a real overlap.
+  raw_safetensors(p,
+                  R"({"a":{"dtype":"F32","shape":[10],"data_offsets":[0,40]},)"
+                  R"("b":{"dtype":"F32","shape":[10],"data_offsets":[20,60]},)"
+                  R"("c":{"dtype":"F32","shape":[0],"data_offsets":[40,40]}})",
+                  60);
+  EXPECT_NE(error_of(p).find("overlaps"), std::string::npos) << error_of(p);
+}
+
+// As ollama's files do: the architecture's hyperparameters and the tokenizer at the preset's real
+// vocabulary size, which make the header megabytes long.
+TEST(ModelFile, GeneratedGgufCarriesHyperparametersAndTheTokenizer) {
+  test::ScratchDir dir;
+  const auto shape = scaled(model_preset("7b"), 0.04);
+  const auto p = dir.path() / "q.gguf";
+  const auto m =
+      write_model_file(p, ModelFormat::gguf, model_tensors(shape, ModelFormat::gguf, "Q4_K"), 1,
+                       gguf_metadata(shape, "Q4_K"));
+  const auto& md = m.metadata;
+  EXPECT_EQ(md["general.architecture"], "qwen2");
+  EXPECT_EQ(md["general.file_type"], 15);
+  EXPECT_EQ(md["qwen2.block_count"], 1);
+  EXPECT_EQ(md["qwen2.embedding_length"], 3584);
+  EXPECT_EQ(md["qwen2.feed_forward_length"], 18944);
+  EXPECT_EQ(md["qwen2.attention.head_count"], 28);
+  EXPECT_EQ(md["qwen2.attention.head_count_kv"], 4);
+  EXPECT_EQ(md["qwen2.context_length"], 32768);
+  EXPECT_FLOAT_EQ(md["qwen2.rope.freq_base"].get<float>(), 1e6f);
+  EXPECT_EQ(md["tokenizer.ggml.model"], "gpt2");
+  EXPECT_EQ(md["tokenizer.ggml.tokens"]["count"], 152064);
+  EXPECT_EQ(md["tokenizer.ggml.token_type"]["count"], 152064);
+  EXPECT_EQ(md["tokenizer.ggml.merges"]["count"], 152064 - 256 - 22);
+  EXPECT_EQ(md["tokenizer.ggml.eos_token_id"], 152064 - 22);
+  // ollama's qwen2 headers are about 5 MB; so is this one.
+  EXPECT_GT(m.data_offset, 4'000'000u);
+  EXPECT_LT(m.data_offset, 8'000'000u);
+  const auto llama = scaled(model_preset("llama2-7b"), 0.01);
+  const auto l = write_model_file(dir.path() / "l.gguf", ModelFormat::gguf,
+                                  model_tensors(llama, ModelFormat::gguf, "Q8_0"), 1,
+                                  gguf_metadata(llama, "Q8_0"));
+  EXPECT_EQ(l.metadata["llama.attention.head_count"], 32);
+  EXPECT_EQ(l.metadata["tokenizer.ggml.model"], "llama");
+  EXPECT_EQ(l.metadata["tokenizer.ggml.scores"]["count"], 32000);
 }
 
 TEST(ModelFile, GgufBadHeadersNameFileAndOffset) {

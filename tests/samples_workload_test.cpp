@@ -277,13 +277,14 @@ TEST(SamplesWorkload, ReadsAUsersTfRecordFileByPath) {
   EXPECT_EQ(phase["workload_metrics"]["delivered_bytes"], 270 * 777);
   EXPECT_EQ(std::filesystem::file_size(file), 90u * (777 + 16));  // untouched
 
-  auto verify = test::run_phase(dir.path(), {{"workload", "samples"},
-                                             {"path", file.string()},
-                                             {"verify", true},
-                                             {"engine", {{"name", "pread"}}}});
-  EXPECT_EQ(verify["status"], "failed");
-  EXPECT_NE(verify["error"].get<std::string>().find("verify needs an aistor dataset"),
-            std::string::npos);
+  // verify needs aistor's samples: refused by the plan (validate), before any run.
+  const auto error = test::plan_error({{"workload", "samples"},
+                                       {"path", file.string()},
+                                       {"verify", true},
+                                       {"engine", {{"name", "pread"}}}});
+  EXPECT_NE(error.find("phases[0].verify: " + file.string() + " is not an aistor dataset"),
+            std::string::npos)
+      << error;
 }
 
 // A search doubles, then bisects, to the largest value that meets the target. Batches per epoch
@@ -352,7 +353,7 @@ TEST(SamplesWorkload, ConfigErrorsNameTheKey) {
   expect_error({{"workload", "samples"},
                 {"dataset", dataset("raw", 10)},
                 {"search", {{"param", "accelerators"}, {"to", 100000}}}},
-               "phases[0].accelerators: must be");
+               "phases[0].search.to: accelerators = 100000 is refused: must be at most 4096");
   expect_error({{"workload", "samples"},
                 {"dataset", dataset("raw", 10)},
                 {"repeat", 3},

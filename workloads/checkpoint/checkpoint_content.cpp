@@ -13,6 +13,7 @@
 #include "core/aligned_buffer.hpp"
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "core/posix_io.hpp"
 #include "core/random_bytes.hpp"
 #include "core/unique_fd.hpp"
@@ -78,7 +79,7 @@ std::optional<CheckpointManifest> read_checkpoint_manifest(const std::filesystem
   std::ifstream in(path);
   if (!in) return std::nullopt;
   try {
-    const auto j = nlohmann::json::parse(in);
+    const auto j = nlohmann::json::parse(in, json_depth_guard(path.string()));
     CheckpointManifest m;
     m.block = j.at("block").get<std::uint64_t>();
     m.content_seed = j.at("content_seed").get<std::uint64_t>();

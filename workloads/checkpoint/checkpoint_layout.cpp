@@ -4,18 +4,23 @@
 
 #include <algorithm>
 
+#include "core/checked_math.hpp"
 #include "core/config_node.hpp"
 
 namespace aistor {
 
-std::uint64_t TransformerShape::parameters() const noexcept {
+std::optional<std::uint64_t> TransformerShape::parameters() const noexcept {
   const std::uint64_t kv = kv_heads == 0 ? heads : kv_heads;
   const std::uint64_t head_dim = heads == 0 ? 0 : hidden / heads;
-  const std::uint64_t attention = 2 * hidden * hidden + 2 * hidden * (kv * head_dim);
-  const std::uint64_t mlp = (gated_mlp ? 3 : 2) * hidden * ffn;
-  const std::uint64_t norms = 2 * hidden;
-  const std::uint64_t embeddings = vocab * hidden * (tied_embeddings ? 1 : 2) + hidden;
-  return layers * (attention + mlp + norms) + embeddings;
+  const auto attention =
+      checked_add(checked_mul(checked_mul(2, hidden), hidden),
+                  checked_mul(checked_mul(2, hidden), checked_mul(kv, head_dim)));
+  const auto mlp = checked_mul(checked_mul(gated_mlp ? 3 : 2, hidden), ffn);
+  const auto norms = checked_mul(2, hidden);
+  const auto embeddings =
+      checked_add(checked_mul(checked_mul(vocab, hidden), tied_embeddings ? 1 : 2), hidden);
+  return checked_add(checked_mul(layers, checked_add(checked_add(attention, mlp), norms)),
+                     embeddings);
 }
 
 namespace {
@@ -74,7 +79,9 @@ CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
       t.gated_mlp = m.boolean("gated_mlp", true);
       t.tied_embeddings = m.boolean("tied_embeddings", false);
       if (t.hidden % t.heads != 0) m.fail("heads", "must divide hidden");
-      params = t.parameters();
+      const auto counted = t.parameters();
+      if (!counted) m.fail("layers", "this shape has more parameters than 64 bits count");
+      params = *counted;
     }
     const std::string dtype = m.choice("dtype", "bf16", {"bf16", "fp16", "fp32"});
     const std::string optimizer = m.choice("optimizer", "adam", {"adam", "none"});
@@ -102,8 +109,10 @@ CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
     s.layout.pp = static_cast<unsigned>(p.integer("pp", 1, 1, 4096));
     s.layout.dp = static_cast<unsigned>(p.integer("dp", 1, 1, 4096));
     s.layout.zero = static_cast<unsigned>(p.integer("zero", 0, 0, 3));
-    if (s.layout.ranks() > 1024) {
-      p.fail("dp", fmt::format("{} ranks: at most 1024 run on one machine", s.layout.ranks()));
+    // tp, pp and dp of 4096 each would wrap a 32-bit count: the product is taken in 64 bits.
+    const std::uint64_t ranks = std::uint64_t{s.layout.tp} * s.layout.pp * s.layout.dp;
+    if (ranks > 1024) {
+      p.fail("dp", fmt::format("tp x pp x dp = {} ranks: at most 1024 run on one machine", ranks));
     }
     p.finish();
   }

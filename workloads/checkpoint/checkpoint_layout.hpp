@@ -35,7 +35,8 @@ struct TransformerShape {
 
   // Attention (q, k, v, o; k and v sized for kv_heads) + MLP + two norms per layer, plus the
   // embedding and (unless tied) the output head and a final norm. Biases are not counted.
-  [[nodiscard]] std::uint64_t parameters() const noexcept;
+  // nullopt when the count does not fit in 64 bits.
+  [[nodiscard]] std::optional<std::uint64_t> parameters() const noexcept;
 };
 
 struct ParallelLayout {

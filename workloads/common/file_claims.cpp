@@ -10,6 +10,7 @@
 
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "core/unique_fd.hpp"
 
 namespace aistor {
@@ -18,7 +19,7 @@ FileClaims::FileClaims(std::filesystem::path dir) : dir_(std::move(dir)) {
   const auto path = dir_ / kFileClaims;
   std::ifstream in(path);
   if (!in) return;
-  const auto j = nlohmann::json::parse(in, nullptr, false);
+  const auto j = nlohmann::json::parse(in, json_depth_guard(path.string()), false);
   if (j.is_discarded() || !j.is_object() || j.value("generator", "") != "aistor" ||
       !j.contains("files") || !j["files"].is_array()) {
     throw InputError(fmt::format("{}: not a valid aistor raw-file list", path.string()));

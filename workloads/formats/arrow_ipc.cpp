@@ -25,15 +25,23 @@ class Bytes {
   [[noreturn]] void fail(std::uint64_t at, const std::string& what) const {
     throw InputError(fmt::format("{}: byte {}: {}", name_, base_ + at, what));
   }
+  // A read past the end is reported at the end, naming where it pointed: never a "byte" that
+  // the file does not have.
+  [[noreturn]] void past_end(std::uint64_t at, std::uint64_t n) const {
+    if (at >= b_.size())
+      fail(b_.size(),
+           fmt::format("truncated: {} bytes wanted at byte {}, past the end", n, base_ + at));
+    fail(at, fmt::format("truncated: {} bytes wanted, {} left", n, b_.size() - at));
+  }
   template <typename T>
   [[nodiscard]] T get(std::uint64_t at) const {
-    if (at > b_.size() || b_.size() - at < sizeof(T)) fail(at, "truncated");
+    if (at > b_.size() || b_.size() - at < sizeof(T)) past_end(at, sizeof(T));
     T v;
     std::memcpy(&v, b_.data() + at, sizeof(T));
     return v;
   }
   [[nodiscard]] std::span<const std::byte> span(std::uint64_t at, std::uint64_t n) const {
-    if (at > b_.size() || b_.size() - at < n) fail(at, "truncated");
+    if (at > b_.size() || b_.size() - at < n) past_end(at, n);
     return b_.subspan(at, n);
   }
   [[nodiscard]] std::uint64_t size() const { return b_.size(); }
@@ -277,6 +285,15 @@ std::pair<std::uint64_t, std::uint32_t> message_frame(const Bytes& file, std::ui
   return {meta_at, length};
 }
 
+// The schema's fields, appended to `out`.
+void read_schema_into(const Table& schema, std::vector<ArrowField>& out) {
+  const auto [n, first] = schema.vector(1);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const auto f = first + 4ULL * i;
+    out.push_back(parse_field(Table(schema.bytes(), f + schema.bytes().get<std::uint32_t>(f)), 0));
+  }
+}
+
 }  // namespace
 
 const char* arrow_type_name(ArrowType t) {
@@ -308,11 +325,21 @@ bool arrow_binary_like(ArrowType t) noexcept {
 }
 
 bool looks_like_arrow(const std::filesystem::path& file) {
+  // By its name too, and by its trailing magic: a damaged leading magic is a damaged Arrow file,
+  // reported as one, not read as some other format.
+  const auto ext = file.extension();
+  if (ext == ".arrow" || ext == ".arrows" || ext == ".feather" || ext == ".ipc") return true;
   std::ifstream in(file, std::ios::binary);
   char head[6] = {};
   in.read(head, sizeof head);
-  return (in.gcount() == 6 && std::memcmp(head, "ARROW1", 6) == 0) ||
-         (in.gcount() >= 4 && std::memcmp(head, "\xff\xff\xff\xff", 4) == 0);
+  if ((in.gcount() == 6 && std::memcmp(head, "ARROW1", 6) == 0) ||
+      (in.gcount() >= 4 && std::memcmp(head, "\xff\xff\xff\xff", 4) == 0))
+    return true;
+  char tail[6] = {};
+  in.clear();
+  in.seekg(-6, std::ios::end);
+  in.read(tail, sizeof tail);
+  return in.gcount() == 6 && std::memcmp(tail, "ARROW1", 6) == 0;
 }
 
 bool ArrowLeaf::binary_like() const {
@@ -342,33 +369,65 @@ std::optional<std::span<const std::byte>> ArrowLeaf::value(std::int64_t row) con
 ArrowIpcFile::ArrowIpcFile(std::span<const std::byte> bytes, std::string name)
     : name_(std::move(name)) {
   const Bytes file(bytes, 0, name_);
-  std::uint64_t at = 0, end = bytes.size();
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kMagic, 6) == 0) {
-    // "ARROW1", padding, the stream, the footer, its int32 length, "ARROW1".
-    file_format_ = true;
-    at = 8;
-    if (bytes.size() < 18 || std::memcmp(bytes.data() + bytes.size() - 6, kMagic, 6) != 0)
-      file.fail(bytes.size(), "no trailing ARROW1 (a truncated Arrow file)");
-    const auto footer = file.get<std::uint32_t>(bytes.size() - 10);
-    if (footer > bytes.size() - 18) file.fail(bytes.size() - 10, "footer length past the file");
-    end = bytes.size() - 10 - footer;
+  const bool leading = bytes.size() >= 6 && std::memcmp(bytes.data(), kMagic, 6) == 0;
+  const bool trailing =
+      bytes.size() >= 6 && std::memcmp(bytes.data() + bytes.size() - 6, kMagic, 6) == 0;
+  if (leading) {
+    read_file_format(bytes);
+  } else {
+    if (trailing) file.fail(0, "no leading ARROW1 magic, though the file ends with one (damaged)");
+    read_stream(bytes, 0, bytes.size());
   }
-  bool have_schema = false;
-  auto read_schema = [&](const Table& schema) {
-    const auto [n, first] = schema.vector(1);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const auto f = first + 4ULL * i;
-      schema_.push_back(
-          parse_field(Table(schema.bytes(), f + schema.bytes().get<std::uint32_t>(f)), 0));
+  if (!have_schema_) file.fail(0, "no schema message (not an Arrow IPC file)");
+}
+
+// The file format: "ARROW1", padding, the stream, the footer, its int32 length, "ARROW1". As
+// Apache Arrow's reader does, the schema and the record batches are the footer's: each block
+// (offset, metadata length, body length) is checked to lie in the stream part and to frame the
+// record batch message found there.
+void ArrowIpcFile::read_file_format(std::span<const std::byte> bytes) {
+  const Bytes file(bytes, 0, name_);
+  file_format_ = true;
+  if (bytes.size() < 18 || std::memcmp(bytes.data() + bytes.size() - 6, kMagic, 6) != 0)
+    file.fail(bytes.size(), "no trailing ARROW1 (a truncated Arrow file)");
+  const auto footer_bytes = file.get<std::uint32_t>(bytes.size() - 10);
+  if (footer_bytes > bytes.size() - 18) file.fail(bytes.size() - 10, "footer length past the file");
+  const std::uint64_t end = bytes.size() - 10 - footer_bytes;  // the stream part ends here
+  const Bytes footer(file.span(end, footer_bytes), end, name_);
+  const Table top = root(footer);
+  read_schema_into(top.table(1), schema_);
+  have_schema_ = true;
+  if (top.vector(2).first != 0) footer.fail(0, "dictionary batches are not supported");
+  const auto [n, first] = top.vector(3);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint64_t at = first + 24ULL * i;  // struct Block { long; int; pad; long }
+    const auto offset = footer.get<std::int64_t>(at);
+    const auto meta = footer.get<std::int32_t>(at + 8);
+    const auto body = footer.get<std::int64_t>(at + 16);
+    const bool inside =
+        offset >= 8 && meta >= 8 && body >= 0 && static_cast<std::uint64_t>(offset) <= end &&
+        static_cast<std::uint64_t>(meta) <= end - static_cast<std::uint64_t>(offset) &&
+        static_cast<std::uint64_t>(body) <=
+            end - static_cast<std::uint64_t>(offset) - static_cast<std::uint64_t>(meta);
+    if (!inside) {
+      footer.fail(at, fmt::format("record batch block {}: offset {}, metadata {} and body {} bytes "
+                                  "lie outside the stream part (bytes 8..{})",
+                                  i, offset, meta, body, end));
     }
-    have_schema = true;
-  };
-  // The file format's footer holds the schema (writers need not repeat it in the stream part);
-  // its batches are the stream's, in order.
-  const Bytes footer(
-      file_format_ ? file.span(end, bytes.size() - 10 - end) : std::span<const std::byte>(), end,
-      name_);
-  if (file_format_) read_schema(root(footer).table(1));
+    const auto o = static_cast<std::uint64_t>(offset);
+    const auto whole = static_cast<std::uint64_t>(meta) + static_cast<std::uint64_t>(body);
+    batches_.push_back(parse_arrow_batch(file.span(o, whole), o, schema_, name_));
+    if (batches_.back().message_bytes != whole) {
+      file.fail(o, fmt::format("record batch block {} says {} bytes, the message there holds {}", i,
+                               whole, batches_.back().message_bytes));
+    }
+  }
+}
+
+// The stream format (and the stream part of a file): messages until the end-of-stream marker.
+void ArrowIpcFile::read_stream(std::span<const std::byte> bytes, std::uint64_t at,
+                               std::uint64_t end) {
+  const Bytes file(bytes, 0, name_);
   while (at < end) {
     const auto [meta_at, length] = message_frame(file, at);
     if (length == 0) break;  // end of stream
@@ -380,9 +439,12 @@ ArrowIpcFile::ArrowIpcFile(std::span<const std::byte> bytes, std::string name)
     if (body_bytes < 0) file.fail(meta_at, "negative message body length");
     const auto body = file.span(body_at, static_cast<std::uint64_t>(body_bytes));
     if (type == kHeaderSchema) {
-      if (!have_schema) read_schema(message.table(2));
+      if (!have_schema_) {
+        read_schema_into(message.table(2), schema_);
+        have_schema_ = true;
+      }
     } else if (type == kHeaderRecordBatch) {
-      if (!have_schema) file.fail(at, "a record batch before the schema");
+      if (!have_schema_) file.fail(at, "a record batch before the schema");
       batches_.push_back(read_batch(file, at, meta, message, body, body_at, schema_, name_));
     } else if (type == kHeaderDictionary) {
       file.fail(at, "dictionary batches are not supported");
@@ -393,7 +455,6 @@ ArrowIpcFile::ArrowIpcFile(std::span<const std::byte> bytes, std::string name)
     if (type == kHeaderRecordBatch)
       batches_.back().message_bytes = at - batches_.back().message_offset;
   }
-  if (!have_schema) file.fail(0, "no schema message (not an Arrow IPC file)");
 }
 
 std::int64_t ArrowIpcFile::rows() const {

@@ -69,8 +69,12 @@ class ArrowIpcFile {
   [[nodiscard]] std::int64_t rows() const;
 
  private:
+  void read_file_format(std::span<const std::byte> bytes);
+  void read_stream(std::span<const std::byte> bytes, std::uint64_t at, std::uint64_t end);
+
   std::string name_;
   bool file_format_ = false;
+  bool have_schema_ = false;
   std::vector<ArrowField> schema_;
   std::vector<ArrowBatch> batches_;
 };

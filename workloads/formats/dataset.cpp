@@ -16,6 +16,7 @@
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/free_space.hpp"
+#include "core/json_guard.hpp"
 #include "core/posix_io.hpp"
 #include "core/unique_fd.hpp"
 #include "workloads/formats/arrow_dataset.hpp"
@@ -257,7 +258,7 @@ std::optional<nlohmann::json> read_manifest(const std::filesystem::path& dir) {
   auto path = dir / kManifestName;
   std::ifstream in(path);
   if (!in) return std::nullopt;
-  auto j = nlohmann::json::parse(in, nullptr, false);
+  auto j = nlohmann::json::parse(in, json_depth_guard(path.string()), false);
   if (j.is_discarded() || !j.is_object() || j.value("generator", "") != "aistor") {
     throw InputError(fmt::format("{}: not a valid aistor dataset manifest", path.string()));
   }

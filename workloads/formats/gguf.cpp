@@ -3,6 +3,8 @@
 // the data section), padding to general.alignment (32 by default), then the data. Little-endian.
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include <array>
 #include <fstream>
 
@@ -306,23 +308,66 @@ void put_string(std::string& out, const std::string& s) {
   out += s;
 }
 
+// One scalar of type `type` (as put_type chose it).
+void put_scalar(std::string& out, std::uint32_t type, const nlohmann::json& v) {
+  switch (type) {
+    case kString:
+      put_string(out, v.get<std::string>());
+      break;
+    case kBool:
+      out.push_back(v.get<bool>() ? 1 : 0);
+      break;
+    case kU32:
+      put_u32(out, v.get<std::uint32_t>());
+      break;
+    case kI32:
+      put_u32(out, static_cast<std::uint32_t>(v.get<std::int32_t>()));
+      break;
+    case kF32: {
+      const auto f = static_cast<float>(v.get<double>());
+      std::uint32_t bits = 0;
+      std::memcpy(&bits, &f, 4);
+      put_u32(out, bits);
+      break;
+    }
+    default:  // kI64
+      put_u64(out, static_cast<std::uint64_t>(v.get<std::int64_t>()));
+      break;
+  }
+}
+
+// The GGUF type a JSON value is written as: strings, booleans, u32 (or i64 past it), f32 for
+// fractions; in an array, integers that fit are i32 (a tokenizer's token types).
+std::uint32_t put_type(const std::string& key, const nlohmann::json& v, bool in_array) {
+  if (v.is_string()) return kString;
+  if (v.is_boolean()) return kBool;
+  if (v.is_number_float()) return kF32;
+  if (in_array && v.is_number_integer() && v.get<std::int64_t>() >= INT32_MIN &&
+      v.get<std::int64_t>() <= INT32_MAX)
+    return kI32;
+  if (!in_array && v.is_number_unsigned() && v.get<std::uint64_t>() <= UINT32_MAX) return kU32;
+  if (v.is_number_integer()) return kI64;
+  throw InputError(fmt::format("GGUF metadata \"{}\": {} is not a string, bool or number", key,
+                               v.dump().substr(0, 80)));
+}
+
 void put_value(std::string& out, const std::string& key, const nlohmann::json& v) {
   put_string(out, key);
-  if (v.is_string()) {
-    put_u32(out, kString);
-    put_string(out, v.get<std::string>());
-  } else if (v.is_boolean()) {
-    put_u32(out, kBool);
-    out.push_back(v.get<bool>() ? 1 : 0);
-  } else if (v.is_number_unsigned() && v.get<std::uint64_t>() <= UINT32_MAX) {
-    put_u32(out, kU32);
-    put_u32(out, v.get<std::uint32_t>());
-  } else if (v.is_number_integer()) {
-    put_u32(out, kI64);
-    put_u64(out, static_cast<std::uint64_t>(v.get<std::int64_t>()));
-  } else {
-    throw InputError(
-        fmt::format("GGUF metadata \"{}\": {} is not a string, bool or integer", key, v.dump()));
+  if (!v.is_array()) {
+    const auto type = put_type(key, v, false);
+    put_u32(out, type);
+    put_scalar(out, type, v);
+    return;
+  }
+  // One element type for the whole array, from its first element.
+  const auto type = v.empty() ? kString : put_type(key, v.front(), true);
+  put_u32(out, kArray);
+  put_u32(out, type);
+  put_u64(out, v.size());
+  for (const auto& e : v) {
+    if (put_type(key, e, true) != type)
+      throw InputError(fmt::format("GGUF metadata \"{}\": an array of mixed types", key));
+    put_scalar(out, type, e);
   }
 }
 

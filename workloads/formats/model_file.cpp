@@ -115,8 +115,12 @@ std::uint64_t element_count(const std::vector<std::uint64_t>& shape, const std::
 }
 
 void check_layout(ModelFile& m, bool contiguous) {
-  std::stable_sort(m.tensors.begin(), m.tensors.end(),
-                   [](const TensorInfo& a, const TensorInfo& b) { return a.offset < b.offset; });
+  // By offset, and at one offset the empty tensors first: an empty tensor ([40, 40], as the
+  // safetensors library writes one) shares its offset with the next tensor without overlapping it.
+  std::stable_sort(
+      m.tensors.begin(), m.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
+        return a.offset != b.offset ? a.offset < b.offset : (a.bytes == 0 && b.bytes != 0);
+      });
   std::uint64_t at = m.data_offset;
   const std::string file = m.path.string();
   for (const auto& t : m.tensors) {

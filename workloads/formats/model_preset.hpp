@@ -17,6 +17,7 @@ struct ModelShape {
   std::uint64_t ffn = 0;
   std::uint64_t kv_dim = 0;  // hidden / heads * kv_heads
   std::uint64_t vocab = 0;
+  std::string arch = "llama";  // llama.cpp's architecture name: "llama" or "qwen2"
 };
 
 // Known presets: "qwen2-7b" (alias "7b"), "qwen2.5-32b" (alias "32b"), "llama2-7b".

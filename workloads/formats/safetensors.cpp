@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "workloads/formats/model_file.hpp"
 #include "workloads/formats/model_file_detail.hpp"
 
@@ -21,9 +22,10 @@ std::uint64_t le64(const unsigned char* p) {
   return v;
 }
 
+// `entry` is the byte of the file where the tensor's entry (its quoted name) starts.
 TensorInfo parse_tensor(const std::string& file, const std::string& name, const nlohmann::json& t,
-                        std::uint64_t data_offset) {
-  const std::string where = fmt::format("{}: tensor \"{}\"", file, name);
+                        std::uint64_t data_offset, std::uint64_t entry) {
+  const std::string where = fmt::format("{}: offset {}: tensor \"{}\"", file, entry, name);
   if (!t.is_object() || !t.contains("dtype") || !t.contains("shape") ||
       !t.contains("data_offsets")) {
     throw InputError(where + ": needs dtype, shape and data_offsets");
@@ -93,7 +95,7 @@ ModelFile parse_safetensors(const std::filesystem::path& path) {
   m.data_offset = 8 + n;
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(header);
+    j = nlohmann::json::parse(header, json_depth_guard(file + ": offset 8: header"));
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann rejects ill-formed UTF-8 as a parse error too; e.byte is 1-based in the header.
     // The parser quotes what it read, which may be the very bytes that are not UTF-8.
@@ -112,7 +114,10 @@ ModelFile parse_safetensors(const std::filesystem::path& path) {
       m.metadata = t;
       continue;
     }
-    m.tensors.push_back(parse_tensor(file, name, t, m.data_offset));
+    // Where the entry starts in the file: its name as the header writes it (escaped).
+    const auto at = header.find(nlohmann::json(name).dump());
+    m.tensors.push_back(
+        parse_tensor(file, name, t, m.data_offset, 8 + (at == std::string::npos ? 0 : at)));
   }
   detail::check_layout(m, true);
   if (m.data_offset + m.data_bytes != m.file_bytes) {

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "workloads/common/file_claims.hpp"
 #include "workloads/common/request_alignment.hpp"
+#include "workloads/formats/gguf_metadata.hpp"
 #include "workloads/formats/model_preset.hpp"
 
 namespace aistor {
@@ -195,7 +196,10 @@ std::vector<std::filesystem::path> ModelLoadWorkload::prepare(const PhaseEnv& en
     }
     if (!reuse) {
       claims.claim(name);
-      (void)formats::write_model_file(path, params_.format, tensors, params_.seed);
+      const auto metadata = params_.format == formats::ModelFormat::gguf
+                                ? formats::gguf_metadata(shape, params_.dtype)
+                                : nlohmann::json::object();
+      (void)formats::write_model_file(path, params_.format, tensors, params_.seed, metadata);
     }
     paths = {path};
   }

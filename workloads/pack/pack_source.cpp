@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "core/mapping.hpp"
 #include "workloads/formats/crc.hpp"
 #include "workloads/formats/dataset.hpp"
@@ -73,7 +74,7 @@ std::vector<fs::path> files_under(const fs::path& dir, const std::string& ext) {
 std::optional<nlohmann::json> read_pack_manifest(const fs::path& dir) {
   std::ifstream in(dir / kPackManifest);
   if (!in) return std::nullopt;
-  auto j = nlohmann::json::parse(in, nullptr, false);
+  auto j = nlohmann::json::parse(in, json_depth_guard((dir / kPackManifest).string()), false);
   if (j.is_discarded() || !j.is_object() || j.value("generator", "") != "aistor" ||
       !j.contains("files") || !j["files"].is_array())
     throw InputError(

@@ -13,6 +13,7 @@
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/free_space.hpp"
+#include "core/json_guard.hpp"
 #include "core/sha256.hpp"
 #include "engines/registry.hpp"
 #include "workloads/pack/range_reader.hpp"
@@ -38,7 +39,7 @@ void claim_output(const fs::path& dir) {
                       dir.string(), kPackManifest));
     return;
   }
-  const auto j = nlohmann::json::parse(in, nullptr, false);
+  const auto j = nlohmann::json::parse(in, json_depth_guard(manifest.string()), false);
   if (j.is_discarded() || j.value("generator", "") != "aistor" || !j.contains("files"))
     throw InputError(fmt::format("{}: not a valid aistor pack manifest", manifest.string()));
   for (const auto& f : j["files"]) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "core/aligned_buffer.hpp"
+#include "core/checked_math.hpp"
 #include "core/error.hpp"
 #include "core/posix_io.hpp"
 #include "core/random_bytes.hpp"
@@ -42,7 +43,8 @@ std::uint64_t lay_out(std::span<const LayoutFile> files, const std::atomic<bool>
   std::uint64_t needed = 0;
   for (const auto& f : files) {
     auto have = existing_size(f.path);
-    if (have < f.size) needed += f.size - have;
+    // Saturating: the sum of many huge files must not wrap to a size that seems to fit.
+    if (have < f.size) needed = checked_add(needed, f.size - have).value_or(UINT64_MAX);
   }
   if (needed == 0) return 0;
   check_space(files.front().path.parent_path(), needed);

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "core/block_device.hpp"
+#include "core/checked_math.hpp"
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
 #include "core/error.hpp"
@@ -224,6 +225,10 @@ RawParams RawWorkload::parse(ConfigNode& phase) {
   }
   if (p.time_based && p.runtime_ns == 0) phase.fail("time_based", "needs a runtime");
   if (p.verify) check_verify(phase, p);
+  if (p.file_per_thread && !checked_mul(p.size, p.threads)) {
+    phase.fail("size", fmt::format("{} bytes for each of {} threads is more than 64 bits count",
+                                   p.size, p.threads));
+  }
   std::uint32_t largest = 0;
   for (const auto& [size, w] : p.block_sizes)
     largest = std::max(largest, size);

@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 #include <charconv>
 #include <fstream>
-#include <sstream>
+#include <map>
 
 #include "core/config_node.hpp"
 #include "core/error.hpp"
+#include "core/json_guard.hpp"
 #include "core/sha256.hpp"
 #include "engines/registry.hpp"
 #include "workloads/runner/ranks.hpp"
@@ -95,12 +96,20 @@ std::vector<nlohmann::json> expand(const nlohmann::json& phase, const std::strin
     throw InputError(fmt::format("config: {}.matrix: must be an object of lists", path));
   }
   std::vector<std::pair<std::string, nlohmann::json>> axes;
+  std::uint64_t cells = 1;
   for (const auto& [key, values] : matrix.items()) {
     if (!values.is_array() || values.empty()) {
       throw InputError(fmt::format("config: {}.matrix.{}: must be a non-empty list", path, key));
     }
-    if (key == "matrix" || key == "name") {
+    if (key == "matrix" || key == "name" || key == "params") {
       throw InputError(fmt::format("config: {}.matrix.{}: cannot be varied", path, key));
+    }
+    // Counted before anything is built: 10^8 cells would exhaust memory before any check ran.
+    if (__builtin_mul_overflow(cells, values.size(), &cells) || cells > kMaxPhases) {
+      throw InputError(
+          fmt::format("config: {}.matrix: more than {} cells (the lists' lengths "
+                      "multiply); split it into phases",
+                      path, kMaxPhases));
     }
     axes.emplace_back(key, values);
   }
@@ -212,7 +221,16 @@ PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Pl
       ConfigNode trial_node(trial, path);
       for (const auto& [key, value] : j.items())
         trial_node.accept(key);
-      (void)info->make(trial_node);
+      try {
+        (void)info->make(trial_node);
+      } catch (const InputError& e) {
+        // The workload names the key it refused, which the file does not hold: name the search.
+        std::string why = e.what();
+        if (const auto c = why.find(": ", 8); why.starts_with("config: ") && c != std::string::npos)
+          why = why.substr(c + 2);
+        throw InputError(fmt::format("config: {}.search.{}: {} = {} is refused: {}", path,
+                                     v == s.search->from ? "from" : "to", s.search->param, v, why));
+      }
       try {
         trial_node.finish();
       } catch (const InputError&) {
@@ -241,11 +259,17 @@ const char* to_string(CacheKind kind) noexcept {
 }
 
 nlohmann::json read_config_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(fmt::format("{}: a directory, not a config file", path.string()));
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot read the config file", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_json_with_comments(text.str(), path.string());
+  // Read no more than a config may hold (a device or pipe that never ends is refused, not read).
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) throw InputError(fmt::format("{}: cannot read the config file", path.string()));
+  return parse_json_with_comments(text, path.string());
 }
 
 void apply_override(nlohmann::json& config, std::string_view assignment) {
@@ -255,7 +279,8 @@ void apply_override(nlohmann::json& config, std::string_view assignment) {
   }
   auto path = assignment.substr(0, eq);
   auto text = std::string(assignment.substr(eq + 1));
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json value = nlohmann::json::parse(
+      text, json_depth_guard(fmt::format("--set {}", assignment)), /*allow_exceptions=*/false);
   if (value.is_discarded()) value = text;
   set_path(config, path, std::move(value), fmt::format("--set {}", assignment));
 }
@@ -285,9 +310,38 @@ Plan make_plan(const nlohmann::json& config,
     if (!(*phases)[i].is_object()) {
       throw InputError(fmt::format("config: {}: must be an object", path));
     }
+    if ((*phases)[i].contains("params")) {
+      throw InputError(fmt::format(
+          "config: {}.params: unknown key (a matrix cell's parameters are set by its matrix)",
+          path));
+    }
     for (auto& p : expand((*phases)[i], path)) {
+      if (plan.phases.size() >= kMaxPhases) {
+        throw InputError(
+            fmt::format("config: {}: more than {} phases in all (matrices "
+                        "included); split the config",
+                        path, kMaxPhases));
+      }
       plan.phases.push_back(parse_phase(p, path, plan, interval));
       expanded.push_back(std::move(p));
+    }
+  }
+  // Two phases of one name would be two rows no table, compare or search could tell apart. A
+  // name given twice is refused; a phase without one (named after its workload) that meets its
+  // name again is numbered: "raw", "raw-2".
+  std::map<std::string, std::string, std::less<>> names;
+  for (std::size_t i = 0; i < plan.phases.size(); ++i) {
+    auto& p = plan.phases[i];
+    const bool named = expanded[i].contains("name");
+    if (!named) {
+      for (unsigned k = 2; names.contains(p.name); ++k)
+        p.name = fmt::format("{}-{}", p.workload, k);
+    }
+    if (const auto [it, fresh] = names.emplace(p.name, p.path); !fresh) {
+      throw InputError(
+          fmt::format("config: {}.name: \"{}\" is also the name of {}; give each "
+                      "phase a name of its own",
+                      p.path, p.name, it->second));
     }
   }
   plan.resolved["phases"] = expanded;

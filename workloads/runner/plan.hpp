@@ -47,6 +47,10 @@ struct PhaseSpec {
   std::optional<SearchSpec> search;
 };
 
+// The most phases a plan may hold (matrices expanded): more is a mistake, not a benchmark, and
+// would exhaust memory before the first phase ran.
+inline constexpr std::uint64_t kMaxPhases = 10'000;
+
 struct Plan {
   nlohmann::json resolved;  // the config after overrides and matrix expansion
   std::string sha256;       // of resolved.dump()

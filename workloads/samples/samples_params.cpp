@@ -28,6 +28,15 @@ SamplesParams SamplesWorkload::parse(ConfigNode& phase) {
   p.prefetch = static_cast<unsigned>(phase.integer("prefetch", 2 * p.read_threads, 1, 1 << 20));
   p.compute = ComputeTime::parse(phase, "compute");
   p.verify = phase.boolean("verify", false);
+  if (p.verify && !p.dataset) {
+    // Known before the run: only aistor's samples carry the id and checksum verify checks.
+    std::error_code ec;
+    if (std::filesystem::exists(p.path, ec) && !formats::read_manifest(p.path)) {
+      phase.fail("verify", fmt::format("{} is not an aistor dataset (no {}): its samples carry no "
+                                       "id and checksum to verify",
+                                       p.path.string(), formats::kManifestName));
+    }
+  }
   if (phase.has("epoch_residency")) p.epoch_residency = phase.boolean("epoch_residency", true);
   if (p.dataset && p.drop_last && p.dataset->samples < p.batch_size) {
     phase.fail("drop_last", fmt::format("with {} samples and batch_size {} no batch is left",
