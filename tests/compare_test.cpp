@@ -140,10 +140,9 @@ TEST(Compare, TheGuardRefusesOtherBuildsAndWarnsOfOtherKernels) {
 }
 
 TEST(Compare, ReadsFioOutputBesideAnAistorPhase) {
-  const std::filesystem::path runs =
-      std::filesystem::path(AISTOR_SOURCE_DIR) /
-      "results/fio-parity/direct-final-20261122T011503Z/runs/seqread-128k-qd1-psync-direct";
-  std::ifstream f(runs / "pair2-fio.json"), a(runs / "pair2-aistor.json");
+  // One pair of tests/peers/fio_parity.sh's runs (2026-11-22): fio's JSON and aistor's report.
+  const std::filesystem::path runs = std::filesystem::path(AISTOR_SOURCE_DIR) / "tests/fixtures/compare";
+  std::ifstream f(runs / "seqread-fio.json"), a(runs / "seqread-aistor.json");
   const auto fio = nlohmann::json::parse(f);
   ASSERT_TRUE(is_fio_output(fio));
   const auto as_report = report_from_fio(fio);
