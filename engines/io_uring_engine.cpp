@@ -17,6 +17,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "engines/registry.hpp"
 
 namespace aistor {
 namespace {
@@ -396,9 +397,8 @@ nlohmann::json IoUringEngine::describe() const {
 EngineInfo io_uring_engine_info() {
   return EngineInfo{
       .name = "io_uring",
-      .summary = "asynchronous reads and writes through liburing; queue_depth in flight per worker",
-      .options = {"queue_depth", "direct", "sqpoll", "fixed_buffers", "registered_files",
-                  "submit_batch", "fadvise", "huge_pages"},
+      .summary = std::string(kIoUringSummary),
+      .options = io_uring_engine_options(),
       .synchronous = false,
       .probe = probe_io_uring,
       .make = [](const EngineConfig& config) -> std::unique_ptr<Engine> {

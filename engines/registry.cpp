@@ -4,24 +4,32 @@
 
 #include "core/error.hpp"
 #include "engines/fault_engine.hpp"
-#include "engines/io_uring_engine.hpp"
 #include "engines/mmap_engine.hpp"
 #include "engines/pread_engine.hpp"
 
 namespace aistor {
 namespace {
 
-// What the GPU engines are called and take, before cuda/ provides them (built without CUDA they
-// stay so: listed, unavailable, with the reason).
+// An engine that is listed, with what it is called and takes, before the part of the build that
+// makes it provides it (cuda/ the GPU engines, engines/io_uring_registration.cpp io_uring). Where
+// that part is not linked it stays so: listed, unavailable, with the reason.
+EngineInfo unavailable(std::string name, std::string summary, std::vector<std::string> options,
+                       bool synchronous, std::string why) {
+  EngineInfo info{
+      std::move(name), std::move(summary), std::move(options), synchronous, {}, {}, false};
+  info.probe = [why](const std::filesystem::path&) { return Availability{false, why}; };
+  info.make = [n = info.name, why](const EngineConfig&) -> std::unique_ptr<Engine> {
+    throw InputError(fmt::format("engine {}: {}", n, why));
+  };
+  return info;
+}
+
 EngineInfo gpu_placeholder(std::string name, std::string summary, std::vector<std::string> options,
                            bool synchronous) {
-  static constexpr const char* kWhy = "built without CUDA (no nvcc found at configure time)";
-  EngineInfo info{
-      std::move(name), std::move(summary), std::move(options), synchronous, {}, {}, true};
-  info.probe = [](const std::filesystem::path&) { return Availability{false, kWhy}; };
-  info.make = [n = info.name](const EngineConfig&) -> std::unique_ptr<Engine> {
-    throw InputError(fmt::format("engine {}: {}", n, kWhy));
-  };
+  EngineInfo info =
+      unavailable(std::move(name), std::move(summary), std::move(options), synchronous,
+                  "built without CUDA (no nvcc found at configure time)");
+  info.device_memory = true;
   return info;
 }
 
@@ -30,7 +38,8 @@ std::vector<EngineInfo>& registry() {
       pread_engine_info(),
       odirect_engine_info(),
       mmap_engine_info(),
-      io_uring_engine_info(),
+      unavailable("io_uring", std::string(kIoUringSummary), io_uring_engine_options(), false,
+                  "built without the io_uring engine (liburing)"),
       gpu_placeholder("gpu", std::string(kGpuSummary), gpu_engine_options(), false),
       gpu_placeholder("gpu-pageable", std::string(kGpuPageableSummary), gpu_engine_options(),
                       false),
@@ -43,6 +52,11 @@ std::vector<EngineInfo>& registry() {
 
 const std::vector<EngineInfo>& engines() {
   return registry();
+}
+
+std::vector<std::string> io_uring_engine_options() {
+  return {"queue_depth",      "direct",       "sqpoll",  "fixed_buffers",
+          "registered_files", "submit_batch", "fadvise", "huge_pages"};
 }
 
 std::vector<std::string> gpu_engine_options() {

@@ -48,6 +48,12 @@ inline constexpr std::string_view kGdsSummary =
     "(threads for parallelism); option gpus";
 [[nodiscard]] std::vector<std::string> gpu_engine_options();
 
+// io_uring is listed the same way and provided by engines/io_uring_registration.cpp, so what does
+// not run engines (the config fuzz target) validates io_uring's options without linking liburing.
+inline constexpr std::string_view kIoUringSummary =
+    "asynchronous reads and writes through liburing; queue_depth in flight per worker";
+[[nodiscard]] std::vector<std::string> io_uring_engine_options();
+
 // Replaces the entry of the same name, or adds one. Called during static initialisation (cuda/
 // providing the GPU engines); not thread-safe, and never once lookups have begun.
 void provide_engine(EngineInfo info);
