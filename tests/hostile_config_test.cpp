@@ -54,6 +54,19 @@ TEST(HostileConfig, AHugeMatrixIsCountedAndRefusedBeforeAnyCellIsBuilt) {
   EXPECT_EQ(test::plan_error(p), "(no error)");
 }
 
+TEST(HostileConfig, ALargePhaseTimesManyCellsIsBounded) {
+  auto p = raw_phase();
+  p["description_of_nothing"] = std::string(4000, 'x');  // refused later, but first expanded
+  nlohmann::json values = nlohmann::json::array();
+  for (int i = 0; i < 5000; ++i)
+    values.push_back(i);
+  p["matrix"] = {{"seed", values}};
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(test::plan_error(p).rfind("config: phases[0].matrix: 5000 cells of a ", 0), 0u)
+      << test::plan_error(p);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+}
+
 TEST(HostileConfig, PhasesInAllAreBounded) {
   nlohmann::json values = nlohmann::json::array();
   for (int i = 0; i < 10'000; ++i)

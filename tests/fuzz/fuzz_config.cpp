@@ -90,7 +90,7 @@ std::string mutate(nlohmann::json j, std::mt19937_64& rng) {
     case 2:  // a longer list (matrix axes multiply)
       if (n.is_array() && !n.empty()) {
         const auto copy = n;
-        for (std::size_t i = 0, k = 1 + rng() % 64; i < k; ++i)
+        for (std::size_t i = 0, k = 1 + rng() % 8; i < k; ++i)
           n.push_back(copy[rng() % copy.size()]);
       } else {
         n = nlohmann::json::array({n, n, n});

@@ -50,6 +50,8 @@ struct PhaseSpec {
 // The most phases a plan may hold (matrices expanded): more is a mistake, not a benchmark, and
 // would exhaust memory before the first phase ran.
 inline constexpr std::uint64_t kMaxPhases = 10'000;
+// And the most configuration text a matrix may expand to (cells x the phase's size).
+inline constexpr std::uint64_t kMaxPlanBytes = 16u << 20;
 
 struct Plan {
   nlohmann::json resolved;  // the config after overrides and matrix expansion
