@@ -258,7 +258,13 @@ TEST(ModelFile, EmptyTensorsAreValidWhereverTheyLie) {
 // vocabulary size, which make the header megabytes long.
 TEST(ModelFile, GeneratedGgufCarriesHyperparametersAndTheTokenizer) {
   test::ScratchDir dir;
-  const auto shape = scaled(model_preset("7b"), 0.04);
+  // Qwen2's vocabulary and tokenizer with narrow layers: the header is the real size, the tensor
+  // data small (a whole 7B layer is 850 MB, too slow to write under the sanitizers).
+  ModelShape shape = model_preset("7b");
+  shape.layers = 1;
+  shape.hidden = 256;
+  shape.ffn = 512;
+  shape.kv_dim = 128;
   const auto p = dir.path() / "q.gguf";
   const auto m =
       write_model_file(p, ModelFormat::gguf, model_tensors(shape, ModelFormat::gguf, "Q4_K"), 1,
@@ -267,10 +273,10 @@ TEST(ModelFile, GeneratedGgufCarriesHyperparametersAndTheTokenizer) {
   EXPECT_EQ(md["general.architecture"], "qwen2");
   EXPECT_EQ(md["general.file_type"], 15);
   EXPECT_EQ(md["qwen2.block_count"], 1);
-  EXPECT_EQ(md["qwen2.embedding_length"], 3584);
-  EXPECT_EQ(md["qwen2.feed_forward_length"], 18944);
-  EXPECT_EQ(md["qwen2.attention.head_count"], 28);
-  EXPECT_EQ(md["qwen2.attention.head_count_kv"], 4);
+  EXPECT_EQ(md["qwen2.embedding_length"], 256);
+  EXPECT_EQ(md["qwen2.feed_forward_length"], 512);
+  EXPECT_EQ(md["qwen2.attention.head_count"], 2);
+  EXPECT_EQ(md["qwen2.attention.head_count_kv"], 1);
   EXPECT_EQ(md["qwen2.context_length"], 32768);
   EXPECT_FLOAT_EQ(md["qwen2.rope.freq_base"].get<float>(), 1e6f);
   EXPECT_EQ(md["tokenizer.ggml.model"], "gpt2");
@@ -281,11 +287,15 @@ TEST(ModelFile, GeneratedGgufCarriesHyperparametersAndTheTokenizer) {
   // ollama's qwen2 headers are about 5 MB; so is this one.
   EXPECT_GT(m.data_offset, 4'000'000u);
   EXPECT_LT(m.data_offset, 8'000'000u);
-  const auto llama = scaled(model_preset("llama2-7b"), 0.01);
+  auto llama = model_preset("llama2-7b");
+  llama.layers = 1;
+  llama.hidden = 256;
+  llama.ffn = 512;
+  llama.kv_dim = 256;
   const auto l = write_model_file(dir.path() / "l.gguf", ModelFormat::gguf,
                                   model_tensors(llama, ModelFormat::gguf, "Q8_0"), 1,
                                   gguf_metadata(llama, "Q8_0"));
-  EXPECT_EQ(l.metadata["llama.attention.head_count"], 32);
+  EXPECT_EQ(l.metadata["llama.attention.head_count"], 2);
   EXPECT_EQ(l.metadata["tokenizer.ggml.model"], "llama");
   EXPECT_EQ(l.metadata["tokenizer.ggml.scores"]["count"], 32000);
 }
