@@ -141,7 +141,8 @@ TEST(Compare, TheGuardRefusesOtherBuildsAndWarnsOfOtherKernels) {
 
 TEST(Compare, ReadsFioOutputBesideAnAistorPhase) {
   // One pair of tests/peers/fio_parity.sh's runs (2026-11-22): fio's JSON and aistor's report.
-  const std::filesystem::path runs = std::filesystem::path(AISTOR_SOURCE_DIR) / "tests/fixtures/compare";
+  const std::filesystem::path runs =
+      std::filesystem::path(AISTOR_SOURCE_DIR) / "tests/fixtures/compare";
   std::ifstream f(runs / "seqread-fio.json"), a(runs / "seqread-aistor.json");
   const auto fio = nlohmann::json::parse(f);
   ASSERT_TRUE(is_fio_output(fio));
