@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_guard.hpp"
+
 namespace aistor {
 
 class ConfigNode {
@@ -62,7 +64,7 @@ class ConfigNode {
 // What a config may be: no larger, no deeper (a deeper one would exhaust the stack of whatever
 // walks it; no real config nests past a dozen levels).
 inline constexpr std::size_t kMaxConfigBytes = 64u << 20;
-inline constexpr std::size_t kMaxConfigDepth = 128;
+inline constexpr std::size_t kMaxConfigDepth = kMaxJsonDepth;
 
 // Parses a JSON text that may hold // and /* */ comments; InputError "<origin>:<line>:<col>: ..."
 // for a syntax error, "<origin>: <json path>: ..." for a key given twice in one object or nesting

@@ -17,21 +17,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::size_t entries(const fs::path& dir) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
-}
-
 TEST(DurableFile, WritesTheWholeTextAndLeavesNoTemporary) {
   test::ScratchDir d;
   const auto target = d.path() / "manifest.json";
   write_file_durably(target, std::string_view("{\"a\": 1}\n"));
-  EXPECT_EQ(slurp(target), "{\"a\": 1}\n");
-  EXPECT_EQ(entries(d.path()), 1u);
+  EXPECT_EQ(test::read_file(target), "{\"a\": 1}\n");
+  EXPECT_EQ(test::count_entries(d.path()), 1u);
   struct stat st {};
   ASSERT_EQ(::stat(target.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -42,8 +33,8 @@ TEST(DurableFile, ReplacesAnOlderVersionWhole) {
   const auto target = d.path() / "list.json";
   write_file_durably(target, std::string_view("a much longer first version\n"));
   write_file_durably(target, std::string_view("v2\n"));
-  EXPECT_EQ(slurp(target), "v2\n");
-  EXPECT_EQ(entries(d.path()), 1u);
+  EXPECT_EQ(test::read_file(target), "v2\n");
+  EXPECT_EQ(test::count_entries(d.path()), 1u);
 }
 
 TEST(DurableFile, AFailedWriteLeavesTheTargetAndNoTemporary) {
@@ -56,8 +47,8 @@ TEST(DurableFile, AFailedWriteLeavesTheTargetAndNoTemporary) {
   fs::create_directory(dir_target / "inside");
   EXPECT_THROW(write_file_durably(dir_target, std::string_view("x")), SystemError);
   EXPECT_TRUE(fs::is_directory(dir_target / "inside"));
-  EXPECT_EQ(slurp(target), "old\n");
-  EXPECT_EQ(entries(d.path()), 2u);  // report.json and the directory: no temporary
+  EXPECT_EQ(test::read_file(target), "old\n");
+  EXPECT_EQ(test::count_entries(d.path()), 2u);  // report.json and the directory: no temporary
 }
 
 TEST(DurableFile, AMissingDirectoryIsAnErrorNamingThePath) {
@@ -78,7 +69,7 @@ TEST(DurableFile, TheTemporaryDoesNotFollowASymlink) {
   { std::ofstream(victim) << "keep me"; }
   fs::create_symlink(victim, temporary_for(target));
   EXPECT_THROW(write_file_durably(target, std::string_view("x")), SystemError);
-  EXPECT_EQ(slurp(victim), "keep me");
+  EXPECT_EQ(test::read_file(victim), "keep me");
   EXPECT_FALSE(fs::exists(target));
 }
 
@@ -90,14 +81,14 @@ TEST(DurableTemporary, RemovesItsTemporaryUnlessCommitted) {
     std::ofstream(tmp.temporary()) << "half";
     EXPECT_TRUE(fs::exists(tmp.temporary()));
   }
-  EXPECT_EQ(entries(d.path()), 0u);
+  EXPECT_EQ(test::count_entries(d.path()), 0u);
   {
     DurableTemporary tmp(target, d.path() / "shard.tmp");
     std::ofstream(tmp.temporary()) << "whole";
     tmp.commit();
   }
-  EXPECT_EQ(slurp(target), "whole");
-  EXPECT_EQ(entries(d.path()), 1u);
+  EXPECT_EQ(test::read_file(target), "whole");
+  EXPECT_EQ(test::count_entries(d.path()), 1u);
 }
 
 TEST(DurableTemporary, TheTemporaryNameIsThisProcesssOwn) {

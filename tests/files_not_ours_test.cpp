@@ -16,17 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 std::string gen_model(const fs::path& out, const std::string& extra = "") {
   return std::string(AISTOR_BINARY) + " gen model --size 4MiB --out " + out.string() + extra;
-}
-
-std::size_t entries(const fs::path& dir) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
 }
 
 TEST(FilesNotOurs, GenModelRefusesAnExistingFileUnlessForced) {
@@ -36,11 +27,11 @@ TEST(FilesNotOurs, GenModelRefusesAnExistingFileUnlessForced) {
   auto r = test::run_command(gen_model(out));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("exists; give --force to replace it"), std::string::npos) << r.output;
-  EXPECT_EQ(slurp(out), "my notes");
+  EXPECT_EQ(test::read_file(out), "my notes");
   r = test::run_command(gen_model(out, " --force"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(slurp(out), "my notes");
-  EXPECT_EQ(entries(d.path()), 1u);  // no temporary left
+  EXPECT_NE(test::read_file(out), "my notes");
+  EXPECT_EQ(test::count_entries(d.path()), 1u);  // no temporary left
   EXPECT_NE(r.output.find("is met approximately"), std::string::npos) << r.output;
 }
 
@@ -54,7 +45,7 @@ TEST(FilesNotOurs, GenModelNeverWritesThroughASymlinkOrOverADirectory) {
     auto r = test::run_command(gen_model(link, force));
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("a symbolic link"), std::string::npos) << r.output;
-    EXPECT_EQ(slurp(target), "keep");
+    EXPECT_EQ(test::read_file(target), "keep");
     EXPECT_TRUE(fs::is_symlink(link));
   }
   const auto dir = d.path() / "adir";
@@ -62,8 +53,8 @@ TEST(FilesNotOurs, GenModelNeverWritesThroughASymlinkOrOverADirectory) {
   auto r = test::run_command(gen_model(dir, " --force"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("a directory"), std::string::npos) << r.output;
-  EXPECT_EQ(entries(d.path()), 3u);  // precious, the link, the directory: no temporary
-  EXPECT_EQ(entries(dir), 0u);
+  EXPECT_EQ(test::count_entries(d.path()), 3u);  // precious, the link, the directory: no temporary
+  EXPECT_EQ(test::count_entries(dir), 0u);
 }
 
 TEST(FilesNotOurs, GenDatasetOnARegularFileIsBadUsage) {
@@ -74,7 +65,7 @@ TEST(FilesNotOurs, GenDatasetOnARegularFileIsBadUsage) {
                                    file.string() + " --samples 4 --files 1");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("not a directory"), std::string::npos) << r.output;
-  EXPECT_EQ(slurp(file), "x");
+  EXPECT_EQ(test::read_file(file), "x");
 }
 
 TEST(FilesNotOurs, ADirectoryInUseIsRefusedNamingWhoHoldsIt) {

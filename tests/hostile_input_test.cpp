@@ -27,11 +27,6 @@ std::filesystem::path only_regression(const std::string& target, const std::stri
   return {};
 }
 
-std::string text_of(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 TEST(HostileInput, ANumberTooLargeForJsonIsAConfigError) {
   EXPECT_EQ(
       [] {
@@ -43,7 +38,7 @@ TEST(HostileInput, ANumberTooLargeForJsonIsAConfigError) {
         return std::string("(no error)");
       }(),
       "c.json:1:22: invalid JSON: the number 111111e1111111111 is too large");
-  const std::string found = text_of(only_regression("config", "be1bf73c"));
+  const std::string found = test::read_file(only_regression("config", "be1bf73c"));
   EXPECT_THROW((void)parse_json_with_comments(found, "found.json"), InputError);
 }
 
@@ -54,8 +49,8 @@ TEST(HostileInput, AMatrixPhaseWhoseNameIsNotAStringIsAConfigError) {
                               {"size", "1MiB"},
                               {"matrix", {{"block_size", {"4KiB", "8KiB"}}}}}),
             "config: phases[0].name: must be a string, got object");
-  const auto config =
-      parse_json_with_comments(text_of(only_regression("config", "8be3fedb")), "found.json");
+  const auto config = parse_json_with_comments(
+      test::read_file(only_regression("config", "8be3fedb")), "found.json");
   EXPECT_THROW((void)make_plan(config, std::filesystem::path("/nonexistent")), InputError);
 }
 

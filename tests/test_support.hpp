@@ -24,6 +24,11 @@ class ScratchDir {
 std::filesystem::path write_pattern_file(const std::filesystem::path& path, std::uint64_t bytes,
                                          std::uint64_t seed = 7);
 
+// The whole file as bytes in a string ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& path);
+// How many entries a directory holds (a temporary left behind shows as one more).
+std::size_t count_entries(const std::filesystem::path& dir);
+
 // Runs a shell command, returns its exit code and captured stdout+stderr.
 struct CommandResult {
   int exit_code = -1;
