@@ -1,6 +1,7 @@
 #include "workloads/workload.hpp"
 
 #include "workloads/checkpoint/checkpoint_workload.hpp"
+#include "workloads/kv_cache/kv_cache_workload.hpp"
 #include "workloads/model_load/model_load_workload.hpp"
 #include "workloads/model_load/storm_workload.hpp"
 #include "workloads/pack/pack_workload.hpp"
@@ -12,7 +13,8 @@ namespace aistor {
 const std::vector<WorkloadInfo>& workloads() {
   static const std::vector<WorkloadInfo> all{raw_workload_info(),        samples_workload_info(),
                                              checkpoint_workload_info(), model_load_workload_info(),
-                                             storm_workload_info(),      pack_workload_info()};
+                                             storm_workload_info(),      pack_workload_info(),
+                                             kv_cache_workload_info()};
   return all;
 }
 

@@ -32,7 +32,7 @@
 #include "workloads/formats/dataset_index.hpp"
 #include "workloads/formats/tfrecord.hpp"
 #include "workloads/samples/batch_pipeline.hpp"
-#include "workloads/samples/compute_time.hpp"
+#include "workloads/common/compute_time.hpp"
 #include "workloads/samples/epoch_order.hpp"
 #include "workloads/workload.hpp"
 

@@ -1,4 +1,4 @@
-#include "workloads/samples/compute_time.hpp"
+#include "workloads/common/compute_time.hpp"
 
 #include <algorithm>
 #include <cmath>

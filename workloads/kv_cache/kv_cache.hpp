@@ -1,0 +1,55 @@
+#pragma once
+// The cache every worker of a phase shares: the tiers' bookkeeping (KvTiers), the storage
+// layout's places (KvStore), and the bytes of entries held in memory (host memory, or GPU memory
+// from a GPU engine). Thread-safe: one lock around the bookkeeping; bytes are moved by the worker
+// that asked, outside the lock, while the entries involved are busy.
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "engines/engine.hpp"
+#include "workloads/kv_cache/kv_store.hpp"
+#include "workloads/kv_cache/kv_tiers.hpp"
+
+namespace aistor {
+
+class KvCache {
+ public:
+  KvCache(std::array<std::uint64_t, kKvTiers> budgets, KvStore store);
+
+  // KvTiers::insert, and a storage place for every entry it puts in storage (the new one, or a
+  // moved one). Places of entries it drops from storage are released by release().
+  [[nodiscard]] KvTiers::Placement insert(std::uint64_t key, std::uint64_t bytes);
+  [[nodiscard]] std::optional<KvTiers::Hit> acquire(std::uint64_t key);
+  void done(std::uint64_t key);
+  // A write failed: the entry leaves the cache, and its memory or storage place with it.
+  void erase(std::uint64_t key, std::uint64_t serial, KvTier tier);
+  [[nodiscard]] bool contains(std::uint64_t key);
+
+  // The storage place of an entry in storage.
+  [[nodiscard]] KvPlace place(std::uint64_t serial);
+  // The entry left storage (dropped, or its write failed).
+  void release(std::uint64_t serial);
+  // The memory of an entry held in host or GPU memory (null when none is kept).
+  [[nodiscard]] std::byte* memory(std::uint64_t serial);
+  void keep(std::uint64_t serial, Buffer memory);
+  // Frees the memory of an entry that left a memory tier.
+  void forget(std::uint64_t serial);
+
+  [[nodiscard]] std::uint64_t used(KvTier t);
+  [[nodiscard]] std::uint64_t budget(KvTier t) const { return budgets_[static_cast<int>(t)]; }
+  [[nodiscard]] KvStore& store() noexcept { return store_; }
+  // After the phase: memory freed, every entry file removed.
+  void clear();
+
+ private:
+  std::array<std::uint64_t, kKvTiers> budgets_;
+  std::mutex mutex_;
+  KvTiers tiers_;
+  KvStore store_;
+  std::unordered_map<std::uint64_t, Buffer> memory_;  // serial -> bytes (host or GPU tier)
+};
+
+}  // namespace aistor

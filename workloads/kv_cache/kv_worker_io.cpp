@@ -1,0 +1,283 @@
+// KvWorker's byte movement: lookups and reads into the top tier, writes into the tiers, the
+// demotions that make room, and storage I/O through the pump.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/align.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/unique_fd.hpp"
+#include "workloads/kv_cache/kv_worker.hpp"
+
+namespace aistor {
+
+bool KvWorker::load(const std::vector<Want>& wants, StepTimes& st, std::vector<Want>* missed,
+                    bool prefix) {
+  std::vector<KvSegment> segs;
+  std::vector<std::uint64_t> keys;
+  for (const Want& w : wants) {
+    const auto hit = cache_.acquire(w.key);
+    if (prefix) {
+      ++t_.lookups;
+      if (!hit) ++t_.misses;
+    }
+    if (!hit) {
+      if (missed != nullptr) missed->push_back(w);
+      continue;
+    }
+    auto& tier = t_.tiers[static_cast<std::size_t>(hit->tier)];
+    tier.read_bytes += hit->bytes;
+    if (prefix) {
+      ++tier.hits;
+      t_.cached_tokens += hit->bytes / bpt_;
+    } else {
+      ++t_.decode_reads;
+    }
+    if (hit->tier == KvTier::host) {
+      const std::uint64_t t0 = now_ns();
+      host_copy_out(cache_.memory(hit->serial), hit->bytes);
+      st.read[1] += now_ns() - t0;
+    }
+    if (hit->tier != KvTier::storage) {
+      cache_.done(w.key);
+      continue;
+    }
+    segs.push_back({0, 0, hit->bytes, hit->serial, nullptr, nullptr});
+    keys.push_back(w.key);
+  }
+  if (segs.empty()) return true;
+  std::uint64_t ns = 0;
+  const bool ok = storage_read(segs, ns);
+  st.read[2] += ns;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    cache_.done(keys[i]);
+    if (ok) ++t_.read_sizes[segs[i].bytes];
+  }
+  return ok;
+}
+
+bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
+  std::vector<KvSegment> segs;
+  std::vector<std::uint64_t> keys;
+  for (const Want& w : wants) {
+    const KvTiers::Placement placed = cache_.insert(w.key, w.bytes);
+    if (placed.present) continue;  // cached, or being written by another worker
+    if (!carry_out(placed.moves, st)) {
+      if (placed.tier) cache_.erase(w.key, placed.serial, *placed.tier);
+      return false;
+    }
+    if (!placed.tier) {
+      ++t_.unplaced;
+      continue;
+    }
+    auto& tier = t_.tiers[static_cast<std::size_t>(*placed.tier)];
+    ++tier.placed;
+    tier.write_bytes += w.bytes;
+    if (*placed.tier == KvTier::storage) {
+      segs.push_back({0, 0, w.bytes, placed.serial, nullptr, nullptr});
+      keys.push_back(w.key);
+      continue;
+    }
+    const std::uint64_t t0 = now_ns();
+    // A GPU-tier entry is where prefill made it: memory to hold it, and no copy.
+    cache_.keep(placed.serial, *placed.tier == KvTier::gpu ? ctx_.engine.allocate(w.bytes)
+                                                           : host_copy_in(placed.serial, w.bytes));
+    st.write[static_cast<std::size_t>(*placed.tier)] += now_ns() - t0;
+    cache_.done(w.key);
+  }
+  if (segs.empty()) return true;
+  std::uint64_t ns = 0;
+  const bool ok = storage_write(segs, ns);
+  st.write[2] += ns;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (ok) {
+      ++t_.written_sizes[segs[i].bytes];
+      cache_.done(keys[i]);
+    } else {
+      cache_.erase(keys[i], segs[i].serial, KvTier::storage);
+    }
+  }
+  return ok;
+}
+
+bool KvWorker::carry_out(const std::vector<KvMove>& moves, StepTimes& st) {
+  for (const KvMove& m : moves) {
+    auto& from = t_.tiers[static_cast<std::size_t>(m.from)];
+    ++from.moved_out;
+    if (!m.to) {
+      ++from.dropped;
+      if (m.from == KvTier::storage) {
+        cache_.release(m.serial);
+      } else {
+        cache_.forget(m.serial);
+      }
+      continue;
+    }
+    auto& to = t_.tiers[static_cast<std::size_t>(*m.to)];
+    ++to.moved_in;
+    to.write_bytes += m.bytes;
+    std::byte* memory = cache_.memory(m.serial);
+    const std::uint64_t t0 = now_ns();
+    if (*m.to == KvTier::host) {  // from the GPU tier
+      Buffer host = allocate_aligned(align_up(m.bytes, std::uint64_t{4096}));
+      ctx_.engine.download({host.data(), m.bytes}, memory);
+      cache_.keep(m.serial, std::move(host));  // the GPU memory is freed
+      st.write[1] += now_ns() - t0;
+    } else {
+      std::vector<KvSegment> seg{{0, 0, m.bytes, m.serial,
+                                  m.from == KvTier::host ? memory : nullptr,
+                                  m.from == KvTier::gpu ? memory : nullptr}};
+      std::uint64_t ns = 0;
+      if (!storage_write(seg, ns)) {
+        cache_.erase(m.key, m.serial, KvTier::storage);
+        return false;
+      }
+      st.write[2] += ns;
+      ++t_.written_sizes[m.bytes];
+      cache_.forget(m.serial);
+    }
+    cache_.done(m.key);
+  }
+  return true;
+}
+
+Buffer KvWorker::host_copy_in(std::uint64_t serial, std::uint64_t bytes) {
+  Buffer host = allocate_aligned(align_up(bytes, std::uint64_t{4096}));
+  for (std::uint64_t pos = 0; pos < bytes; pos += p_.request_size) {
+    const std::size_t len =
+        static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
+    if (ctx_.engine.device_memory()) {
+      ctx_.engine.download({host.data() + pos, len}, landing_.data());
+    } else {
+      std::memcpy(host.data() + pos, reference_.data(), len);
+      kv_stamp(host.data() + pos, len, serial, pos);
+    }
+  }
+  return host;
+}
+
+void KvWorker::host_copy_out(const std::byte* host, std::uint64_t bytes) {
+  for (std::uint64_t pos = 0; pos < bytes; pos += p_.request_size) {
+    const std::size_t len =
+        static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
+    ctx_.engine.upload(landing_.data(), {host + pos, len});
+  }
+}
+
+void KvWorker::open_segments(std::vector<KvSegment>& segs, Access access,
+                             std::vector<EngineFile>& files) {
+  const bool mmap = ctx_.engine.describe().value("name", "") == "mmap";
+  for (auto& s : segs) {
+    const KvPlace place = cache_.place(s.serial);
+    s.offset = place.offset;
+    if (place.slab >= 0) {
+      s.file = slabs_.at(static_cast<std::size_t>(place.slab));
+      continue;
+    }
+    if (access == Access::write) {
+      const UniqueFd created(
+          ::open(place.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+      if (!created) throw_errno("open", place.path.string());
+      // A mapping cannot grow: the mmap engine writes into a file already sized.
+      if (mmap &&
+          ::ftruncate(created.get(), static_cast<off_t>(align_up(s.bytes, alignment_))) != 0)
+        throw_errno("ftruncate", place.path.string());
+    } else if (p_.cold_reads) {
+      const std::uint64_t t0 = now_ns();
+      const UniqueFd fd(::open(place.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) throw_errno("open", place.path.string());
+      (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+      t_.advise_ns.record(now_ns() - t0);
+    }
+    files.emplace_back(ctx_.engine, place.path, access);
+    s.file = files.back().id();
+    ctx_.recorder.name_file(s.file, place.path.string());
+  }
+  if (access == Access::read && p_.cold_reads && p_.layout == KvLayout::slab) {
+    for (const auto& s : segs) {
+      const std::uint64_t t0 = now_ns();
+      const KvPlace place = cache_.place(s.serial);
+      const UniqueFd fd(::open(place.path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) throw_errno("open", place.path.string());
+      (void)::posix_fadvise(fd.get(), static_cast<off_t>(s.offset),
+                            static_cast<off_t>(align_up(s.bytes, alignment_)), POSIX_FADV_DONTNEED);
+      t_.advise_ns.record(now_ns() - t0);
+    }
+  }
+}
+
+void KvWorker::sync_written(const std::vector<KvSegment>& segs, std::vector<EngineFile>& files) {
+  if (p_.sync == KvSync::none) return;
+  std::vector<FileId> ids;
+  for (const auto& s : segs) {
+    if (std::find(ids.begin(), ids.end(), s.file) == ids.end()) ids.push_back(s.file);
+  }
+  if (p_.sync == KvSync::each) {
+    for (const FileId id : ids) {
+      const std::uint64_t t0 = now_ns();
+      ctx_.engine.sync(id);
+      t_.sync_ns.record(now_ns() - t0);
+    }
+    return;
+  }
+  // batch: the files stay open until every sync_batch entries are synced together.
+  for (auto& f : files)
+    unsynced_.push_back(std::move(f));
+  files.clear();
+  unsynced_entries_ += static_cast<unsigned>(segs.size());
+  if (unsynced_entries_ < p_.sync_batch) return;
+  const std::uint64_t t0 = now_ns();
+  for (auto& f : unsynced_)
+    ctx_.engine.sync(f.id());
+  for (const FileId id : slabs_)
+    ctx_.engine.sync(id);
+  t_.sync_ns.record(now_ns() - t0);
+  unsynced_.clear();
+  unsynced_entries_ = 0;
+}
+
+bool KvWorker::storage_write(std::vector<KvSegment>& segs, std::uint64_t& ns) {
+  const std::uint64_t t0 = now_ns();
+  std::vector<EngineFile> files;
+  open_segments(segs, Access::write, files);
+  KvSegmentSource source(ctx_.engine, Op::write, segs, p_.request_size, alignment_, reference_,
+                         nullptr);
+  PumpLimits limits;
+  limits.deadline_ns = deadline_ns_;
+  limits.stop_on_error = ctx_.stop_on_error;
+  const PumpOutcome out = pump_.run(source, limits);
+  if (out.end != PumpEnd::done) {
+    ctx_.outcome = out;
+    failed_ = out.end == PumpEnd::error;
+    return false;
+  }
+  sync_written(segs, files);
+  ns = now_ns() - t0;
+  ctx_.recorder.extend_to(now_ns());
+  return true;
+}
+
+bool KvWorker::storage_read(std::vector<KvSegment>& segs, std::uint64_t& ns) {
+  const std::uint64_t t0 = now_ns();
+  std::vector<EngineFile> files;
+  open_segments(segs, Access::read, files);
+  KvSegmentSource source(ctx_.engine, Op::read, segs, p_.request_size, alignment_, reference_,
+                         p_.verify ? &check_ : nullptr);
+  PumpLimits limits;
+  limits.deadline_ns = deadline_ns_;
+  limits.stop_on_error = ctx_.stop_on_error;
+  const PumpOutcome out = pump_.run(source, limits);
+  t_.verified = check_.verified;
+  t_.mismatches = check_.mismatches;
+  if (out.end != PumpEnd::done) {
+    ctx_.outcome = out;
+    failed_ = out.end == PumpEnd::error;
+    return false;
+  }
+  ns = now_ns() - t0;
+  return true;
+}
+
+}  // namespace aistor
