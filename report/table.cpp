@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "report/kv_cache_table.hpp"
 #include "report/packing_table.hpp"
 #include "report/ranks_table.hpp"
 #include "report/storm_table.hpp"
@@ -94,9 +95,12 @@ Table search_table(const nlohmann::json& report) {
                                 ? fmt::format("{:.3g}", trial["metric"].get<double>())
                                 : std::string("-"));
     }
-    t.rows.push_back({s.value("name", "?"), s.value("param", "?"),
-                      fmt::format("{} >= {:g}", s.value("metric", "?"), s.value("at_least", 0.0)),
-                      best, trials});
+    t.rows.push_back(
+        {s.value("name", "?"), s.value("param", "?"),
+         s.contains("at_most")
+             ? fmt::format("{} <= {:g}", s.value("metric", "?"), s.value("at_most", 0.0))
+             : fmt::format("{} >= {:g}", s.value("metric", "?"), s.value("at_least", 0.0)),
+         best, trials});
   }
   return t;
 }
@@ -187,8 +191,10 @@ Table repetition_table(const nlohmann::json& report) {
 
 std::vector<Table> summary_tables(const nlohmann::json& report) {
   const std::vector<nlohmann::json> one{report};
-  std::vector<Table> tables{phase_table(one), training_table(one), checkpoint_table(one),
-                            model_load_table(one)};
+  std::vector<Table> tables{phase_table(one), training_table(one), checkpoint_table(one)};
+  for (auto& t : kv_cache_tables(one))
+    tables.push_back(std::move(t));
+  tables.push_back(model_load_table(one));
   for (auto& t : storm_tables(one, false))
     tables.push_back(std::move(t));
   for (auto& t : ranks_tables(one, false))

@@ -23,8 +23,8 @@ namespace aistor {
 [[nodiscard]] Table repetition_table(const nlohmann::json& report);
 [[nodiscard]] Table search_table(const nlohmann::json& report);
 
-// The tables of one report: phases, then training, checkpoint, model-load, storm, packing, searches
-// and repetitions (empty where the report has none of that kind).
+// The tables of one report: phases, then training, checkpoint, kv-cache, model-load, storm,
+// packing, searches and repetitions (empty where the report has none of that kind).
 [[nodiscard]] std::vector<Table> summary_tables(const nlohmann::json& report);
 // summary_tables as aligned text (no colour codes), the phase table's header always there.
 [[nodiscard]] std::string summary_table(const nlohmann::json& report);

@@ -1,5 +1,6 @@
 #include "report/table_registry.hpp"
 
+#include "report/kv_cache_table.hpp"
 #include "report/packing_table.hpp"
 #include "report/ranks_table.hpp"
 #include "report/side_by_side.hpp"
@@ -26,6 +27,7 @@ const std::vector<NamedTable>& named_tables() {
       one("phases", phase_table, no_phases("phases")),
       one("training", training_table, no_phases("training")),
       one("checkpoint", checkpoint_table, no_phases("checkpoint")),
+      {"kv-cache", [](const Reports& r) { return kv_cache_tables(r); }, no_phases("kv-cache")},
       one("ollama-load", model_load_table, no_phases("model-load")),
       one("model-load", model_load_table, no_phases("model-load")),
       {"storm", [](const Reports& r) { return storm_tables(r, true); }, no_phases("storm")},

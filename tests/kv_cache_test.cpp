@@ -11,11 +11,14 @@
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/random_bytes.hpp"
+#include "report/kv_cache_table.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/kv_cache/kv_lengths.hpp"
 #include "workloads/kv_cache/kv_model.hpp"
 #include "workloads/kv_cache/kv_segments.hpp"
 #include "workloads/kv_cache/kv_tiers.hpp"
+#include "workloads/runner/plan.hpp"
+#include "workloads/runner/runner.hpp"
 
 namespace aistor {
 namespace {
@@ -156,6 +159,19 @@ TEST(KvCache, BlockHitsAndMissesAreExactForAFixedSequence) {
   EXPECT_EQ(phase["write"]["bytes"], 12 * 32768);  // the recorder saw the same storage I/O
   EXPECT_EQ(phase["read"]["bytes"], 14 * 32768);
   EXPECT_EQ(test::count_entries(dir.path() / "kv-cache"), 1u);  // the marker: entries removed
+  // aistor report --table kv-cache: the phase, and the one tier it used.
+  nlohmann::json report;
+  report["phases"] = nlohmann::json::array();
+  report["phases"].push_back(phase);
+  const std::vector<nlohmann::json> reports(1, report);
+  const auto tables = kv_cache_tables(reports);
+  ASSERT_EQ(tables.size(), 2u);
+  ASSERT_EQ(tables[0].rows.size(), 2u);  // the header, the phase
+  EXPECT_EQ(tables[0].rows[1][2], "16 tok");
+  EXPECT_EQ(tables[0].rows[1][5], "87.5%");  // 14 of 16
+  ASSERT_EQ(tables[1].rows.size(), 2u);
+  EXPECT_EQ(tables[1].rows[1][1], "storage");
+  EXPECT_EQ(tables[1].rows[1][4], "14");
 }
 
 // MLPerf's shape: one entry per request, the system prompt's and the previous turn's read back,
@@ -281,6 +297,37 @@ TEST(KvCache, BadInputIsOneLineNamingTheKey) {
       has,
       error({{"duration", "1s"}, {"context", {{"distribution", "file"}, {"path", json.string()}}}}),
       json.string() + ":2:");
+}
+
+// The most users whose p95 prefix load stays under a target: a search with at_most. A target no
+// trial can miss finds the top of the range; one every trial misses finds none.
+TEST(KvCache, ASearchFindsTheMostUsersAtALatencyTarget) {
+  test::ScratchDir dir;
+  auto phase = [](double at_most) {
+    return kv_phase({{"block_tokens", 16},
+                     {"requests", 4},
+                     {"context", 64},
+                     {"search",
+                      {{"param", "users"},
+                       {"metric", "workload_metrics.prefix_load_ns.p95"},
+                       {"at_most", at_most},
+                       {"from", 1},
+                       {"to", 4}}}});
+  };
+  nlohmann::json config{{"dir", dir.path().string()},
+                        {"phases", nlohmann::json::array({phase(1e12), phase(-1)})}};
+  const Plan plan = make_plan(config, {});
+  const RunOutcome out = run_plan(plan, {});
+  ASSERT_EQ(out.searches.size(), 2u);
+  EXPECT_EQ(out.searches[0]["best"], 4) << out.searches[0].dump();
+  EXPECT_EQ(out.searches[0]["at_most"], 1e12);
+  EXPECT_FALSE(out.searches[0].contains("at_least"));
+  EXPECT_TRUE(out.searches[1]["best"].is_null()) << out.searches[1].dump();
+  EXPECT_NE(test::plan_error(
+                kv_phase({{"requests", 1},
+                          {"search", {{"param", "users"}, {"at_least", 1}, {"at_most", 2}}}}))
+                .find("search.at_most: give at_least (a floor) or at_most (a ceiling), not both"),
+            std::string::npos);
 }
 
 TEST(KvLengths, AFileGivesItsCountsInOrderAndMlperfStaysInItsRanges) {

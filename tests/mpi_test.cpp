@@ -247,6 +247,33 @@ TEST(Mpi, ACheckpointIsOneShardPerRankAndRestoresShiftedVerified) {
         std::filesystem::exists(dir.path() / "checkpoint" / fmt::format("rank-{:05}.ckpt", r)));
 }
 
+// Each rank serves its own users with its own cache; rank 0 sets the ranks' rows side by side
+// and takes the largest of their p95s (MLPerf's rule for the KV-cache benchmark).
+TEST(Mpi, KvCacheRanksKeepCachesOfTheirOwnAndReportTheWorstP95) {
+  if (const auto why = why_no_mpi(); !why.empty()) GTEST_SKIP() << why;
+  test::ScratchDir dir;
+  const auto report = run_on_ranks(2, dir, R"({"phases": [{"workload": "kv-cache",
+      "model": "tiny", "block_tokens": 16, "users": 2, "requests": 6, "context": 200,
+      "system_prompt_tokens": 32, "generate_tokens": 16}]})");
+  ASSERT_EQ(report["phases"].size(), 1u) << report.dump();
+  const auto& phase = report["phases"][0];
+  ASSERT_EQ(phase["status"], "ok") << phase.dump();
+  (void)check_rank_rows(phase, 2);
+  const auto& w = phase["workload_metrics"];
+  ASSERT_EQ(w["ranks"].size(), 2u) << w.dump();
+  EXPECT_EQ(w["requests"], 12);  // 6 on each rank
+  double worst = 0;
+  for (const auto& row : w["ranks"]) {
+    EXPECT_EQ(row["requests"], 6);
+    worst = std::max(worst, row["request_storage_p95_ns"].get<double>());
+  }
+  EXPECT_GT(worst, 0.0);
+  EXPECT_EQ(w["max_rank_p95_ns"]["request_storage"].get<double>(), worst);
+  for (int r = 0; r < 2; ++r)  // each rank's cache directory, its entries removed
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "kv-cache" / fmt::format("rank-{}", r) /
+                                        ".aistor-kv-cache"));
+}
+
 // With restore_shift 1, rank 0 reads shard file 1: a truncated file 1 is found by rank 0 before
 // the timed reads (its cache policy and size check are for the files it reads, not its own).
 TEST(Mpi, AShiftedRestoreChecksTheShardsItReads) {
@@ -373,8 +400,8 @@ TEST(Mpi, PhasesThatCannotRunAcrossRanksAreRefusedInOneLine) {
                         " --output " + (dir.path() / "r.json").string());
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("aistor: config: phases[0]: under mpirun (2 ranks) only raw, samples, "
-                          "checkpoint, storm, pack phases run across ranks so far; run the "
-                          "model-load workload without mpirun"),
+                          "checkpoint, storm, pack, kv-cache phases run across ranks so far; run "
+                          "the model-load workload without mpirun"),
             std::string::npos)
       << r.output;
   EXPECT_EQ(r.output.find("aistor: config"), r.output.rfind("aistor: config")) << r.output;

@@ -69,9 +69,9 @@ void KvCache::forget(std::uint64_t serial) {
   }
 }
 
-std::uint64_t KvCache::used(KvTier t) {
+std::uint64_t KvCache::peak(KvTier t) {
   const std::scoped_lock lock(mutex_);
-  return tiers_.used(t);
+  return tiers_.peak(t);
 }
 
 void KvCache::clear() {

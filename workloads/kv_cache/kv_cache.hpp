@@ -38,7 +38,7 @@ class KvCache {
   // Frees the memory of an entry that left a memory tier.
   void forget(std::uint64_t serial);
 
-  [[nodiscard]] std::uint64_t used(KvTier t);
+  [[nodiscard]] std::uint64_t peak(KvTier t);
   [[nodiscard]] std::uint64_t budget(KvTier t) const { return budgets_[static_cast<int>(t)]; }
   [[nodiscard]] KvStore& store() noexcept { return store_; }
   // After the phase: memory freed, every entry file removed.

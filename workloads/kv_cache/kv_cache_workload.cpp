@@ -53,7 +53,7 @@ void KvCacheWorkload::run(WorkerContext& ctx) {
     tallies_.merge(mine);
     wall_ns_ = std::max(wall_ns_, end - ctx.start_ns);
     for (std::size_t t = 0; t < kKvTiers; ++t)
-      peak_used_[t] = std::max(peak_used_[t], cache_->used(static_cast<KvTier>(t)));
+      peak_used_[t] = cache_->peak(static_cast<KvTier>(t));
   }
   // The last worker out removes the cache's entries (files, memory): they are this phase's.
   if (++finished_ == params_.workers()) {

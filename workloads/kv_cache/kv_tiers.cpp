@@ -1,5 +1,6 @@
 #include "workloads/kv_cache/kv_tiers.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace aistor {
@@ -46,6 +47,7 @@ bool KvTiers::make_room(std::size_t t, std::uint64_t bytes, std::vector<KvMove>&
 void KvTiers::place(std::uint64_t key, Entry& e, std::size_t t) {
   e.tier = static_cast<KvTier>(t);
   used_[t] += e.bytes;
+  peak_[t] = std::max(peak_[t], used_[t]);
   e.at = lru_[t].insert(lru_[t].end(), key);
 }
 

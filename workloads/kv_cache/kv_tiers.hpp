@@ -65,6 +65,8 @@ class KvTiers {
   [[nodiscard]] bool contains(std::uint64_t key) const { return entries_.contains(key); }
   [[nodiscard]] std::uint64_t budget(KvTier t) const { return budgets_[index(t)]; }
   [[nodiscard]] std::uint64_t used(KvTier t) const { return used_[index(t)]; }
+  // The most the tier ever held.
+  [[nodiscard]] std::uint64_t peak(KvTier t) const { return peak_[index(t)]; }
   // The tier's keys, least recently used first.
   [[nodiscard]] std::vector<std::uint64_t> lru(KvTier t) const;
 
@@ -85,6 +87,7 @@ class KvTiers {
 
   std::array<std::uint64_t, kKvTiers> budgets_;
   std::array<std::uint64_t, kKvTiers> used_{};
+  std::array<std::uint64_t, kKvTiers> peak_{};
   std::array<std::list<std::uint64_t>, kKvTiers> lru_;  // least recent at the front
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::uint64_t next_serial_ = 1;

@@ -219,7 +219,10 @@ PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Pl
     SearchSpec search;
     search.param = n.string("param", std::nullopt);
     search.metric = n.string("metric", search.metric);
+    if (n.has("at_least") && n.has("at_most"))
+      n.fail("at_most", "give at_least (a floor) or at_most (a ceiling), not both");
     search.at_least = n.number("at_least", search.at_least, -1e300, 1e300);
+    if (n.has("at_most")) search.at_most = n.number("at_most", std::nullopt, -1e300, 1e300);
     search.from = n.integer("from", 1, 0);
     search.to = n.integer("to", 64, search.from);
     n.finish();

@@ -23,11 +23,14 @@ struct CachePolicy {
 
 // "search": run the phase again and again with one integer key changed, to find the largest value
 // whose result still meets a target (MLPerf Storage's "how many accelerators can this storage
-// feed"): doubling from `from` until the target is missed or `to` is reached, then bisecting.
+// feed", or the most kv-cache users at a p95 latency target): doubling from `from` until the target
+// is missed or `to` is reached, then bisecting.
 struct SearchSpec {
   std::string param;                           // a top-level integer key of the phase
   std::string metric = "workload_metrics.au";  // dotted path into the phase's result
   double at_least = 0.9;
+  // Instead: the metric must stay at or below this (a latency: the most users at a p95 target).
+  std::optional<double> at_most;
   std::int64_t from = 1;
   std::int64_t to = 64;
 };

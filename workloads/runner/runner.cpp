@@ -352,7 +352,8 @@ void run_search(const PhaseSpec& spec, std::size_t& index, std::size_t total,
     go_on = run_and_file(t, 0, index++, total, options, out);
     const nlohmann::json& phase = out.phases.back();
     const auto value = metric_at(phase, s.metric);
-    const bool met = phase["status"] == to_string(Status::ok) && value && *value >= s.at_least;
+    const bool met = phase["status"] == to_string(Status::ok) && value &&
+                     (s.at_most ? *value <= *s.at_most : *value >= s.at_least);
     trials.push_back({{"value", v},
                       {"metric", value ? nlohmann::json(*value) : nlohmann::json(nullptr)},
                       {"status", phase["status"]},
@@ -366,15 +367,20 @@ void run_search(const PhaseSpec& spec, std::size_t& index, std::size_t total,
   }
   while (go_on && good && bad && *bad - *good > 1)
     (void)trial(*good + (*bad - *good) / 2);
-  out.searches.push_back({{"name", spec.name},
-                          {"param", s.param},
-                          {"metric", s.metric},
-                          {"at_least", s.at_least},
-                          {"from", s.from},
-                          {"to", s.to},
-                          {"best", good ? nlohmann::json(*good) : nlohmann::json(nullptr)},
-                          {"limited_by_range", good && *good == s.to},
-                          {"trials", trials}});
+  nlohmann::json result({{"name", spec.name},
+                         {"param", s.param},
+                         {"metric", s.metric},
+                         {"from", s.from},
+                         {"to", s.to},
+                         {"best", good ? nlohmann::json(*good) : nlohmann::json(nullptr)},
+                         {"limited_by_range", good && *good == s.to},
+                         {"trials", trials}});
+  if (s.at_most) {
+    result["at_most"] = *s.at_most;
+  } else {
+    result["at_least"] = s.at_least;
+  }
+  out.searches.push_back(std::move(result));
 }
 
 }  // namespace
