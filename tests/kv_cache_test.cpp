@@ -39,6 +39,7 @@ TEST(KvModel, BytesPerTokenOfEachPreset) {
   EXPECT_EQ(model_of({{"model", "mistral-7b"}}).bytes_per_token(), 128u << 10);
   EXPECT_EQ(model_of({{"model", "llama3.1-70b"}}).bytes_per_token(), 320u << 10);
   EXPECT_EQ(model_of({{"model", "llama3.1-70b-instruct"}}).bytes_per_token(), 320u << 10);
+  EXPECT_EQ(model_of({{"model", "llama3.2-1b"}}).bytes_per_token(), 32u << 10);
   EXPECT_EQ(model_of({{"model", "tiny"}}).bytes_per_token(), 2048u);
   // Explicit: 80 x 2 x 8 x 128 x 1 byte (fp8) over tp 4.
   EXPECT_EQ(
@@ -338,7 +339,7 @@ TEST(KvLengths, AFileGivesItsCountsInOrderAndMlperfStaysInItsRanges) {
   nlohmann::json phase{{"context", {{"distribution", "mlperf"}}}};
   ConfigNode node(phase, "p");
   const KvLengths l = KvLengths::parse(node, "context", 1, 1);
-  std::mt19937_64 rng(3);
+  KvRng rng(3);
   for (int i = 0; i < 1000; ++i) {
     const std::uint32_t user = l.user_state(rng);
     ASSERT_GE(user, 256u);

@@ -44,11 +44,31 @@ import numpy as np
 
 MODELS = {  # layers, kv heads, head dim; K and V per layer, float16
     "tiny": (4, 2, 64), "llama2-7b": (32, 32, 128), "llama3.1-8b": (32, 8, 128),
-    "mistral-7b": (32, 8, 128), "llama3.1-70b": (80, 8, 128), "llama3.1-70b-instruct": (80, 8, 128)}
+    "mistral-7b": (32, 8, 128), "llama3.2-1b": (16, 8, 64), "llama3.1-70b": (80, 8, 128), "llama3.1-70b-instruct": (80, 8, 128)}
 CONTEXTS = (("chat", 256, 1024), ("code", 1024, 4096), ("documents", 2048, 8192))
 TOKEN_SECONDS = {"none": 0.0, "fast": 0.002, "realistic": 0.030}
 BASE_ELEMS = (256 << 20) // 2  # the 256 MiB float16 buffer every payload is a window of
 HEADER = 128  # .npy header of these shapes
+
+
+class KvRng:
+    """A user's length draws exactly as aistor's kv-cache makes them (KvRng in
+    workloads/kv_cache/kv_lengths.hpp: splitmix64 from the seed, lo + next % (hi - lo + 1)), so
+    user u gets the same type, context lengths and generated tokens in both tools."""
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed):
+        self.state = seed & self.MASK
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & self.MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+        return z ^ (z >> 31)
+
+    def uniform(self, lo, hi):
+        return lo + self.next() % (hi - lo + 1)
 
 
 class Aborted(Exception):
@@ -189,9 +209,10 @@ class User(threading.Thread):
     def __init__(self, bench, index):
         super().__init__(name=f"user{index}", daemon=True)
         self.bench, self.index = bench, index
-        self.rng = random.Random(bench.args.seed * 1000003 + index)
-        _, lo, hi = self.rng.choice(CONTEXTS)
-        self.ctx = self.rng.randint(lo, hi)
+        self.rng = KvRng(bench.args.seed * 1000003 + index)
+        self.window = random.Random(bench.args.seed * 1000003 + index)
+        _, lo, hi = CONTEXTS[self.rng.uniform(0, len(CONTEXTS) - 1)]
+        self.ctx = self.rng.uniform(lo, hi)
         self.reads, self.writes = [], []  # (payload bytes, file bytes, host s, device s)
         self.latencies, self.tokens, self.misses, self.sys_skips = [], 0, 0, 0
         self.error = None
@@ -211,8 +232,8 @@ class User(threading.Thread):
     def request(self, n, prev):
         """One request: system prompt, previous turn, prefill write, decode reads. Returns its key."""
         b, a = self.bench, self.bench.args
-        c = self.rng.randint(-(-self.ctx // 4), self.ctx)
-        g = self.rng.randint(a.gen_min, a.gen_max)
+        c = self.rng.uniform(-(-self.ctx // 4), self.ctx)
+        g = self.rng.uniform(a.gen_min, a.gen_max)
         ops = []
         if a.system_prompt_tokens > 0:
             role = b.store.claim_sys()
@@ -244,7 +265,7 @@ class User(threading.Thread):
             raise Aborted
         shape = (b.layers, 2, tokens, b.heads, b.dim)
         b.store.reserve(key, 2 * int(np.prod(shape)) + HEADER)
-        arr = payload(b.base, shape, self.rng.randrange(BASE_ELEMS))
+        arr = payload(b.base, shape, self.window.randrange(BASE_ELEMS))
         host, device, size = write_object(b.store.path(key), arr)
         self.writes.append((arr.nbytes, size, host, device))
         return host + device

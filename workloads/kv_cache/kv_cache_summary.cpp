@@ -62,6 +62,8 @@ void KvTallies::merge(const KvTallies& o) {
   storage_ns.merge(o.storage_ns);
   request_ns.merge(o.request_ns);
   queue_ns.merge(o.queue_ns);
+  write_op_ns.merge(o.write_op_ns);
+  read_op_ns.merge(o.read_op_ns);
   sync_ns.merge(o.sync_ns);
   advise_ns.merge(o.advise_ns);
   verified += o.verified;
@@ -131,6 +133,8 @@ nlohmann::json KvCacheWorkload::summarize() const {
       {"prefix_load_ns", latency(t.prefix_ns)},
       {"request_storage_ns", latency(t.storage_ns)},
       {"request_ns", latency(t.request_ns)},
+      {"storage_write_ns", latency(t.write_op_ns)},
+      {"storage_read_ns", latency(t.read_op_ns)},
       {"sync_ns", latency(t.sync_ns)},
       {"advise_ns", latency(t.advise_ns)},
       {"entry_sizes", {{"written", sizes(t.written_sizes)}, {"read", sizes(t.read_sizes)}}}};

@@ -25,10 +25,6 @@ constexpr std::array kMlperfUsers{UserClass{256, 1024}, UserClass{1024, 4096},
 
 constexpr std::uint64_t kMaxLengthsFile = 64u << 20;
 
-std::uint32_t uniform(std::mt19937_64& rng, std::uint32_t lo, std::uint32_t hi) {
-  return std::uniform_int_distribution<std::uint32_t>(lo, hi)(rng);
-}
-
 // One CSV line's first column as a count; nullopt when it is not a number.
 std::optional<std::int64_t> first_column(std::string_view line) {
   const auto comma = line.find(',');
@@ -144,18 +140,18 @@ KvLengths KvLengths::parse(ConfigNode& phase, std::string_view key, std::uint32_
   return l;
 }
 
-std::uint32_t KvLengths::user_state(std::mt19937_64& rng) const {
+std::uint32_t KvLengths::user_state(KvRng& rng) const {
   if (kind_ != Kind::mlperf) return 0;
-  const auto& c = kMlperfUsers[uniform(rng, 0, kMlperfUsers.size() - 1)];
-  return uniform(rng, c.min, c.max);
+  const auto& c = kMlperfUsers[rng.uniform(0, kMlperfUsers.size() - 1)];
+  return rng.uniform(c.min, c.max);
 }
 
-std::uint32_t KvLengths::draw(std::mt19937_64& rng, std::uint32_t user) const {
+std::uint32_t KvLengths::draw(KvRng& rng, std::uint32_t user) const {
   switch (kind_) {
     case Kind::mlperf:
-      return uniform(rng, (user + 3) / 4, user);
+      return rng.uniform((user + 3) / 4, user);
     case Kind::uniform:
-      return uniform(rng, min_, max_);
+      return rng.uniform(min_, max_);
     case Kind::lognormal: {
       const double v = std::lognormal_distribution<double>(std::log(median_), sigma_)(rng);
       return static_cast<std::uint32_t>(

@@ -22,11 +22,31 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/splitmix.hpp"
+
 namespace aistor {
 
 class ConfigNode;
 
 inline constexpr std::uint32_t kMaxKvTokens = 1u << 22;  // 4 Mi tokens: no context is longer
+
+// The generator of a user's draws: splitmix64 from a plain seed, with integers drawn as
+// lo + next() % (hi - lo + 1), so that another tool can make exactly the same draws (the MLPerf
+// KV-cache peer, tests/peers/mlperf_kv_cache_peer.py, gives each user the same lengths).
+class KvRng {
+ public:
+  using result_type = std::uint64_t;
+  explicit KvRng(std::uint64_t seed = 0) noexcept : state_(seed) {}
+  static constexpr result_type min() noexcept { return 0; }
+  static constexpr result_type max() noexcept { return UINT64_MAX; }
+  result_type operator()() noexcept { return splitmix64(state_); }
+  std::uint32_t uniform(std::uint32_t lo, std::uint32_t hi) noexcept {
+    return lo + static_cast<std::uint32_t>((*this)() % (std::uint64_t{hi} - lo + 1));
+  }
+
+ private:
+  std::uint64_t state_;
+};
 
 class KvLengths {
  public:
@@ -40,9 +60,9 @@ class KvLengths {
   [[nodiscard]] static KvLengths fixed(std::uint32_t tokens);
 
   // What a user keeps for its life (mlperf: its own context length; 0 for other kinds).
-  [[nodiscard]] std::uint32_t user_state(std::mt19937_64& rng) const;
+  [[nodiscard]] std::uint32_t user_state(KvRng& rng) const;
   // One request's count. `user` is what user_state() returned.
-  [[nodiscard]] std::uint32_t draw(std::mt19937_64& rng, std::uint32_t user) const;
+  [[nodiscard]] std::uint32_t draw(KvRng& rng, std::uint32_t user) const;
   [[nodiscard]] std::uint32_t max_tokens() const noexcept;
   [[nodiscard]] Kind kind() const noexcept { return kind_; }
   [[nodiscard]] nlohmann::json to_json() const;

@@ -24,6 +24,7 @@ constexpr std::array kPresets{
     Preset{"llama2-7b", 32, 32, 128},    // multi-head attention: 512 KiB a token
     Preset{"llama3.1-8b", 32, 8, 128},   // grouped-query attention: 128 KiB
     Preset{"llama3.1-70b", 80, 8, 128},  // 320 KiB
+    Preset{"llama3.2-1b", 16, 8, 64},    // 32 KiB
     Preset{"mistral-7b", 32, 8, 128},    // 128 KiB
     Preset{"tiny", 4, 2, 64},            // 2 KiB: for tests and quick runs
 };

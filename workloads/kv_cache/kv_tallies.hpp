@@ -35,13 +35,15 @@ struct KvTallies {
   std::uint64_t cached_tokens = 0;  // served from the cache
   std::uint64_t generated_tokens = 0;
   std::array<KvTierTallies, kKvTiers> tiers;
-  LatencyHistogram prefix_ns;   // per request: its cached prefix loaded into the top tier
-  LatencyHistogram storage_ns;  // per request: the sum of its storage operations (MLPerf's)
-  LatencyHistogram request_ns;  // per request: from arrival to its last token
-  LatencyHistogram queue_ns;    // per request with a rate: arrival to start
-  LatencyHistogram sync_ns;     // per storage write: its fsync part
-  LatencyHistogram advise_ns;   // per storage read: its fadvise part
-  std::uint64_t verified = 0;   // chunks checked
+  LatencyHistogram prefix_ns;    // per request: its cached prefix loaded into the top tier
+  LatencyHistogram storage_ns;   // per request: the sum of its storage operations (MLPerf's)
+  LatencyHistogram request_ns;   // per request: from arrival to its last token
+  LatencyHistogram queue_ns;     // per request with a rate: arrival to start
+  LatencyHistogram write_op_ns;  // per storage write (the entries of one step): data and fsync
+  LatencyHistogram read_op_ns;   // per storage read (the entries of one step): fadvise and data
+  LatencyHistogram sync_ns;      // per storage write: its fsync part
+  LatencyHistogram advise_ns;    // per storage read: its fadvise part
+  std::uint64_t verified = 0;    // chunks checked
   std::uint64_t mismatches = 0;
   // Storage entries' sizes (bytes -> entries), as written and as read.
   std::map<std::uint64_t, std::uint64_t> written_sizes;

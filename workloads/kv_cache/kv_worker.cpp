@@ -71,7 +71,7 @@ KvWorker::KvWorker(const KvCacheParams& params, KvCache& cache, std::atomic<std:
   for (unsigned u = ctx.index; u < p_.users; u += workers) {
     User user;
     user.index = u;
-    user.rng.seed(mix64(p_.seed * 1000003 + u + (std::uint64_t{rank} << 40)));
+    user.rng = KvRng(p_.seed * 1000003 + u + (std::uint64_t{rank} << 40));
     user.state = p_.context.user_state(user.rng);
     if (p_.rate > 0) {
       const double per_user = p_.rate / p_.users;

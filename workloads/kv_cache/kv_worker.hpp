@@ -26,7 +26,7 @@ class KvWorker {
  private:
   struct User {
     unsigned index = 0;
-    std::mt19937_64 rng;
+    KvRng rng;
     std::uint32_t state = 0;  // the context distribution's per-user state
     std::uint64_t conversation = 0;
     unsigned turn = 0;

@@ -255,6 +255,7 @@ bool KvWorker::storage_write(std::vector<KvSegment>& segs, std::uint64_t& ns) {
   }
   sync_written(segs, files);
   ns = now_ns() - t0;
+  t_.write_op_ns.record(ns);
   ctx_.recorder.extend_to(now_ns());
   return true;
 }
@@ -277,6 +278,7 @@ bool KvWorker::storage_read(std::vector<KvSegment>& segs, std::uint64_t& ns) {
     return false;
   }
   ns = now_ns() - t0;
+  t_.read_op_ns.record(ns);
   return true;
 }
 
