@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kUsage =
     "aistor: usage: aistor report [--format table|md|csv|html] "
-    "[--table summary|phases|training|checkpoint|ollama-load|storm|ranks|packing|side-by-side] [-o "
+    "[--table summary|phases|training|checkpoint|kv-cache|ollama-load|storm|ranks|packing|"
+    "side-by-side] [-o "
     "FILE] "
     "REPORT.json...\n";
 

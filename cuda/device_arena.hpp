@@ -19,6 +19,8 @@ class DeviceArena {
   [[nodiscard]] int device() const noexcept { return device_; }
   // `bytes` of device memory, as a Buffer that does not free it (the arena does).
   [[nodiscard]] Buffer allocate(std::size_t bytes);
+  // `bytes` of pinned host memory, freed with the Buffer (any thread may free it).
+  [[nodiscard]] Buffer allocate_host(std::size_t bytes) const;
   // Synchronous host → device copy into memory from allocate().
   void upload(std::byte* dst, std::span<const std::byte> src) const;
   // Synchronous device → host copy out of memory from allocate().

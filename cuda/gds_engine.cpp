@@ -122,6 +122,7 @@ class GdsEngine final : public Engine {
     }
     return b;
   }
+  Buffer allocate_host(std::size_t bytes) override { return memory_.allocate_host(bytes); }
 
   void submit(std::span<const IoRequest> requests) override {
     DeviceGuard guard(device_);

@@ -46,6 +46,7 @@ class GpuEngine final : public Engine {
     return host_->open(path, access);
   }
   Buffer allocate(std::size_t bytes) override { return memory_.allocate(bytes); }
+  Buffer allocate_host(std::size_t bytes) override { return memory_.allocate_host(bytes); }
   void submit(std::span<const IoRequest> requests) override;
   std::size_t reap(std::span<IoResult> out, std::size_t at_least) override;
   void sync(FileId file) override { host_->sync(file); }

@@ -59,6 +59,7 @@ class GpuMappedEngine final : public Engine {
 
   FileId open(const std::filesystem::path& path, Access access) override;
   Buffer allocate(std::size_t bytes) override { return memory_.allocate(bytes); }
+  Buffer allocate_host(std::size_t bytes) override { return memory_.allocate_host(bytes); }
   void submit(std::span<const IoRequest> requests) override;
   std::size_t reap(std::span<IoResult> out, std::size_t at_least) override;
   void sync(FileId /*file*/) override {}

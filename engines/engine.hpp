@@ -110,6 +110,11 @@ class Engine {
   // fills a buffer goes through upload(), and workloads that parse or stamp bytes refuse such
   // engines (WorkloadInfo::device_memory).
   [[nodiscard]] virtual bool device_memory() const noexcept { return false; }
+  // Host memory for copies to and from allocate()'s: page-aligned heap memory, or on a GPU
+  // engine pinned memory (so upload and download run at the bus's speed).
+  [[nodiscard]] virtual Buffer allocate_host(std::size_t bytes) {
+    return allocate_aligned((bytes + 4095) / 4096 * 4096);
+  }
   // Copies host bytes into memory from allocate() (a plain memcpy for host memory).
   virtual void upload(std::byte* dst, std::span<const std::byte> src);
   // Copies bytes out of memory from allocate() into host memory, synchronously: for checks made

@@ -158,11 +158,14 @@ Table phase_table(const std::vector<nlohmann::json>& reports) {
       const auto& lat = p["latency_ns"];
       double resident =
           p.contains("cache") ? p["cache"].value("resident_fraction_before", 0.0) : 0.0;
-      t.rows.push_back(
-          {p.value("name", "?"), engine_label(p["engine"]), p["io_pattern"].value("summary", ""),
-           fmt::format("{:.1f}", p.value("bytes_per_s", 0.0) / 1e6),
-           fmt::format("{:.0f}", p.value("iops", 0.0)), human_ns(lat.value("p50", 0.0)),
-           human_ns(lat.value("p99", 0.0)), fmt::format("{:.0f}%", resident * 100), status});
+      // A phase that starts from no files (a kv-cache's empty cache) has no residency to show.
+      const bool files = !p.contains("cache") || p["cache"].value("file_bytes", 1.0) > 0;
+      t.rows.push_back({p.value("name", "?"), engine_label(p["engine"]),
+                        p["io_pattern"].value("summary", ""),
+                        fmt::format("{:.1f}", p.value("bytes_per_s", 0.0) / 1e6),
+                        fmt::format("{:.0f}", p.value("iops", 0.0)),
+                        human_ns(lat.value("p50", 0.0)), human_ns(lat.value("p99", 0.0)),
+                        files ? fmt::format("{:.0f}%", resident * 100) : std::string("-"), status});
     }
   }
   return t;

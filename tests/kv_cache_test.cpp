@@ -271,6 +271,8 @@ TEST(KvCache, BadInputIsOneLineNamingTheKey) {
                error({{"duration", "1s"}, {"block_tokens", 16}, {"tiers", {{"host", "16KiB"}}}}),
                "cannot hold one 32768-byte entry");
   EXPECT_PRED2(has, error({{"duration", "1s"}, {"rate", 0}}), "phases[0].rate");
+  EXPECT_PRED2(has, error({{"duration", "1s"}, {"tiers", {{"storage", 0}}}}),
+               "phases[0].tiers.storage: every tier's budget is 0");
   EXPECT_PRED2(has, error({}), "phases[0].duration: give a duration, a number of requests");
   EXPECT_PRED2(has, error({{"duration", "1s"}, {"layout", "slab"}}),
                "phases[0].layout: slab needs fixed-size entries");
@@ -293,6 +295,10 @@ TEST(KvCache, BadInputIsOneLineNamingTheKey) {
       has,
       error({{"duration", "1s"}, {"context", {{"distribution", "file"}, {"path", json.string()}}}}),
       json.string() + ": [2]: 0 is not a token count");
+  EXPECT_PRED2(
+      has,
+      error({{"duration", "1s"}, {"context", {{"distribution", "file"}, {"path", "/dev/zero"}}}}),
+      "/dev/zero: not a regular file");
   std::ofstream(json) << "[512, 1024,\n ";
   EXPECT_PRED2(
       has,

@@ -34,8 +34,8 @@ TEST(RunReport, AssemblesToolHostTargetsAndProcess) {
 }
 
 TEST(TableRegistry, FindsEveryTableTheCliOffersAndNothingElse) {
-  for (const char* name : {"phases", "training", "checkpoint", "ollama-load", "model-load", "storm",
-                           "ranks", "packing", "side-by-side"}) {
+  for (const char* name : {"phases", "training", "checkpoint", "kv-cache", "ollama-load",
+                           "model-load", "storm", "ranks", "packing", "side-by-side"}) {
     const NamedTable* t = find_table(name);
     ASSERT_NE(t, nullptr) << name;
     EXPECT_EQ(t->name, name);
@@ -43,7 +43,7 @@ TEST(TableRegistry, FindsEveryTableTheCliOffersAndNothingElse) {
   }
   EXPECT_EQ(find_table("summary"), nullptr);  // the default view, not a named table
   EXPECT_EQ(find_table("nope"), nullptr);
-  EXPECT_EQ(named_tables().size(), 9u);
+  EXPECT_EQ(named_tables().size(), 10u);
 }
 
 TEST(TableRegistry, NoReportsGiveNothingToRender) {

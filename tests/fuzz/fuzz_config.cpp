@@ -58,11 +58,14 @@ const std::vector<nlohmann::json>& edge_values() {
 
 const std::vector<std::string>& known_keys() {
   static const std::vector<std::string> k{
-      "workload", "name",     "engine",     "matrix",      "search",     "repeat",  "cache",
-      "size",     "threads",  "block_size", "queue_depth", "runtime",    "epochs",  "accelerators",
-      "model",    "parallel", "tp",         "pp",          "dp",         "layers",  "hidden",
-      "ffn",      "vocab",    "heads",      "clients",     "dataset",    "samples", "files",
-      "params",   "verify",   "path",       "dir",         "batch_size", "ops",     "io_size"};
+      "workload",     "name",         "engine",     "matrix",     "search",      "repeat",
+      "cache",        "size",         "threads",    "block_size", "queue_depth", "runtime",
+      "epochs",       "accelerators", "model",      "parallel",   "tp",          "pp",
+      "dp",           "layers",       "hidden",     "ffn",        "vocab",       "heads",
+      "clients",      "dataset",      "samples",    "files",      "params",      "verify",
+      "path",         "dir",          "batch_size", "ops",        "io_size",     "users",
+      "block_tokens", "tiers",        "context",    "layout",     "sync",        "generate_tokens",
+      "rate"};
   return k;
 }
 

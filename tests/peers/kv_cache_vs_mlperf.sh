@@ -57,3 +57,6 @@ done
 
 "$py" "$(dirname "$0")/kv_cache_vs_mlperf_summary.py" "$out" $points > "$out/summary.md"
 cat "$out/summary.md"
+# The raw reports in one archive (each aistor report embeds its config; RSS is in the summary).
+(cd "$out" && tar -czf runs.tar.gz peer-*.json aistor-*-[0-9]*.json &&
+  rm -f peer-*.json aistor-*.json ./*.rss)

@@ -1,7 +1,7 @@
 #pragma once
 // The cache every worker of a phase shares: the tiers' bookkeeping (KvTiers), the storage
-// layout's places (KvStore), and the bytes of entries held in memory (host memory, or GPU memory
-// from a GPU engine). Thread-safe: one lock around the bookkeeping; bytes are moved by the worker
+// layout's places (KvStore), and the bytes of host-tier entries (pinned on a GPU engine; GPU-tier
+// entries are accounted, not held: they are where prefill left them). Thread-safe: one lock around the bookkeeping; bytes are moved by the worker
 // that asked, outside the lock, while the entries involved are busy.
 #include <cstdint>
 #include <mutex>
@@ -32,7 +32,7 @@ class KvCache {
   [[nodiscard]] KvPlace place(std::uint64_t serial);
   // The entry left storage (dropped, or its write failed).
   void release(std::uint64_t serial);
-  // The memory of an entry held in host or GPU memory (null when none is kept).
+  // The memory of a host-tier entry (null when none is kept).
   [[nodiscard]] std::byte* memory(std::uint64_t serial);
   void keep(std::uint64_t serial, Buffer memory);
   // Frees the memory of an entry that left a memory tier.
@@ -49,7 +49,7 @@ class KvCache {
   std::mutex mutex_;
   KvTiers tiers_;
   KvStore store_;
-  std::unordered_map<std::uint64_t, Buffer> memory_;  // serial -> bytes (host or GPU tier)
+  std::unordered_map<std::uint64_t, Buffer> memory_;  // serial -> bytes (host tier)
 };
 
 }  // namespace aistor

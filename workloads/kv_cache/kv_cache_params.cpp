@@ -15,7 +15,7 @@ std::array<std::uint64_t, kKvTiers> parse_tiers(ConfigNode& phase, const KvCache
   b[0] = n.size("gpu", 0);
   b[1] = n.size("host", 0);
   if (const auto* s = n.raw("storage"); s != nullptr && !(s->is_string() && *s == "unlimited"))
-    b[2] = n.size("storage", std::nullopt, 1);
+    b[2] = n.size("storage", std::nullopt);
   // The smallest entry a tier must hold: a block, or the smallest request entry.
   const std::uint64_t smallest =
       (p.block_tokens != 0 ? p.block_tokens : 1) * p.model.bytes_per_token();
@@ -28,6 +28,8 @@ std::array<std::uint64_t, kKvTiers> parse_tiers(ConfigNode& phase, const KvCache
                                short_size(b[t]), smallest));
     }
   }
+  if (b[0] == 0 && b[1] == 0 && b[2] == 0)
+    n.fail("storage", "every tier's budget is 0: nothing could be cached");
   n.finish();
   return b;
 }

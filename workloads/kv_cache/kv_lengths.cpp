@@ -43,10 +43,12 @@ std::optional<std::int64_t> first_column(std::string_view line) {
 
 std::vector<std::uint32_t> read_kv_lengths(const std::filesystem::path& path,
                                            std::uint32_t min_tokens) {
-  std::ifstream in(path, std::ios::binary);
+  // A regular file only: a FIFO or device would block or never end.
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec) || !in)
-    throw InputError(fmt::format("{}: cannot read the lengths file", path.string()));
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(fmt::format("{}: not a regular file of token counts", path.string()));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot read the lengths file", path.string()));
   std::string text(kMaxLengthsFile + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));

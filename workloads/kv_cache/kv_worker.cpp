@@ -59,9 +59,19 @@ KvWorker::KvWorker(const KvCacheParams& params, KvCache& cache, std::atomic<std:
     throw InputError(fmt::format("request_size {} is not a multiple of the O_DIRECT alignment {}",
                                  p_.request_size, alignment_));
   }
-  reference_.resize(p_.request_size);
-  fill_random(reference_.data(), reference_.size(), p_.seed);
-  if (p_.budgets[1] != 0 || p_.budgets[0] != 0) landing_ = ctx.engine.allocate(p_.request_size);
+  // What stamped writes carry, for checks and for host-tier entries' bytes (host engines).
+  if (p_.verify || (p_.budgets[1] != 0 && !ctx.engine.device_memory())) {
+    reference_.resize(p_.request_size);
+    fill_random(reference_.data(), reference_.size(), p_.seed);
+  }
+  if (p_.budgets[1] != 0 || p_.budgets[0] != 0) {
+    std::uint64_t landing = p_.request_size;
+    if (ctx.engine.device_memory()) {
+      const std::uint64_t entry = p_.block_tokens != 0 ? p_.block_bytes() : 64u << 20;
+      landing = std::clamp<std::uint64_t>(entry, p_.request_size, 64u << 20);
+    }
+    landing_ = ctx.engine.allocate(landing);
+  }
   for (const auto& path : cache.store().slab_paths()) {
     slab_files_.emplace_back(ctx.engine, path, Access::read_write);
     slabs_.push_back(slab_files_.back().id());

@@ -59,7 +59,7 @@ class KvWorker {
   [[nodiscard]] bool carry_out(const std::vector<KvMove>& moves, StepTimes& st);
   [[nodiscard]] bool storage_write(std::vector<KvSegment>& segs, std::uint64_t& ns);
   [[nodiscard]] bool storage_read(std::vector<KvSegment>& segs, std::uint64_t& ns);
-  [[nodiscard]] Buffer host_copy_in(std::uint64_t serial, std::uint64_t bytes);
+  void host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t bytes);
   void host_copy_out(const std::byte* host, std::uint64_t bytes);
   void open_segments(std::vector<KvSegment>& segs, Access access, std::vector<EngineFile>& files);
   void sync_written(const std::vector<KvSegment>& segs, std::vector<EngineFile>& files);
@@ -78,7 +78,9 @@ class KvWorker {
   std::size_t turn_robin_ = 0;
   Pump pump_;
   std::vector<std::byte> reference_;  // the pump's seeded bytes
-  Buffer landing_;                    // the top tier's landing buffer for host-tier hits
+  // The top tier's landing buffer: host-tier hits are copied into it, GPU-tier entries moved
+  // out are copied from it. An entry's size (a block, up to 64 MiB) on a GPU engine.
+  Buffer landing_;
   std::vector<FileId> slabs_;         // slab layout: every slab, open read-write
   std::vector<EngineFile> slab_files_;
   std::vector<EngineFile> unsynced_;  // batch sync: files written since the last sync

@@ -80,11 +80,14 @@ bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
       keys.push_back(w.key);
       continue;
     }
-    const std::uint64_t t0 = now_ns();
-    // A GPU-tier entry is where prefill made it: memory to hold it, and no copy.
-    cache_.keep(placed.serial, *placed.tier == KvTier::gpu ? ctx_.engine.allocate(w.bytes)
-                                                           : host_copy_in(placed.serial, w.bytes));
-    st.write[static_cast<std::size_t>(*placed.tier)] += now_ns() - t0;
+    // A GPU-tier entry is where prefill made it: no copy (its budget is accounted, not allocated).
+    if (*placed.tier == KvTier::host) {
+      Buffer host = ctx_.engine.allocate_host(w.bytes);  // a server's pool: not timed
+      const std::uint64_t t0 = now_ns();
+      host_copy_in(host.data(), placed.serial, w.bytes);
+      st.write[1] += now_ns() - t0;
+      cache_.keep(placed.serial, std::move(host));
+    }
     cache_.done(w.key);
   }
   if (segs.empty()) return true;
@@ -118,17 +121,17 @@ bool KvWorker::carry_out(const std::vector<KvMove>& moves, StepTimes& st) {
     auto& to = t_.tiers[static_cast<std::size_t>(*m.to)];
     ++to.moved_in;
     to.write_bytes += m.bytes;
-    std::byte* memory = cache_.memory(m.serial);
-    const std::uint64_t t0 = now_ns();
-    if (*m.to == KvTier::host) {  // from the GPU tier
-      Buffer host = allocate_aligned(align_up(m.bytes, std::uint64_t{4096}));
-      ctx_.engine.download({host.data(), m.bytes}, memory);
-      cache_.keep(m.serial, std::move(host));  // the GPU memory is freed
+    if (*m.to == KvTier::host) {  // from the GPU tier: a copy out of GPU memory
+      Buffer host = ctx_.engine.allocate_host(m.bytes);
+      const std::uint64_t t0 = now_ns();
+      host_copy_in(host.data(), m.serial, m.bytes);
       st.write[1] += now_ns() - t0;
+      cache_.keep(m.serial, std::move(host));
     } else {
-      std::vector<KvSegment> seg{{0, 0, m.bytes, m.serial,
-                                  m.from == KvTier::host ? memory : nullptr,
-                                  m.from == KvTier::gpu ? memory : nullptr}};
+      // From host memory its bytes; from the GPU tier the pump's buffers (GPU memory) stand for
+      // them: the same copies out of GPU memory and writes.
+      const std::byte* memory = m.from == KvTier::host ? cache_.memory(m.serial) : nullptr;
+      std::vector<KvSegment> seg{{0, 0, m.bytes, m.serial, memory, nullptr}};
       std::uint64_t ns = 0;
       if (!storage_write(seg, ns)) {
         cache_.erase(m.key, m.serial, KvTier::storage);
@@ -143,25 +146,28 @@ bool KvWorker::carry_out(const std::vector<KvMove>& moves, StepTimes& st) {
   return true;
 }
 
-Buffer KvWorker::host_copy_in(std::uint64_t serial, std::uint64_t bytes) {
-  Buffer host = allocate_aligned(align_up(bytes, std::uint64_t{4096}));
-  for (std::uint64_t pos = 0; pos < bytes; pos += p_.request_size) {
-    const std::size_t len =
-        static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
-    if (ctx_.engine.device_memory()) {
-      ctx_.engine.download({host.data() + pos, len}, landing_.data());
-    } else {
-      std::memcpy(host.data() + pos, reference_.data(), len);
-      kv_stamp(host.data() + pos, len, serial, pos);
+// A new host-tier entry: on a GPU engine a copy out of GPU memory (where prefill made it); on a
+// host engine the stamped bytes a storage write would carry, so a later demotion writes them.
+void KvWorker::host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t bytes) {
+  if (ctx_.engine.device_memory()) {
+    for (std::uint64_t pos = 0; pos < bytes; pos += landing_.size()) {
+      const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
+      ctx_.engine.download({host + pos, len}, landing_.data());
     }
+    return;
   }
-  return host;
+  for (std::uint64_t pos = 0; pos < bytes; pos += p_.request_size) {
+    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
+    std::memcpy(host + pos, reference_.data(), len);
+    kv_stamp(host + pos, len, serial, pos);
+  }
 }
 
+// A host-tier hit: its bytes copied into the top tier (GPU memory on a GPU engine), in copies as
+// large as the landing buffer.
 void KvWorker::host_copy_out(const std::byte* host, std::uint64_t bytes) {
-  for (std::uint64_t pos = 0; pos < bytes; pos += p_.request_size) {
-    const std::size_t len =
-        static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
+  for (std::uint64_t pos = 0; pos < bytes; pos += landing_.size()) {
+    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
     ctx_.engine.upload(landing_.data(), {host + pos, len});
   }
 }
