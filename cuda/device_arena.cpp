@@ -12,9 +12,8 @@ Buffer DeviceArena::allocate_host(std::size_t bytes) const {
   DeviceGuard guard(device_);
   void* p = nullptr;
   check(cudaHostAlloc(&p, bytes, cudaHostAllocPortable), "cudaHostAlloc", device_);
-  return Buffer(static_cast<std::byte*>(p), bytes, [](std::byte* q, std::size_t) noexcept {
-    PinnedMemoryTag::release(q, 0);
-  });
+  return Buffer(static_cast<std::byte*>(p), bytes,
+                [](std::byte* q, std::size_t) noexcept { PinnedMemoryTag::release(q, 0); });
 }
 
 void DeviceArena::upload(std::byte* dst, std::span<const std::byte> src) const {

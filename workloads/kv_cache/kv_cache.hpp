@@ -1,8 +1,9 @@
 #pragma once
 // The cache every worker of a phase shares: the tiers' bookkeeping (KvTiers), the storage
 // layout's places (KvStore), and the bytes of host-tier entries (pinned on a GPU engine; GPU-tier
-// entries are accounted, not held: they are where prefill left them). Thread-safe: one lock around the bookkeeping; bytes are moved by the worker
-// that asked, outside the lock, while the entries involved are busy.
+// entries are accounted, not held: they are where prefill left them). Thread-safe: one lock around
+// the bookkeeping; bytes are moved by the worker that asked, outside the lock, while the entries
+// involved are busy.
 #include <cstdint>
 #include <mutex>
 #include <optional>

@@ -2,9 +2,9 @@
 // The storage operations of one step of a request: entries (segments) read or written through the
 // pump, each cut into requests of at most `request_size` bytes (`alignment`-padded for O_DIRECT).
 // A write's bytes come from the entry's memory (a host-tier entry demoted: copied into the pump's
-// buffer; or memory of the engine's, which the request points into), or else are the pump's seeded bytes with
-// a 16-byte header (the entry's serial and the offset in it) stamped in, so `verify` can check
-// every chunk a read brings back.
+// buffer; or memory of the engine's, which the request points into), or else are the pump's seeded
+// bytes with a 16-byte header (the entry's serial and the offset in it) stamped in, so `verify` can
+// check every chunk a read brings back.
 #include <cstdint>
 #include <span>
 #include <vector>

@@ -81,7 +81,7 @@ class KvWorker {
   // The top tier's landing buffer: host-tier hits are copied into it, GPU-tier entries moved
   // out are copied from it. An entry's size (a block, up to 64 MiB) on a GPU engine.
   Buffer landing_;
-  std::vector<FileId> slabs_;         // slab layout: every slab, open read-write
+  std::vector<FileId> slabs_;  // slab layout: every slab, open read-write
   std::vector<EngineFile> slab_files_;
   std::vector<EngineFile> unsynced_;  // batch sync: files written since the last sync
   unsigned unsynced_entries_ = 0;

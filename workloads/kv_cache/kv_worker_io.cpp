@@ -151,13 +151,15 @@ bool KvWorker::carry_out(const std::vector<KvMove>& moves, StepTimes& st) {
 void KvWorker::host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t bytes) {
   if (ctx_.engine.device_memory()) {
     for (std::uint64_t pos = 0; pos < bytes; pos += landing_.size()) {
-      const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
+      const auto len =
+          static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
       ctx_.engine.download({host + pos, len}, landing_.data());
     }
     return;
   }
   for (std::uint64_t pos = 0; pos < bytes; pos += p_.request_size) {
-    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
+    const auto len =
+        static_cast<std::size_t>(std::min<std::uint64_t>(p_.request_size, bytes - pos));
     std::memcpy(host + pos, reference_.data(), len);
     kv_stamp(host + pos, len, serial, pos);
   }
@@ -167,7 +169,8 @@ void KvWorker::host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t
 // large as the landing buffer.
 void KvWorker::host_copy_out(const std::byte* host, std::uint64_t bytes) {
   for (std::uint64_t pos = 0; pos < bytes; pos += landing_.size()) {
-    const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
+    const auto len =
+        static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
     ctx_.engine.upload(landing_.data(), {host + pos, len});
   }
 }
