@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and pass the tests: the whole suite under ASan+UBSan (a Debug
 # build like dev, so "all" does not build dev again: that kept CI under 30 minutes on 2 cores),
-# the concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring, storms, pack)
-# under ThreadSanitizer, then a short run of every libFuzzer target (AISTOR_FUZZ_SECONDS each, 10).
+# the concurrency tests (pump, pipeline, samples, checkpoint, recorder, io_uring, storms, pack,
+# kv-cache) under ThreadSanitizer, then a short run of every libFuzzer target
+# (AISTOR_FUZZ_SECONDS each, 10).
 # Usage: scripts/test.sh [dev|asan|tsan|fuzz|all]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -279,6 +279,10 @@ TEST(KvCache, BadInputIsOneLineNamingTheKey) {
   EXPECT_PRED2(has, error({{"duration", "1s"}, {"layout", "slab"}, {"block_tokens", 16}}),
                "phases[0].layout: slab preallocates its files");
   EXPECT_PRED2(has, error({{"duration", "1s"}, {"users", 2}, {"threads", 3}}), "phases[0].threads");
+  EXPECT_PRED2(has, error({{"duration", "1s"}, {"users", 16384}, {"request_size", "1GiB"}}),
+               "phases[0].threads: 1024 workers x 2 x request_size 1G");
+  EXPECT_PRED2(has, error({{"duration", "1s"}, {"tiers", {{"host", "1000TiB"}}}}),
+               "phases[0].tiers: a host tier of");
   EXPECT_PRED2(has, error({{"duration", "1s"}, {"blocks", 16}}), "blocks");
   EXPECT_PRED2(has, error({{"duration", "1s"}, {"context", {{"distribution", "zipf"}}}}),
                "phases[0].context.distribution");

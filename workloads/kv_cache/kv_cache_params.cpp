@@ -1,3 +1,7 @@
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/config_node.hpp"
@@ -52,6 +56,23 @@ void parse_storage(ConfigNode& phase, KvCacheParams& p) {
   }
 }
 
+// Each worker holds at least a request's buffer, and the host tier its budget: refused when that
+// is more than this machine's memory (it would be killed, not measured).
+void check_memory(ConfigNode& phase, const KvCacheParams& p) {
+  const auto ram = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                   static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  if (p.budgets[1] > ram) {
+    phase.fail("tiers", fmt::format("a host tier of {} is more than this machine's {}",
+                                    short_size(p.budgets[1]), short_size(ram)));
+  }
+  const std::uint64_t buffers = std::uint64_t{p.workers()} * p.request_size * 2;
+  if (p.budgets[1] + buffers > ram) {
+    phase.fail("threads", fmt::format("{} workers x 2 x request_size {} (and the host tier) are "
+                                      "more than this machine's {}",
+                                      p.workers(), short_size(p.request_size), short_size(ram)));
+  }
+}
+
 }  // namespace
 
 KvCacheParams KvCacheWorkload::parse(ConfigNode& phase) {
@@ -64,7 +85,8 @@ KvCacheParams KvCacheWorkload::parse(ConfigNode& phase) {
     p.block_tokens = static_cast<std::uint32_t>(phase.integer("block_tokens", 0, 1, 1 << 20));
   }
   p.users = static_cast<unsigned>(phase.integer("users", 1, 1, 16384));
-  p.threads = static_cast<unsigned>(phase.integer("threads", 0, 0, 16384));
+  p.threads = static_cast<unsigned>(
+      phase.integer("threads", std::min(p.users, kMaxKvThreads), 1, kMaxKvThreads));
   if (p.threads > p.users) phase.fail("threads", "more threads than users would leave some idle");
   if (phase.has("rate")) p.rate = phase.number("rate", std::nullopt, 1e-6, 1e9);
   p.duration_ns = phase.duration_ns("duration", 0);
@@ -86,6 +108,7 @@ KvCacheParams KvCacheWorkload::parse(ConfigNode& phase) {
   p.name = phase.string("kv_dir", p.name);
   if (p.name.empty() || p.name.find("..") != std::string::npos || p.name.front() == '/')
     phase.fail("kv_dir", "a directory name under the phase's directory");
+  check_memory(phase, p);
   // The largest entry must fit the request that says how big an entry's offsets may be.
   const std::uint64_t largest_tokens =
       p.block_tokens != 0 ? p.block_tokens

@@ -24,6 +24,7 @@
 // Only storage I/O goes through the pump and the phase's recorder (the phase's throughput is
 // storage throughput); the workload's figures add the tiers, hits, evictions and per-request times.
 // Under mpirun each rank serves its own users with its own cache in "<kv_dir>/rank-<r>".
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -44,11 +45,14 @@ namespace aistor {
 
 enum class KvSync : std::uint8_t { each, batch, none };
 
+// The most worker threads a phase runs (users beyond it share them).
+inline constexpr unsigned kMaxKvThreads = 1024;
+
 struct KvCacheParams {
   KvModel model;
   std::uint32_t block_tokens = 0;  // 0: one entry per request
   unsigned users = 1;
-  unsigned threads = 0;  // 0: one per user
+  unsigned threads = 0;  // set by parse: one per user, at most kMaxKvThreads
   double rate = 0;       // requests per second over all users; 0: closed loop
   std::uint64_t duration_ns = 0;
   std::uint64_t requests = 0;  // 0: until the duration
@@ -69,7 +73,9 @@ struct KvCacheParams {
   std::uint64_t seed = 1;
   std::string name = "kv-cache";  // "kv_dir": under the phase's directory
 
-  [[nodiscard]] unsigned workers() const { return threads != 0 ? threads : users; }
+  [[nodiscard]] unsigned workers() const {
+    return threads != 0 ? threads : std::min(users, kMaxKvThreads);
+  }
   // The bytes of one block entry (block mode).
   [[nodiscard]] std::uint64_t block_bytes() const {
     return std::uint64_t{block_tokens} * model.bytes_per_token();
