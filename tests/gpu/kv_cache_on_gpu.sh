@@ -5,7 +5,7 @@
 # Builds aistor with the CUDA parts, runs the GPU tests (the GPU engines must register and run),
 # measures the copy ceilings, then USERS users each re-reading an 8192-token conversation (1 GiB
 # of KV) held in a pinned host tier into GPU memory through the gpu engine, for each block size;
-# last a smoke phase through every tier (GPU, host, storage) with the gpu engine.
+# last smoke phases: every tier (GPU, host, storage) with the gpu engine, and a slab through gds.
 # Results go to $OUT (or ./gpu-out): machine.txt, gpu-tests.log, probe-gpu.json, kv-gpu.json,
 # summary.md. Needs liburing's .debs in .deps/, carried along.
 set -euo pipefail
@@ -18,6 +18,7 @@ mkdir -p "$out" "$data" /tmp/gpu-logs
 . tests/gpu/gpu_common.sh
 gpu_machine_txt "$out/machine.txt" "$data" "USERS=$users tests/gpu/kv_cache_on_gpu.sh"
 build_gpu
+cufile_udev_entry "$data"  # the gds phase: see gpu_common.sh
 build-gpu/tests/aistor_tests --gtest_filter='OnGpu*:*GpuRead*:GpuEngine*:Checksum64*:Kv*' \
   2>&1 | tee "$out/gpu-tests.log" | grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran" || true
 $aistor engines --dir "$data" | tee -a "$out/gpu-tests.log"
@@ -38,7 +39,11 @@ $(phase host-to-gpu-16 16),
      "users": $users, "duration": "${seconds}s",
      "context": {"distribution": "mlperf"}, "system_prompt_tokens": 1024, "generate_tokens": 256,
      "tiers": {"gpu": "2GiB", "host": "2GiB", "storage": "8GiB"}, "sync": "none",
-     "engine": {"name": "gpu", "host_engine": "io_uring"}}
+     "engine": {"name": "gpu", "host_engine": "io_uring"}},
+    {"name": "gds-slab", "workload": "kv-cache", "model": "llama3.1-8b", "block_tokens": 256,
+     "users": $users, "duration": "${seconds}s", "layout": "slab",
+     "context": {"distribution": "mlperf"}, "system_prompt_tokens": 1024, "generate_tokens": 256,
+     "tiers": {"storage": "8GiB"}, "sync": "none", "engine": {"name": "gds"}}
 ]}
 JSON
 $aistor run "$out/kv-gpu-config.json" --output "$out/kv-gpu.json" | tee "$out/kv-gpu.txt" || true
