@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "workloads/common/compute_time.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/dataset_index.hpp"
 #include "workloads/formats/tfrecord.hpp"
 #include "workloads/samples/batch_pipeline.hpp"
-#include "workloads/common/compute_time.hpp"
 #include "workloads/samples/epoch_order.hpp"
 #include "workloads/workload.hpp"
 
