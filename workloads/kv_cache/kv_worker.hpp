@@ -57,6 +57,8 @@ class KvWorker {
   // Writes new entries into the tiers (keys already present are left alone).
   [[nodiscard]] bool store(const std::vector<Want>& wants, StepTimes& st);
   [[nodiscard]] bool carry_out(const std::vector<KvMove>& moves, StepTimes& st);
+  // The segments' requests through the pump; false at the deadline, the stop flag or an error.
+  [[nodiscard]] bool pump_segments(Op op, const std::vector<KvSegment>& segs);
   [[nodiscard]] bool storage_write(std::vector<KvSegment>& segs, std::uint64_t& ns);
   [[nodiscard]] bool storage_read(std::vector<KvSegment>& segs, std::uint64_t& ns);
   void host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t bytes);
