@@ -1,4 +1,4 @@
-// The dataset verbs: `aistor gen dataset` and `aistor inspect`.
+// The dataset verbs: `aistor gen dataset`, `aistor gen index` and `aistor inspect`.
 #include <fmt/format.h>
 
 #include <fmt/ostream.h>
@@ -14,18 +14,19 @@
 #include "core/units.hpp"
 #include "workloads/formats/dataset.hpp"
 #include "workloads/formats/inspect.hpp"
+#include "workloads/formats/vector_index_build.hpp"
 
 namespace aistor::cli {
 namespace {
 
 // "--samples 1000" → {"samples": 1000}; values that parse as JSON are taken as JSON.
 nlohmann::json dataset_options(const std::vector<std::string>& args, std::string& dir,
-                               unsigned& threads) {
+                               unsigned& threads, const std::string& what = "gen dataset") {
   nlohmann::json spec = nlohmann::json::object();
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a.rfind("--", 0) != 0 || i + 1 >= args.size()) {
-      throw InputError(fmt::format("gen dataset: expected --option value, got \"{}\"", a));
+      throw InputError(fmt::format("{}: expected --option value, got \"{}\"", what, a));
     }
     std::string key = a.substr(2);
     const std::string& text = args[++i];
@@ -38,26 +39,59 @@ nlohmann::json dataset_options(const std::vector<std::string>& args, std::string
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
       if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > 1024) {
         throw InputError(
-            fmt::format("gen dataset: --threads: \"{}\" is not a count from 1 to 1024", text));
+            fmt::format("{}: --threads: \"{}\" is not a count from 1 to 1024", what, text));
       }
       threads = n;
       continue;
     }
     std::replace(key.begin(), key.end(), '-', '_');
-    auto value = nlohmann::json::parse(text, json_depth_guard("gen dataset --" + key), false);
+    auto value = nlohmann::json::parse(text, json_depth_guard(what + " --" + key), false);
     spec[key] = value.is_discarded() ? nlohmann::json(text) : value;
   }
-  if (dir.empty()) throw InputError("gen dataset: --dir DIR is required");
+  if (dir.empty()) throw InputError(what + ": --dir DIR is required");
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
-    throw InputError(fmt::format("gen dataset: --dir {}: not a directory", dir));
+    throw InputError(fmt::format("{}: --dir {}: not a directory", what, dir));
   return spec;
 }
 
 }  // namespace
 
+// `aistor gen index --dir DIR [--preset mlperf-vectordb --scale S | --dim D --count N ...]`: the
+// vector-search index a phase would build, built (or reused) ahead of it.
+int gen_index(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
+  std::string dir;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  formats::IndexSpec spec;
+  try {
+    auto options = dataset_options(args, dir, threads, "gen index");
+    ConfigNode node(options, "gen index");
+    spec = formats::IndexSpec::parse(node);
+  } catch (const std::exception& e) {
+    fmt::print(io.err, "aistor: {}\n", e.what());
+    return 2;
+  }
+  try {
+    const auto r = formats::build_index(spec, dir, threads, &stop);
+    fmt::print(io.out, "{}: {} {} vectors of {} dimensions, degree {}, graph {}, PQ codes {}{}\n",
+               dir, r.reused ? "reused the matching index:" : "built", spec.count, spec.dim,
+               spec.degree, human_bytes(static_cast<double>(r.graph_bytes)),
+               human_bytes(static_cast<double>(r.pq_bytes)),
+               r.reused ? "" : fmt::format(" in {:.1f} s", r.seconds));
+    return 0;
+  } catch (const InputError& e) {
+    fmt::print(io.err, "aistor: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(io.err, "aistor: {}\n", e.what());
+    return 1;
+  }
+}
+
 int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
   if (!args.empty() && args[0] == "model") return gen_model({args.begin() + 1, args.end()}, io);
+  if (!args.empty() && args[0] == "index")
+    return gen_index({args.begin() + 1, args.end()}, io, stop);
   if (args.empty() || args[0] != "dataset") {
     fmt::print(io.err,
                "aistor: usage: aistor gen dataset --dir DIR [--format F] [--preset P "

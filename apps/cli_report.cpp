@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kUsage =
     "aistor: usage: aistor report [--format table|md|csv|html] "
     "[--table summary|phases|training|checkpoint|kv-cache|ollama-load|storm|ranks|packing|"
-    "side-by-side] [-o "
+    "side-by-side|vector-search] [-o "
     "FILE] "
     "REPORT.json...\n";
 

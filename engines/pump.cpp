@@ -85,6 +85,7 @@ class PumpRun {
       } else {
         IoRequest r;
         if (!source.next(r)) {
+          if (source.waiting() && (in_flight_ > 0 || !batch_.empty())) break;
           end(PumpEnd::done);
         } else {
           plan(r, now);

@@ -25,6 +25,10 @@ class RequestSource {
   // stamp its bytes here (a header saying what the block is, for later verification).
   virtual void stamp(IoRequest& /*request*/) {}
   virtual void completed(const IoRequest& /*request*/, std::int64_t /*res*/) {}
+  // Whether a false from next() means "none now": more come once requests in flight complete (a
+  // search whose next reads depend on what the last ones returned). The pump then reaps and asks
+  // again; with nothing in flight, false from next() ends the run as always.
+  [[nodiscard]] virtual bool waiting() const { return false; }
 };
 
 struct PumpLimits {

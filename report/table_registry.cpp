@@ -5,6 +5,7 @@
 #include "report/ranks_table.hpp"
 #include "report/side_by_side.hpp"
 #include "report/storm_table.hpp"
+#include "report/vector_search_table.hpp"
 
 namespace aistor {
 namespace {
@@ -28,6 +29,7 @@ const std::vector<NamedTable>& named_tables() {
       one("training", training_table, no_phases("training")),
       one("checkpoint", checkpoint_table, no_phases("checkpoint")),
       {"kv-cache", [](const Reports& r) { return kv_cache_tables(r); }, no_phases("kv-cache")},
+      one("vector-search", vector_search_table, no_phases("vector-search")),
       one("ollama-load", model_load_table, no_phases("model-load")),
       one("model-load", model_load_table, no_phases("model-load")),
       {"storm", [](const Reports& r) { return storm_tables(r, true); }, no_phases("storm")},

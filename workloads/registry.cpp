@@ -7,14 +7,15 @@
 #include "workloads/pack/pack_workload.hpp"
 #include "workloads/raw/raw_workload.hpp"
 #include "workloads/samples/samples_workload.hpp"
+#include "workloads/vector_search/vector_search_workload.hpp"
 
 namespace aistor {
 
 const std::vector<WorkloadInfo>& workloads() {
-  static const std::vector<WorkloadInfo> all{raw_workload_info(),        samples_workload_info(),
-                                             checkpoint_workload_info(), model_load_workload_info(),
-                                             storm_workload_info(),      pack_workload_info(),
-                                             kv_cache_workload_info()};
+  static const std::vector<WorkloadInfo> all{
+      raw_workload_info(),        samples_workload_info(),      checkpoint_workload_info(),
+      model_load_workload_info(), storm_workload_info(),        pack_workload_info(),
+      kv_cache_workload_info(),   vector_search_workload_info()};
   return all;
 }
 

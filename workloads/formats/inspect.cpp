@@ -25,6 +25,7 @@
 #include "workloads/formats/model_file.hpp"
 #include "workloads/formats/sample_content.hpp"
 #include "workloads/formats/tfrecord.hpp"
+#include "workloads/formats/vector_index.hpp"
 
 namespace aistor::formats {
 namespace {
@@ -314,6 +315,7 @@ nlohmann::json inspect(const std::filesystem::path& path) {
     throw InputError(fmt::format("{}: no such file or directory", path.string()));
   }
   if (std::filesystem::is_directory(status)) {
+    if (std::filesystem::exists(path / kIndexManifest)) return inspect_index_directory(path);
     if (auto manifest = read_manifest(path)) return inspect_dataset(path, *manifest);
     return inspect_foreign_directory(path);
   }
@@ -322,6 +324,7 @@ nlohmann::json inspect(const std::filesystem::path& path) {
   }
   if (looks_like_model_file(path)) return inspection_of(read_model_file(path));
   if (looks_like_arrow(path)) return inspect_arrow(path);
+  if (looks_like_vector_index(path)) return inspect_vector_index(path);
   Tally t;
   nlohmann::json j;
   if (looks_like_ffrecord(path)) {
@@ -341,6 +344,19 @@ nlohmann::json inspect(const std::filesystem::path& path) {
 }
 
 std::string describe_inspection(const nlohmann::json& r) {
+  if (r.value("format", "") == "aistor-vector-index") {
+    std::string out = fmt::format(
+        "{}: aistor vector index\n  nodes {}, dim {} {}, metric {}, degree max {} mean {:.1f}\n"
+        "  record {} bytes, {} a sector, {} sector(s) a node, file {}, reachable from entry {}\n",
+        r.value("path", ""), r.value("nodes", 0), r.value("dim", 0), r.value("dtype", ""),
+        r.value("metric", ""), r.value("max_degree", 0), r.value("mean_degree", 0.0),
+        r.value("record_bytes", 0), r.value("nodes_per_sector", 0), r.value("sectors_per_node", 0),
+        human_bytes(r.value("file_bytes", 0.0)), r.value("reachable_from_entry", 0));
+    if (r.contains("pq_bytes"))
+      out += fmt::format("  in memory (PQ codes) {}\n", human_bytes(r["pq_bytes"].get<double>()));
+    out += fmt::format("  ok: {}\n", r.value("checked", ""));
+    return out;
+  }
   if (r.value("format", "") == "safetensors" || r.value("format", "") == "gguf") {
     std::string out =
         fmt::format("{}: {}{}\n  tensors {}, tensor bytes {}, header {} bytes, file {}\n",

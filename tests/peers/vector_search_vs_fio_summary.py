@@ -1,0 +1,66 @@
+"""Summary of tests/peers/vector_search_vs_fio.sh: medians over the rounds, the goals' verdicts."""
+import json
+import statistics
+import sys
+
+out, rounds, beam = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+
+def workload(name):
+    phase = json.load(open(f"{out}/{name}-report.json"))["phases"][0]
+    return phase["workload_metrics"]
+
+
+def fio(name):
+    return json.load(open(f"{out}/{name}.json"))["jobs"][0]["read"]
+
+
+rows = []
+for r in range(1, rounds + 1):
+    qd1, high = workload(f"aistor-qd1-{r}"), workload(f"aistor-high-{r}")
+    hop, rand = fio(f"fio-hop-{r}"), fio(f"fio-high-{r}")
+    hop_s = beam / hop["iops"]  # W reads submitted together, all awaited
+    rows.append({
+        "recall": qd1["recall"]["at_k"],
+        "qd1_ms": qd1["latency"]["mean"] / 1e6,
+        "hops": qd1["hops"]["mean"],
+        "reads_per_hop": qd1["reads_per_query"] / qd1["hops"]["mean"],
+        "fio_hop_us": hop_s * 1e6,
+        "predicted_ms": qd1["hops"]["mean"] * hop_s * 1e3,
+        "io_share": qd1["io_wait_share"],
+        "high_iops": high["device"]["iops"],
+        "high_qd": high["device"]["mean_queue_depth"],
+        "high_qps": high["qps"],
+        "high_p99_ms": high["latency"]["p99"] / 1e6,
+        "fio_iops": rand["iops"],
+        "fio_depth": json.load(open(f"{out}/fio-high-{r}.json"))["global options"]["iodepth"],
+    })
+
+
+def med(key):
+    return statistics.median(row[key] for row in rows)
+
+
+latency_ratio = statistics.median(row["qd1_ms"] / row["predicted_ms"] for row in rows)
+iops_ratio = statistics.median(row["high_iops"] / row["fio_iops"] for row in rows)
+print("# vector search against fio on the same index file\n")
+print(f"aistor's vector-search (io_uring, O_DIRECT, search_list 64, beam {beam}) and fio (io_uring,")
+print(f"O_DIRECT, 4 KiB random reads of the same graph.index) alternating, {rounds} rounds; medians.\n")
+print("| round | recall@10 | qd1 mean ms | hops | reads/hop | fio hop us | hops x fio hop ms | "
+      "I/O share | high IOPS | reads in flight | QPS | p99 ms | fio IOPS (depth/job) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for n, row in enumerate(rows, 1):
+    print(f"| {n} | {row['recall']:.3f} | {row['qd1_ms']:.3f} | {row['hops']:.1f} | "
+          f"{row['reads_per_hop']:.2f} | {row['fio_hop_us']:.1f} | {row['predicted_ms']:.3f} | "
+          f"{row['io_share'] * 100:.0f}% | {row['high_iops']:.0f} | {row['high_qd']:.1f} | "
+          f"{row['high_qps']:.0f} | {row['high_p99_ms']:.2f} | {row['fio_iops']:.0f} "
+          f"({row['fio_depth']}) |")
+print()
+print("| goal | figure | verdict |")
+print("|---|---|---|")
+print(f"| recall@10 >= 0.9 at the shipped L (64) | {med('recall'):.3f} | "
+      f"{'PASS' if med('recall') >= 0.9 else 'MISS'} |")
+print(f"| device IOPS at high concurrency >= 0.85 x fio at the same reads in flight | "
+      f"{iops_ratio:.2f} x | {'PASS' if iops_ratio >= 0.85 else 'MISS'} |")
+print(f"| concurrency 1: mean latency <= 1.15 x hops x fio's hop | {latency_ratio:.2f} x | "
+      f"{'PASS' if latency_ratio <= 1.15 else 'MISS'} |")

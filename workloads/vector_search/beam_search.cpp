@@ -1,0 +1,105 @@
+#include "workloads/vector_search/beam_search.hpp"
+
+#include <algorithm>
+
+#include "core/splitmix.hpp"
+
+namespace aistor {
+
+BeamSearch::BeamSearch(const SearchIndex& index, const BeamParams& p)
+    : index_(index), p_(p), vec_(index.header().dim) {}
+
+void BeamSearch::start(std::span<const float> query) {
+  query_.assign(query.begin(), query.end());
+  index_.pq().pq.table(query_.data(), table_);
+  list_.clear();
+  exact_.clear();
+  seen_.assign(1024, 0);
+  seen_used_ = 0;
+  hops_ = reads_ = cache_hits_ = 0;
+  const auto entry = static_cast<std::uint32_t>(index_.header().entry);
+  see(entry);
+  list_.push_back({index_.pq().pq.distance(table_.data(), index_.pq().code(entry)), entry, false});
+}
+
+bool BeamSearch::see(std::uint32_t id) {
+  if ((seen_used_ + 1) * 2 > seen_.size()) {  // grow at half full
+    std::vector<std::uint32_t> old(seen_.size() * 2, 0);
+    old.swap(seen_);
+    seen_used_ = 0;
+    for (const std::uint32_t v : old)
+      if (v != 0) see(v - 1);
+  }
+  const std::size_t mask = seen_.size() - 1;
+  for (std::size_t at = mix64(id) & mask;; at = (at + 1) & mask) {
+    if (seen_[at] == id + 1) return false;
+    if (seen_[at] == 0) {
+      seen_[at] = id + 1;
+      ++seen_used_;
+      return true;
+    }
+  }
+}
+
+void BeamSearch::offer(std::uint32_t id, float d) {
+  if (list_.size() >= p_.search_list && d >= list_.back().d) return;
+  const auto pos = std::upper_bound(list_.begin(), list_.end(), d,
+                                    [](float v, const Candidate& c) { return v < c.d; });
+  list_.insert(pos, {d, id, false});
+  if (list_.size() > p_.search_list) list_.pop_back();
+}
+
+void BeamSearch::expand(std::uint32_t id, std::span<const std::byte> read) {
+  const auto& h = index_.header();
+  const auto r = formats::parse_record(h, id, read, index_.graph_file().string());
+  formats::load_vector(index_.spec(), r.vector.data(), vec_);
+  exact_.emplace_back(formats::l2_squared(vec_.data(), query_.data(), h.dim), id);
+  for (std::uint32_t i = 0; i < r.degree; ++i) {
+    const std::uint32_t n = r.neighbour(i);
+    if (see(n)) offer(n, index_.pq().pq.distance(table_.data(), index_.pq().code(n)));
+  }
+}
+
+bool BeamSearch::next_hop(std::vector<std::uint32_t>& reads) {
+  reads.clear();
+  for (;;) {
+    std::vector<std::uint32_t> picked;
+    for (auto& c : list_) {
+      if (picked.size() >= p_.beam_width) break;
+      if (!c.expanded) {
+        c.expanded = true;
+        picked.push_back(c.id);
+      }
+    }
+    if (picked.empty()) return false;
+    for (const std::uint32_t id : picked) {
+      if (const auto cached = index_.cached(id); !cached.empty()) {
+        ++cache_hits_;
+        expand(id, cached);
+      } else {
+        reads.push_back(id);
+      }
+    }
+    if (!reads.empty()) {
+      ++hops_;
+      reads_ += static_cast<std::uint32_t>(reads.size());
+      return true;
+    }
+  }
+}
+
+void BeamSearch::arrived(std::uint32_t id, std::span<const std::byte> read) {
+  expand(id, read);
+}
+
+std::vector<std::uint32_t> BeamSearch::results() const {
+  auto e = exact_;
+  const std::size_t k = std::min<std::size_t>(p_.k, e.size());
+  std::partial_sort(e.begin(), e.begin() + static_cast<std::ptrdiff_t>(k), e.end());
+  std::vector<std::uint32_t> ids(k);
+  for (std::size_t i = 0; i < k; ++i)
+    ids[i] = e[i].second;
+  return ids;
+}
+
+}  // namespace aistor
