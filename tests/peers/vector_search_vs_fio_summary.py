@@ -33,6 +33,8 @@ for r in range(1, rounds + 1):
         "high_qps": high["qps"],
         "high_p99_ms": high["latency"]["p99"] / 1e6,
         "fio_iops": rand["iops"],
+        "asked_mib": high["memory"]["asked_bytes"] / 2**20,
+        "rss_mib": high["memory"]["rss_bytes"] / 2**20,
         "fio_depth": json.load(open(f"{out}/fio-high-{r}.json"))["global options"]["iodepth"],
     })
 
@@ -62,5 +64,8 @@ print(f"| recall@10 >= 0.9 at the shipped L (64) | {med('recall'):.3f} | "
       f"{'PASS' if med('recall') >= 0.9 else 'MISS'} |")
 print(f"| device IOPS at high concurrency >= 0.85 x fio at the same reads in flight | "
       f"{iops_ratio:.2f} x | {'PASS' if iops_ratio >= 0.85 else 'MISS'} |")
+print(f"| memory: the in-memory part and buffers only | asked {med('asked_mib'):.1f} MiB "
+      f"(PQ codes, codebooks, buffers, query pool), resident {med('rss_mib'):.1f} MiB (the whole "
+      f"process: binary, libraries, recorder) | - |")
 print(f"| concurrency 1: mean latency <= 1.15 x hops x fio's hop | {latency_ratio:.2f} x | "
       f"{'PASS' if latency_ratio <= 1.15 else 'MISS'} |")

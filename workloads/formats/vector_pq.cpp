@@ -129,13 +129,21 @@ void ProductQuantizer::encode(const float* v, std::uint8_t* code) const {
 }
 
 void ProductQuantizer::table(const float* q, std::vector<float>& table) const {
+  // Per query (m x 256 distances of a few dimensions each): inline, no call a centroid.
   table.assign(std::size_t{m_} * 256, std::numeric_limits<float>::max());
   for (std::uint32_t j = 0; j < m_; ++j) {
     const std::uint32_t width = offsets_[j + 1] - offsets_[j];
     const float* cents = &centroids_[std::size_t{offsets_[j]} * k_];
-    for (std::uint32_t c = 0; c < k_; ++c)
-      table[std::size_t{j} * 256 + c] =
-          l2_squared(q + offsets_[j], cents + std::size_t{c} * width, width);
+    const float* sub = q + offsets_[j];
+    float* out = &table[std::size_t{j} * 256];
+    for (std::uint32_t c = 0; c < k_; ++c, cents += width) {
+      float d = 0;
+      for (std::uint32_t t = 0; t < width; ++t) {
+        const float x = sub[t] - cents[t];
+        d += x * x;
+      }
+      out[c] = d;
+    }
   }
 }
 

@@ -30,10 +30,18 @@ class ProductQuantizer {
   // Fills `table` (m x 256) with the squared distances from `q`'s subvectors to every centroid.
   void table(const float* q, std::vector<float>& table) const;
   [[nodiscard]] float distance(const float* table, const std::uint8_t* code) const noexcept {
-    float d = 0;
-    for (std::uint32_t j = 0; j < m_; ++j)
-      d += table[j * 256 + code[j]];
-    return d;
+    // Four sums: the lookups' adds do not wait on each other.
+    float d[4] = {0, 0, 0, 0};
+    std::uint32_t j = 0;
+    for (; j + 4 <= m_; j += 4, table += 1024) {
+      d[0] += table[code[j]];
+      d[1] += table[256 + code[j + 1]];
+      d[2] += table[512 + code[j + 2]];
+      d[3] += table[768 + code[j + 3]];
+    }
+    for (; j < m_; ++j, table += 256)
+      d[0] += table[code[j]];
+    return (d[0] + d[1]) + (d[2] + d[3]);
   }
   [[nodiscard]] std::size_t memory_bytes() const noexcept { return centroids_.size() * 4; }
 

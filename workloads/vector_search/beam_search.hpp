@@ -57,7 +57,13 @@ class BeamSearch {
   std::vector<float> vec_;
   std::vector<Candidate> list_;
   std::vector<std::pair<float, std::uint32_t>> exact_;
-  std::vector<std::uint32_t> seen_;  // open addressing, 0 = empty, id + 1 stored
+  std::vector<std::uint32_t> fresh_;  // an expanded node's neighbours not seen before
+  // Seen ids: a bit a node for indexes of up to kBitmapNodes nodes (1 MiB a query in flight),
+  // else an open-addressing set (0 = empty, id + 1 stored).
+  static constexpr std::uint64_t kBitmapNodes = std::uint64_t{1} << 23;
+  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint32_t> touched_;
+  std::vector<std::uint32_t> seen_;
   std::size_t seen_used_ = 0;
   std::uint32_t hops_ = 0;
   std::uint32_t reads_ = 0;
