@@ -8,18 +8,19 @@
 #  - at concurrency 1, mean query latency <= 1.15 x hops x fio's hop time: the beam's W 4 KiB
 #    reads submitted together and all awaited (iodepth W, batch submit and complete W), io_uring,
 #    O_DIRECT, on the same file.
-# The disk drifts within minutes, so aistor and fio alternate ROUNDS times and medians are kept.
+# The disk drifts within minutes: each aistor run sits between two fio runs and is compared with
+# their mean, ROUNDS times, and the medians of the ratios are kept.
 # Usage: tests/peers/vector_search_vs_fio.sh [AISTOR] [DIR] [SECONDS] [OUT]
-# Environment: COUNT (50000, the shipped config's), CONCURRENCY (32), THREADS (4), ROUNDS (3).
+# Environment: COUNT (50000, the shipped config's), CONCURRENCY (32), THREADS (4), ROUNDS (7).
 set -euo pipefail
 aistor="${1:-build/release/apps/aistor}"
 dir="${2:-aistor-data/vsfio}"
-seconds="${3:-15}"
+seconds="${3:-8}"
 out="${4:-results/vector-search-vs-fio/$(date -u +%Y%m%dT%H%M%SZ)}"
 count="${COUNT:-50000}"
 conc="${CONCURRENCY:-32}"
 threads="${THREADS:-4}"
-rounds="${ROUNDS:-3}"
+rounds="${ROUNDS:-7}"
 beam=4
 py=/usr/bin/python3
 mkdir -p "$out" "$dir"
@@ -71,12 +72,18 @@ per_job_depth() {  # the aistor report's measured reads in flight, split over th
 print(max(1, round(w['device']['mean_queue_depth'] / int(sys.argv[2]))))" "$1" "$threads"
 }
 
+# The reads in flight fio gets: what a calibration run of the high phase measured (each read from
+# its planning to its arrival, so fio is given at least what aistor kept in flight).
+aistor_phase aistor-calibrate "$conc" "$threads" "$((conc * beam / threads))"
+depth=$(per_job_depth "$out/aistor-calibrate-report.json")
+# Each aistor run sits between two fio runs and is compared with their mean: drift cancels.
 for r in $(seq 1 "$rounds"); do
+  fio_job "fio-hop-$r-a" 1 "$beam" "$beam"
   aistor_phase "aistor-qd1-$r" 1 1 "$beam"
-  fio_job "fio-hop-$r" 1 "$beam" "$beam"
+  fio_job "fio-hop-$r-b" 1 "$beam" "$beam"
+  fio_job "fio-high-$r-a" "$threads" "$depth" 1
   aistor_phase "aistor-high-$r" "$conc" "$threads" "$((conc * beam / threads))"
-  depth=$(per_job_depth "$out/aistor-high-$r-report.json")
-  fio_job "fio-high-$r" "$threads" "$depth" 1
+  fio_job "fio-high-$r-b" "$threads" "$depth" 1
 done
 
 "$py" "$(dirname "$0")/vector_search_vs_fio_summary.py" "$out" "$rounds" "$beam" | tee "$out/summary.md"

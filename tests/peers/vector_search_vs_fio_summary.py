@@ -15,11 +15,16 @@ def fio(name):
     return json.load(open(f"{out}/{name}.json"))["jobs"][0]["read"]
 
 
+def fio_pair(name):
+    """The mean IOPS of the fio runs before and after an aistor run."""
+    return (fio(f"{name}-a")["iops"] + fio(f"{name}-b")["iops"]) / 2
+
+
 rows = []
 for r in range(1, rounds + 1):
     qd1, high = workload(f"aistor-qd1-{r}"), workload(f"aistor-high-{r}")
-    hop, rand = fio(f"fio-hop-{r}"), fio(f"fio-high-{r}")
-    hop_s = beam / hop["iops"]  # W reads submitted together, all awaited
+    hop_s = beam / fio_pair(f"fio-hop-{r}")  # W reads submitted together, all awaited
+    fio_iops = fio_pair(f"fio-high-{r}")
     rows.append({
         "recall": qd1["recall"]["at_k"],
         "qd1_ms": qd1["latency"]["mean"] / 1e6,
@@ -32,10 +37,10 @@ for r in range(1, rounds + 1):
         "high_qd": high["device"]["mean_queue_depth"],
         "high_qps": high["qps"],
         "high_p99_ms": high["latency"]["p99"] / 1e6,
-        "fio_iops": rand["iops"],
+        "fio_iops": fio_iops,
         "asked_mib": high["memory"]["asked_bytes"] / 2**20,
         "rss_mib": high["memory"]["rss_bytes"] / 2**20,
-        "fio_depth": json.load(open(f"{out}/fio-high-{r}.json"))["global options"]["iodepth"],
+        "fio_depth": json.load(open(f"{out}/fio-high-{r}-a.json"))["global options"]["iodepth"],
     })
 
 
@@ -47,16 +52,18 @@ latency_ratio = statistics.median(row["qd1_ms"] / row["predicted_ms"] for row in
 iops_ratio = statistics.median(row["high_iops"] / row["fio_iops"] for row in rows)
 print("# vector search against fio on the same index file\n")
 print(f"aistor's vector-search (io_uring, O_DIRECT, search_list 64, beam {beam}) and fio (io_uring,")
-print(f"O_DIRECT, 4 KiB random reads of the same graph.index) alternating, {rounds} rounds; medians.\n")
+print(f"O_DIRECT, 4 KiB random reads of the same graph.index): each aistor run between two fio runs")
+print(f"and set against their mean, {rounds} rounds; medians of the ratios. fio's depth a job is")
+print("aistor's measured reads in flight (a calibration run) over its threads.\n")
 print("| round | recall@10 | qd1 mean ms | hops | reads/hop | fio hop us | hops x fio hop ms | "
       "I/O share | high IOPS | reads in flight | QPS | p99 ms | fio IOPS (depth/job) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for n, row in enumerate(rows, 1):
     print(f"| {n} | {row['recall']:.3f} | {row['qd1_ms']:.3f} | {row['hops']:.1f} | "
           f"{row['reads_per_hop']:.2f} | {row['fio_hop_us']:.1f} | {row['predicted_ms']:.3f} | "
           f"{row['io_share'] * 100:.0f}% | {row['high_iops']:.0f} | {row['high_qd']:.1f} | "
           f"{row['high_qps']:.0f} | {row['high_p99_ms']:.2f} | {row['fio_iops']:.0f} "
-          f"({row['fio_depth']}) |")
+          f"({row['fio_depth']}) | {row['high_iops'] / row['fio_iops']:.2f} |")
 print()
 print("| goal | figure | verdict |")
 print("|---|---|---|")
