@@ -70,7 +70,7 @@ print("|---|---|---|")
 print(f"| recall@10 >= 0.9 at the shipped L (64) | {med('recall'):.3f} | "
       f"{'PASS' if med('recall') >= 0.9 else 'MISS'} |")
 print(f"| device IOPS at high concurrency >= 0.85 x fio at the same reads in flight | "
-      f"{iops_ratio:.2f} x | {'PASS' if iops_ratio >= 0.85 else 'MISS'} |")
+      f"{iops_ratio:.3f} x | {'PASS' if iops_ratio >= 0.85 else 'MISS'} |")
 print(f"| memory: the in-memory part and buffers only | asked {med('asked_mib'):.1f} MiB "
       f"(PQ codes, codebooks, buffers, query pool), resident {med('rss_mib'):.1f} MiB (the whole "
       f"process: binary, libraries, recorder) | - |")
