@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -252,6 +253,42 @@ TEST(VectorSearch, RecallForAFixedSeedIsExact) {
   const auto table = vector_search_table({{{"phases", {phase}}}});
   ASSERT_EQ(table.rows.size(), 2u);
   EXPECT_EQ(table.rows[1].back(), "ok");
+}
+
+// Every host engine reads the same records: the same 300 queries make the same reads and find
+// the same neighbours, whether their beams share an io_uring queue or each query has a thread.
+TEST(VectorSearch, EveryHostEngineSearchesAlike) {
+  test::ScratchDir dir;
+  const nlohmann::json index{{"dim", 16},        {"count", 1500}, {"degree", 12},
+                             {"build_list", 24}, {"pq_bytes", 8}, {"clusters", 8}};
+  (void)formats::build_index(small_spec(), dir.path() / "vector-index", 1, nullptr);
+  std::optional<std::uint64_t> reads;
+  for (const nlohmann::json& engine :
+       {nlohmann::json{{"name", "pread"}}, nlohmann::json{{"name", "odirect"}},
+        nlohmann::json{{"name", "io_uring"}, {"direct", true}, {"queue_depth", 24}},
+        nlohmann::json{{"name", "mmap"}}}) {
+    const auto phase = test::run_phase(dir.path(), {{"workload", "vector-search"},
+                                                    {"index", index},
+                                                    {"queries", 300},
+                                                    {"concurrency", 6},
+                                                    {"threads", 2},
+                                                    {"search_list", 12},
+                                                    {"k", 10},
+                                                    {"engine", engine}});
+    ASSERT_EQ(phase["status"], "ok") << engine.dump() << phase.dump();
+    const auto& w = phase["workload_metrics"];
+    EXPECT_EQ(w["queries"], 300) << engine.dump();
+    EXPECT_DOUBLE_EQ(w["recall"]["at_k"].get<double>(), 0.948) << engine.dump();
+    const auto n = w["device"]["reads"].get<std::uint64_t>();
+    if (reads) {
+      EXPECT_EQ(n, *reads) << engine.dump();
+    }
+    reads = n;
+    // With io_uring a worker keeps its three queries' beams in flight at once.
+    if (engine["name"] == "io_uring") {
+      EXPECT_EQ(w["search"]["reads_in_flight_per_worker"], 12);
+    }
+  }
 }
 
 TEST(VectorSearch, DamagedIndexesSayFileAndOffset) {
