@@ -6,9 +6,12 @@ import sys
 out, rounds, beam = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
 
+def phase_of(name):
+    return json.load(open(f"{out}/{name}-report.json"))["phases"][0]
+
+
 def workload(name):
-    phase = json.load(open(f"{out}/{name}-report.json"))["phases"][0]
-    return phase["workload_metrics"]
+    return phase_of(name)["workload_metrics"]
 
 
 def fio(name):
@@ -35,6 +38,7 @@ for r in range(1, rounds + 1):
         "io_share": qd1["io_wait_share"],
         "high_iops": high["device"]["iops"],
         "high_qd": high["device"]["mean_queue_depth"],
+        "high_submitted": phase_of(f"aistor-high-{r}")["achieved_queue_depth"],
         "high_qps": high["qps"],
         "high_p99_ms": high["latency"]["p99"] / 1e6,
         "fio_iops": fio_iops,
@@ -54,14 +58,16 @@ print("# vector search against fio on the same index file\n")
 print(f"aistor's vector-search (io_uring, O_DIRECT, search_list 64, beam {beam}) and fio (io_uring,")
 print(f"O_DIRECT, 4 KiB random reads of the same graph.index): each aistor run between two fio runs")
 print(f"and set against their mean, {rounds} rounds; medians of the ratios. fio's depth a job is")
-print("aistor's measured reads in flight (a calibration run) over its threads.\n")
+print("the reads a calibration run of aistor kept submitted to the kernel (the phase's")
+print("achieved_queue_depth), over its threads; \"in flight\" is the workload's own count, from a")
+print("hop's planning to each read's ranking (aistor's queueing included).\n")
 print("| round | recall@10 | qd1 mean ms | hops | reads/hop | fio hop us | hops x fio hop ms | "
-      "I/O share | high IOPS | reads in flight | QPS | p99 ms | fio IOPS (depth/job) |")
+      "I/O share | high IOPS | submitted / in flight | QPS | p99 ms | fio IOPS (depth/job) |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for n, row in enumerate(rows, 1):
     print(f"| {n} | {row['recall']:.3f} | {row['qd1_ms']:.3f} | {row['hops']:.1f} | "
           f"{row['reads_per_hop']:.2f} | {row['fio_hop_us']:.1f} | {row['predicted_ms']:.3f} | "
-          f"{row['io_share'] * 100:.0f}% | {row['high_iops']:.0f} | {row['high_qd']:.1f} | "
+          f"{row['io_share'] * 100:.0f}% | {row['high_iops']:.0f} | {row['high_submitted']:.1f} / {row['high_qd']:.1f} | "
           f"{row['high_qps']:.0f} | {row['high_p99_ms']:.2f} | {row['fio_iops']:.0f} "
           f"({row['fio_depth']}) | {row['high_iops'] / row['fio_iops']:.2f} |")
 print()
