@@ -3,18 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "report/json_number.hpp"
 
 namespace aistor {
 namespace {
-
-double number(const nlohmann::json& j, std::initializer_list<const char*> path) {
-  const nlohmann::json* at = &j;
-  for (const char* k : path) {
-    if (!at->is_object() || !at->contains(k)) return -1;
-    at = &(*at)[k];
-  }
-  return at->is_number() ? at->get<double>() : -1;
-}
 
 std::string ns_cell(double ns) {
   return ns < 0 ? "-" : human_ns(ns);
@@ -28,18 +20,18 @@ std::vector<std::string> phase_row(const nlohmann::json& p, const nlohmann::json
   const auto& block = w.value("block_tokens", nlohmann::json());
   // Under mpirun: the slowest rank's p95.
   const double storage_p95 = w.contains("max_rank_p95_ns")
-                                 ? number(w, {"max_rank_p95_ns", "request_storage"})
-                                 : number(w, {"request_storage_ns", "p95"});
+                                 ? number_at(w, {"max_rank_p95_ns", "request_storage"})
+                                 : number_at(w, {"request_storage_ns", "p95"});
   return {p.value("name", "?"),
           model.value("name", "?"),
           block.is_number() ? fmt::format("{} tok", block.get<int>()) : "request",
           std::to_string(w.value("users", 0)),
           fmt::format("{:.1f}", w.value("requests_per_s", 0.0)),
           fmt::format("{:.1f}%", w.value("hit_rate", 0.0) * 100),
-          gbps_cell(number(w, {"storage_read_bytes_per_s"})),
-          gbps_cell(number(w, {"storage_write_bytes_per_s"})),
-          ns_cell(number(w, {"prefix_load_ns", "p50"})),
-          ns_cell(number(w, {"prefix_load_ns", "p95"})),
+          gbps_cell(number_at(w, {"storage_read_bytes_per_s"})),
+          gbps_cell(number_at(w, {"storage_write_bytes_per_s"})),
+          ns_cell(number_at(w, {"prefix_load_ns", "p50"})),
+          ns_cell(number_at(w, {"prefix_load_ns", "p95"})),
           ns_cell(storage_p95),
           fmt::format("{:.0f}", w.value("cached_tokens_per_s", 0.0)),
           p.value("status", "?")};
@@ -59,8 +51,8 @@ std::vector<std::string> tier_row(const std::string& phase, const std::string& n
           std::to_string(t.value("moved_in", 0)),
           std::to_string(t.value("moved_out", 0)),
           std::to_string(t.value("dropped", 0)),
-          ns_cell(number(t, {"read_ns", "p95"})),
-          ns_cell(number(t, {"write_ns", "p95"}))};
+          ns_cell(number_at(t, {"read_ns", "p95"})),
+          ns_cell(number_at(t, {"write_ns", "p95"}))};
 }
 
 }  // namespace

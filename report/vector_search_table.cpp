@@ -3,18 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "report/json_number.hpp"
 
 namespace aistor {
 namespace {
-
-double number(const nlohmann::json& j, std::initializer_list<const char*> path) {
-  const nlohmann::json* at = &j;
-  for (const char* k : path) {
-    if (!at->is_object() || !at->contains(k)) return -1;
-    at = &(*at)[k];
-  }
-  return at->is_number() ? at->get<double>() : -1;
-}
 
 std::string cell(double v, const char* format) {
   return v < 0 ? "-" : fmt::format(fmt::runtime(format), v);
@@ -29,23 +21,23 @@ std::vector<std::string> row(const nlohmann::json& p, const nlohmann::json& w) {
   const auto& engine = p.value("engine", nlohmann::json::object());
   std::string eng = engine.is_object() ? engine.value("name", "?") : "?";
   if (engine.is_object() && engine.value("direct", false)) eng += "+direct";
-  const double recall = number(w, {"recall", "at_k"});
+  const double recall = number_at(w, {"recall", "at_k"});
   return {p.value("name", "?"),
           fmt::format("{}x{} {} R{}", index.value("count", 0), index.value("dim", 0),
                       index.value("dtype", "?"), index.value("degree", 0)),
           eng,
           std::to_string(search.value("concurrency", 0)),
           fmt::format("{}/{}", search.value("search_list", 0), search.value("beam_width", 0)),
-          cell(number(w, {"qps"}), "{:.0f}"),
-          ns_cell(number(w, {"latency", "p50"})),
-          ns_cell(number(w, {"latency", "p99"})),
-          ns_cell(number(w, {"latency", "p99_9"})),
-          cell(number(w, {"hops", "mean"}), "{:.1f}"),
-          cell(number(w, {"reads_per_query"}), "{:.1f}"),
-          cell(number(w, {"device", "iops"}), "{:.0f}"),
-          cell(number(w, {"device", "mean_queue_depth"}), "{:.1f}"),
-          cell(number(w, {"io_wait_share"}) * 100, "{:.0f}%"),
-          recall < 0 ? "-" : fmt::format("{:.3f}@{}", recall, number(w, {"recall", "k"})),
+          cell(number_at(w, {"qps"}), "{:.0f}"),
+          ns_cell(number_at(w, {"latency", "p50"})),
+          ns_cell(number_at(w, {"latency", "p99"})),
+          ns_cell(number_at(w, {"latency", "p99_9"})),
+          cell(number_at(w, {"hops", "mean"}), "{:.1f}"),
+          cell(number_at(w, {"reads_per_query"}), "{:.1f}"),
+          cell(number_at(w, {"device", "iops"}), "{:.0f}"),
+          cell(number_at(w, {"device", "mean_queue_depth"}), "{:.1f}"),
+          cell(number_at(w, {"io_wait_share"}) * 100, "{:.0f}%"),
+          recall < 0 ? "-" : fmt::format("{:.3f}@{}", recall, number_at(w, {"recall", "k"})),
           p.value("status", "?")};
 }
 

@@ -18,6 +18,24 @@ namespace {
 
 constexpr std::size_t kLockStripes = 4096;
 
+// Marks what `from` reaches that is not yet seen (from included); returns how many it marked.
+std::uint64_t walk_from(const VectorGraph& g, std::uint32_t from, std::vector<char>& seen) {
+  std::deque<std::uint32_t> q{from};
+  seen[from] = 1;
+  std::uint64_t n = 1;
+  while (!q.empty()) {
+    const std::uint32_t id = q.front();
+    q.pop_front();
+    for (const std::uint32_t m : g.neighbours[id])
+      if (seen[m] == 0) {
+        seen[m] = 1;
+        ++n;
+        q.push_back(m);
+      }
+  }
+  return n;
+}
+
 struct Scored {
   float d;
   std::uint32_t id;
@@ -193,21 +211,7 @@ class Builder {
   void link_unreachable(const std::atomic<bool>* stop) {
     Scratch s(count_);
     std::vector<char> seen(count_, 0);
-    std::deque<std::uint32_t> q;
-    auto walk = [&](std::uint32_t from) {
-      seen[from] = 1;
-      q.push_back(from);
-      while (!q.empty()) {
-        const std::uint32_t id = q.front();
-        q.pop_front();
-        for (const std::uint32_t n : g_.neighbours[id])
-          if (seen[n] == 0) {
-            seen[n] = 1;
-            q.push_back(n);
-          }
-      }
-    };
-    walk(g_.entry);
+    (void)walk_from(g_, g_.entry, seen);
     for (std::uint32_t u = 0; u < count_; ++u) {
       if (seen[u] != 0) continue;
       if (stop != nullptr && stop->load(std::memory_order_relaxed))
@@ -227,7 +231,7 @@ class Builder {
         }
       auto& adj = g_.neighbours[from];
       if (adj.size() >= p_.degree) {
-        // In place of the farthest neighbour that something else also reaches; else the farthest.
+        // In place of its farthest neighbour (a later round re-links what that strands).
         auto far = std::max_element(adj.begin(), adj.end(), [&](std::uint32_t a, std::uint32_t b) {
           return dist(from, a) < dist(from, b);
         });
@@ -235,7 +239,7 @@ class Builder {
       } else {
         adj.push_back(u);
       }
-      walk(u);
+      (void)walk_from(g_, u, seen);
     }
   }
 
@@ -256,20 +260,7 @@ VectorGraph build_graph(std::span<const float> data, const GraphBuildParams& p,
 
 std::uint64_t reachable_from_entry(const VectorGraph& g) {
   std::vector<char> seen(g.neighbours.size(), 0);
-  std::deque<std::uint32_t> q{g.entry};
-  seen[g.entry] = 1;
-  std::uint64_t n = 1;
-  while (!q.empty()) {
-    const std::uint32_t id = q.front();
-    q.pop_front();
-    for (const std::uint32_t m : g.neighbours[id])
-      if (seen[m] == 0) {
-        seen[m] = 1;
-        ++n;
-        q.push_back(m);
-      }
-  }
-  return n;
+  return walk_from(g, g.entry, seen);
 }
 
 }  // namespace aistor::formats
