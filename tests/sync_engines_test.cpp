@@ -1,6 +1,7 @@
 // pread, odirect and mmap through the Engine interface: exact bytes, end of file, errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -122,11 +123,15 @@ TEST(Fadvise, RandomTurnsReadaheadOff) {
   auto path = test::write_pattern_file(dir.path() / "f", 8 << 20);
   for (const char* engine : {"pread", "io_uring"}) {
     const auto random = resident_after_small_reads(engine, Madvise::random, path);
-    const auto normal = resident_after_small_reads(engine, Madvise::none, path);
     EXPECT_EQ(random, 16u * 4096) << engine;
     // How far ahead depends on the device's read_ahead_kb and the kernel's window growth (5x on
     // ext4 with 128 KiB; 1.25x on a virtio disk with 8 MiB, whose first windows are 4 then 16
-    // pages): more than was read, in any case.
+    // pages): more than was read, in any case. Readahead is best effort (its pages are allocated
+    // without retrying, and dropped under memory pressure, as when sanitized tests run in
+    // parallel): it must show in one of three tries; random must never read ahead.
+    std::uint64_t normal = 0;
+    for (int attempt = 0; attempt < 3 && normal <= random; ++attempt)
+      normal = std::max(normal, resident_after_small_reads(engine, Madvise::none, path));
     EXPECT_GT(normal, random) << engine;
   }
 }
