@@ -183,6 +183,7 @@ std::string usage() {
          "REPORT.json...\n"
          "       aistor compare BASE NEW [--threshold 5%] [--alpha 0.05] [--format table|md] "
          "[--force]\n"
+         "       aistor trace show FILE | trace export FILE --to csv|fio [--output OUT]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
 }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/trace_log.hpp"
 #include "core/units.hpp"
 
 namespace aistor {
@@ -26,6 +27,7 @@ Recorder::Recorder(std::uint64_t origin_ns, std::uint64_t interval_ns)
 
 void Recorder::name_file(std::uint32_t file, std::string name) {
   if (file_names_.size() <= file) file_names_.resize(file + 1);
+  if (trace_ != nullptr) trace_->name_file(file, name);
   file_names_[file] = std::move(name);
   // A file id named again is a file opened again (ids are reused after close): its first op at
   // offset 0 is sequential, whatever the previous file's last op was.
@@ -46,8 +48,17 @@ std::string describe(const ErrorDetail& e) {
                      std::strerror(e.err), op, file, e.offset, e.length);
 }
 
+void Recorder::note_sync(std::uint32_t file, std::uint64_t start_ns, std::uint64_t done_ns,
+                         int err) {
+  if (trace_ != nullptr) trace_->add(kTraceSync, file, 0, 0, -std::int64_t{err}, start_ns, done_ns);
+}
+
 void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,
                       std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns) {
+  if (trace_ != nullptr) {
+    trace_->add(dir == Direction::read ? kTraceRead : kTraceWrite, file, offset, length, result,
+                submit_ns, done_ns);
+  }
   if (result < 0 || static_cast<std::uint64_t>(result) != length) {
     int err = result < 0 ? static_cast<int>(-result) : ENODATA;
     ++errors_[err];

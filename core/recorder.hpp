@@ -48,6 +48,8 @@ struct DirectionStats {
   void add_size(std::uint32_t size, std::uint64_t ops);
 };
 
+class TraceLog;
+
 class Recorder {
  public:
   static constexpr std::size_t kMaxErrorDetails = 8;
@@ -58,6 +60,14 @@ class Recorder {
   // Names a file id for error details (ids are per worker engine) and starts its sequentiality
   // afresh: name each file as it is opened.
   void name_file(std::uint32_t file, std::string name);
+
+  // A file made durable (fsync) from `start_ns` to `done_ns`: written down in the trace, when there
+  // is one, as a sync op (`err`: a positive errno when it failed). Changes no figure.
+  void note_sync(std::uint32_t file, std::uint64_t start_ns, std::uint64_t done_ns, int err = 0);
+
+  // From now on every recorded op is also written down in `log` (a phase's `trace`); the log
+  // must outlive the recorder's use. Merging and the wire form leave it out.
+  void trace_into(TraceLog* log) noexcept { trace_ = log; }
 
   // One operation as it is issued (measured ops only): feeds sequentiality.
   void issue(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length) {
@@ -122,6 +132,7 @@ class Recorder {
   std::vector<std::uint64_t> series_ops_;
   std::map<int, std::uint64_t> errors_;
   std::vector<ErrorDetail> details_;
+  TraceLog* trace_ = nullptr;
 };
 
 // The pattern of one direction: "128K seq", "4K rand", "4K-64K rand", "128K mixed".

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <time.h>
+
 #include "core/clock.hpp"
 #include "core/random_bytes.hpp"
 
@@ -74,6 +76,7 @@ class PumpRun {
   void fill(RequestSource& source, const std::atomic<bool>& stop) {
     source_ = &source;
     batch_.clear();
+    due_ = 0;
     std::uint64_t now = now_ns();
     while (!stopping_ && !free_.empty()) {
       if (stop.load(std::memory_order_relaxed)) {
@@ -85,7 +88,10 @@ class PumpRun {
       } else {
         IoRequest r;
         if (!source.next(r)) {
-          if (source.waiting() && (in_flight_ > 0 || !batch_.empty())) break;
+          if (source.waiting()) {
+            due_ = source.due_ns();
+            if (due_ != 0 || in_flight_ > 0 || !batch_.empty()) break;
+          }
           end(PumpEnd::done);
         } else {
           plan(r, now);
@@ -105,10 +111,37 @@ class PumpRun {
   }
 
   [[nodiscard]] bool idle() const { return in_flight_ == 0; }
+  // When the source's next request is due (0: when a completion comes).
+  [[nodiscard]] std::uint64_t due() const { return stopping_ ? 0 : due_; }
 
   // Waits for at least one completion and records what came back.
   void complete(Engine& engine, RequestSource& source, ProgressCounters* progress) {
-    std::size_t n = engine.reap(results_, 1);
+    record(engine.reap(results_, 1), source, progress);
+  }
+
+  // Until the due time (or the deadline, or the stop flag): completions reaped as they come, a
+  // sleep when nothing is in flight, the last stretch spun so the request leaves on time.
+  void wait_for_due(Engine& engine, RequestSource& source, ProgressCounters* progress,
+                    const std::atomic<bool>& stop) {
+    constexpr std::uint64_t kSpinNs = 200'000;    // the timer's slack, and then some
+    constexpr std::uint64_t kNapNs = 20'000'000;  // how often a long sleep looks at `stop`
+    const std::uint64_t until =
+        limits_.deadline_ns != 0 ? std::min(due_, limits_.deadline_ns) : due_;
+    for (std::uint64_t now = now_ns(); now < until && !stop.load(std::memory_order_relaxed);
+         now = now_ns()) {
+      if (in_flight_ > 0) {
+        record(engine.reap(results_, 0), source, progress);
+      } else if (until - now > kSpinNs) {
+        const std::uint64_t wake = std::min(until - kSpinNs, now + kNapNs);
+        timespec ts{static_cast<time_t>(wake / 1'000'000'000),
+                    static_cast<long>(wake % 1'000'000'000)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+      }
+    }
+  }
+
+ private:
+  void record(std::size_t n, RequestSource& source, ProgressCounters* progress) {
     for (std::size_t i = 0; i < n; ++i) {
       const IoResult& done = results_[i];
       auto slot = static_cast<unsigned>(done.tag);
@@ -141,6 +174,7 @@ class PumpRun {
     }
   }
 
+ public:
   [[nodiscard]] const PumpOutcome& outcome() const { return outcome_; }
 
  private:
@@ -194,6 +228,7 @@ class PumpRun {
   std::uint64_t planned_bytes_ = 0;
   std::uint64_t planned_ops_ = 0;
   std::size_t in_flight_ = 0;
+  std::uint64_t due_ = 0;
   bool stopping_ = false;
   PumpOutcome outcome_;
 };
@@ -205,6 +240,10 @@ PumpOutcome Pump::run(RequestSource& source, const PumpLimits& limits) {
   for (;;) {
     run.fill(source, stop_);
     run.submit(engine_);
+    if (run.due() != 0) {
+      run.wait_for_due(engine_, source, progress_, stop_);
+      continue;
+    }
     if (run.idle()) break;
     run.complete(engine_, source, progress_);
   }

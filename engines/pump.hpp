@@ -29,6 +29,11 @@ class RequestSource {
   // search whose next reads depend on what the last ones returned). The pump then reaps and asks
   // again; with nothing in flight, false from next() ends the run as always.
   [[nodiscard]] virtual bool waiting() const { return false; }
+  // With waiting(), after next() said none now: the steady time (ns) at which the next request is
+  // due, when it is early (a replay at a trace's times); 0 when none comes before a request in
+  // flight completes. The pump then reaps what completes meanwhile (stamping each completion as
+  // it comes), sleeps when nothing is in flight, and asks again at that time.
+  [[nodiscard]] virtual std::uint64_t due_ns() const { return 0; }
 };
 
 struct PumpLimits {

@@ -6,6 +6,7 @@
 #include "workloads/model_load/storm_workload.hpp"
 #include "workloads/pack/pack_workload.hpp"
 #include "workloads/raw/raw_workload.hpp"
+#include "workloads/replay/replay_workload.hpp"
 #include "workloads/samples/samples_workload.hpp"
 #include "workloads/vector_search/vector_search_workload.hpp"
 
@@ -13,9 +14,9 @@ namespace aistor {
 
 const std::vector<WorkloadInfo>& workloads() {
   static const std::vector<WorkloadInfo> all{
-      raw_workload_info(),        samples_workload_info(),      checkpoint_workload_info(),
-      model_load_workload_info(), storm_workload_info(),        pack_workload_info(),
-      kv_cache_workload_info(),   vector_search_workload_info()};
+      raw_workload_info(),        samples_workload_info(),       checkpoint_workload_info(),
+      model_load_workload_info(), storm_workload_info(),         pack_workload_info(),
+      kv_cache_workload_info(),   vector_search_workload_info(), replay_workload_info()};
   return all;
 }
 

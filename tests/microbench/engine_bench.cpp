@@ -10,7 +10,7 @@
 #include "core/page_cache.hpp"
 #include "core/permutation.hpp"
 #include "engines/registry.hpp"
-#include "workloads/raw/layout.hpp"
+#include "workloads/common/layout.hpp"
 
 namespace {
 

@@ -318,8 +318,10 @@ bool CheckpointWorkload::write_shard(WorkerContext& ctx, Pump& pump, RankTimes& 
   if (ctx.outcome.end != PumpEnd::done) return false;  // the report has the errors
   if (source.padded() && ::truncate(tmp_path.c_str(), static_cast<off_t>(shard.bytes)) != 0)
     throw_errno("truncate", tmp_path.string());
+  const std::uint64_t sync_start = now_ns();
   ctx.engine.sync(id);
   t.sync_ns = now_ns() - t0;
+  ctx.recorder.note_sync(id, sync_start, t0 + t.sync_ns);
   file.close();
   tmp.commit();
   t.durable_ns = now_ns() - t0;

@@ -219,7 +219,9 @@ void KvWorker::sync_written(const std::vector<KvSegment>& segs, std::vector<Engi
     for (const FileId id : ids) {
       const std::uint64_t t0 = now_ns();
       ctx_.engine.sync(id);
-      t_.sync_ns.record(now_ns() - t0);
+      const std::uint64_t t1 = now_ns();
+      ctx_.recorder.note_sync(id, t0, t1);
+      t_.sync_ns.record(t1 - t0);
     }
     return;
   }

@@ -17,7 +17,7 @@
 #include "core/splitmix.hpp"
 #include "core/units.hpp"
 #include "workloads/common/file_claims.hpp"
-#include "workloads/raw/layout.hpp"
+#include "workloads/common/layout.hpp"
 
 namespace aistor {
 namespace {
@@ -424,8 +424,11 @@ void RawWorkload::run(WorkerContext& ctx) {
   }
   buffers.reset();
   if (params_.fsync_at_end && !reads_only(params_.mode)) {
+    const std::uint64_t t0 = now_ns();
     ctx.engine.sync(file);
-    ctx.recorder.extend_to(now_ns());
+    const std::uint64_t t1 = now_ns();
+    ctx.recorder.note_sync(file, t0, t1);
+    ctx.recorder.extend_to(t1);
   }
   ctx.engine.close(file);
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/clock.hpp"
@@ -50,15 +51,24 @@ WorkersRan run_on_threads(const PhaseSpec& spec, Workload& workload, const std::
   phase["workers"] = slots.size();
   const bool ready = before_start_workers(spec, workload, slots, stop);
   start_ns = now_ns();
+  WorkersRan out;
   for (auto& s : slots)
     s->recorder = std::make_unique<Recorder>(start_ns, spec.interval_ns);
+  if (spec.trace) {
+    // At most 32 Mi ops (1.5 GiB) a phase in memory, and 1 Mi a worker whatever their number.
+    const std::size_t cap = std::max<std::size_t>(1u << 20, (32u << 20) / slots.size());
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      out.traces.push_back(
+          std::make_unique<TraceLog>(static_cast<std::uint32_t>(i), start_ns, cap));
+      slots[i]->recorder->trace_into(out.traces.back().get());
+    }
+  }
   if (ready) {
     run_workers(spec, workload, start_ns, slots, stop, progress);
   } else {
     for (auto& s : slots)
       s->outcome.end = PumpEnd::interrupted;  // the one that threw names the failure
   }
-  WorkersRan out;
   out.merged = Recorder(start_ns, spec.interval_ns);
   for (const auto& s : slots) {
     out.merged.merge(*s->recorder);

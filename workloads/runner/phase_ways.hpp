@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/recorder.hpp"
+#include "core/trace_log.hpp"
 #include "engines/pump.hpp"
 #include "workloads/runner/plan.hpp"
 #include "workloads/runner/ranks.hpp"
@@ -31,6 +33,8 @@ struct WorkersRan {
   // and cannot see other ranks); nullopt for threads, which the phase's own delta covers.
   std::optional<std::uint64_t> clients_read_bytes;
   std::optional<std::uint64_t> clients_write_bytes;
+  // Per worker, when the phase has a `trace`: every op it issued.
+  std::vector<std::unique_ptr<TraceLog>> traces;
 };
 
 using PhaseProgress = std::function<void(std::uint64_t bytes, std::uint64_t ops)>;

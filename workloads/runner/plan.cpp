@@ -229,6 +229,15 @@ PhaseSpec parse_phase(const nlohmann::json& j, const std::string& path, const Pl
     if (s.repeat > 1) phase.fail("repeat", "a search runs its own trials; leave repeat out");
     s.search = search;
   }
+  if (phase.has("trace")) {
+    s.trace = phase.string("trace", std::nullopt);
+    if (s.trace->empty()) phase.fail("trace", "a file name for the trace");
+    if (s.repeat > 1 || s.search) {
+      phase.fail("trace",
+                 "one trace holds one run of a phase: leave repeat and search out, or "
+                 "trace a phase of its own");
+    }
+  }
   (void)info->make(phase);  // validates the workload's own keys
   phase.finish();
   if (s.search) {
@@ -361,6 +370,17 @@ Plan make_plan(const nlohmann::json& config,
           fmt::format("config: {}.name: \"{}\" is also the name of {}; give each "
                       "phase a name of its own",
                       p.path, p.name, it->second));
+    }
+  }
+  // Two phases writing one trace would leave only the last.
+  std::map<std::filesystem::path, std::string> traces;
+  for (const auto& p : plan.phases) {
+    if (!p.trace) continue;
+    if (const auto [it, fresh] = traces.emplace(p.trace->lexically_normal(), p.path); !fresh) {
+      throw InputError(fmt::format(
+          "config: {}.trace: \"{}\" is also the trace of {} (a matrix's cells too); give each "
+          "phase a trace of its own",
+          p.path, p.trace->string(), it->second));
     }
   }
   plan.resolved["phases"] = expanded;

@@ -48,6 +48,8 @@ struct PhaseSpec {
   std::filesystem::path dir;
   std::uint64_t interval_ns = 100'000'000;
   std::optional<SearchSpec> search;
+  // `trace`: where every op the phase issues is written down (workloads/formats/trace_file.hpp).
+  std::optional<std::filesystem::path> trace;
 };
 
 // The most phases a plan may hold (matrices expanded): more is a mistake, not a benchmark, and

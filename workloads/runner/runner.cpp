@@ -17,6 +17,7 @@
 #include "core/recorder_json.hpp"
 #include "engines/registry.hpp"
 #include "workloads/runner/phase_figures.hpp"
+#include "workloads/runner/phase_trace.hpp"
 #include "workloads/runner/phase_ways.hpp"
 #include "workloads/runner/ranks.hpp"
 
@@ -244,6 +245,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   const Goal goal = workload->goal();
   if (options.progress) options.progress({&spec, index, total, 0, 0, 0, goal, true});
   Ranks* ranks = world_ranks();
+  check_trace_target(spec, workload->processes(), ranks != nullptr);
   PhaseEnv env{spec.dir, &stop, options.allow_device_writes};
   if (ranks != nullptr) {
     env.rank = static_cast<unsigned>(ranks->rank());
@@ -278,6 +280,13 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
 
   PhaseEnd end = workers_end(ran, stop.load(), phase);
   const auto rank_metrics = check_phase(*workload, env, ranks, end, phase);
+  if (spec.trace) {
+    try {
+      phase["trace"] = write_phase_trace(spec, ran, phase["engine"]);
+    } catch (const std::exception& e) {
+      end.fail(fmt::format("trace: {}", e.what()));
+    }
+  }
   phase["status"] = to_string(end.status);
   if (end.status == Status::failed) phase["error"] = end.error;
   phase.update(to_json(ran.merged));

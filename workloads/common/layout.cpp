@@ -1,4 +1,4 @@
-#include "workloads/raw/layout.hpp"
+#include "workloads/common/layout.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
