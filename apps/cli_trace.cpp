@@ -65,8 +65,13 @@ TraceArgs parse_trace_args(const std::vector<std::string>& args) {
 void show(const formats::Trace& t, const std::string& file, std::ostream& out) {
   std::uint64_t bytes[2] = {0, 0};
   std::uint64_t ops[2] = {0, 0};
+  std::uint64_t syncs = 0;
   std::map<std::uint32_t, std::uint64_t> sizes;
   for (const auto& o : t.ops) {
+    if (o.op == kTraceSync) {
+      ++syncs;
+      continue;
+    }
     bytes[o.op] += o.length;
     ++ops[o.op];
     ++sizes[o.length];
@@ -76,9 +81,10 @@ void show(const formats::Trace& t, const std::string& file, std::ostream& out) {
              t.files.size());
   fmt::print(out, "  reads  {} ops, {}\n", ops[0], human_bytes(static_cast<double>(bytes[0])));
   fmt::print(out, "  writes {} ops, {}\n", ops[1], human_bytes(static_cast<double>(bytes[1])));
+  if (syncs != 0) fmt::print(out, "  syncs  {}\n", syncs);
   fmt::print(
       out, "  span {:.6f} s{}\n", span,
-      span > 0 ? fmt::format(", {:.0f} ops/s", static_cast<double>(t.ops.size()) / span) : "");
+      span > 0 ? fmt::format(", {:.0f} ops/s", static_cast<double>(ops[0] + ops[1]) / span) : "");
   std::string common;
   std::size_t shown = 0;
   for (auto it = sizes.begin(); it != sizes.end() && shown < 6; ++it, ++shown)

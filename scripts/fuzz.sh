@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz, clang + ASan + UBSan: the fuzz preset) and runs each on
 # its seed corpus, for a time or a number of executions, one target per core at a time.
 # Usage: scripts/fuzz.sh [--time SECONDS | --runs N] [--log DIR] [TARGET...]
-#   targets: config tfrecord ffrecord safetensors gguf arrow vector_index (default all); --time 60 by default.
+#   targets: config tfrecord ffrecord safetensors gguf arrow vector_index trace (default all); --time 60 by default.
 #   --log DIR keeps each target's libFuzzer output (DIR/<target>.log) and a summary (DIR/summary.txt).
 # Exit 1 when a target finds a crash, a leak, a timeout or an escaped exception (the input is kept
 # under build/fuzz/findings/<target>/), 0 when every target ran clean.
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(config tfrecord ffrecord safetensors gguf arrow vector_index)
+[ ${#targets[@]} -gt 0 ] || targets=(config tfrecord ffrecord safetensors gguf arrow vector_index trace)
 
 scripts/install-deps.sh --fuzz
 cmake --preset fuzz >/dev/null

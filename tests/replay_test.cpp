@@ -3,6 +3,8 @@
 // phase recorded and replayed to the same ops; timing, remapping, folding of streams; bad input.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -347,6 +349,12 @@ TEST(Replay, CheckpointSyncsAreRecordedAndReplayedInPlace) {
   EXPECT_EQ(rep["workload_metrics"]["syncs"], 2);
   EXPECT_EQ(rep["workers"], 2);
   EXPECT_EQ(rep["workload_metrics"]["files_created"], 2);  // the shards' temporaries, renamed since
+  // Made empty (only written), they hold exactly what the replay wrote, as the recording's did.
+  std::uint64_t tmp_bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(d.path())) {
+    if (e.path().string().ends_with(".tmp")) tmp_bytes += fs::file_size(e.path());
+  }
+  EXPECT_EQ(tmp_bytes, rec["bytes"].get<std::uint64_t>());
 }
 
 TEST(Replay, RemappedFilesAreMadeAndOthersFilesNeverWritten) {
@@ -463,6 +471,12 @@ TEST(Replay, BadConfigsAndTraces) {
   EXPECT_NE(p["error"].get<std::string>().find("is there and is not an aistor trace"),
             std::string::npos);
   EXPECT_EQ(test::read_file(d.path() / "notes.txt"), "mine");
+  // A directory or a FIFO named as the trace: one line, no hang.
+  ASSERT_EQ(::mkfifo((d.path() / "fifo").c_str(), 0600), 0);
+  EXPECT_EQ(error_of([&] { (void)formats::load_trace(d.path() / "fifo"); }),
+            (d.path() / "fifo").string() + ": not a regular file");
+  EXPECT_EQ(error_of([&] { (void)formats::load_trace(d.path()); }),
+            d.path().string() + ": not a regular file");
   // A damaged trace fails the replay phase with the file's own one line.
   write_text(d.path() / "bad.trace", "AISTORTR\x01");
   const nlohmann::json r = test::run_phase(

@@ -176,14 +176,25 @@ Trace parse_trace(std::string_view bytes, std::string_view origin) {
 }
 
 std::string read_whole(const std::filesystem::path& path, std::uint64_t max_bytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO named as a trace must not hang the open; it is refused below.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd) throw_errno("open", path.string());
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_errno("fstat", path.string());
   if (!S_ISREG(st.st_mode)) throw InputError(fmt::format("{}: not a regular file", path.string()));
+  if (max_bytes == 0) {
+    // A quarter of the machine's memory: the text, and the ops parsed from it, must both fit.
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    max_bytes = pages > 0 && page > 0
+                    ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 4
+                    : std::uint64_t{16} << 30;
+  }
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-    throw InputError(fmt::format("{}: {} bytes, larger than the {} this reader takes",
-                                 path.string(), st.st_size, max_bytes));
+    throw InputError(
+        fmt::format("{}: {} bytes, larger than the {} bytes this reader takes (a "
+                    "quarter of the machine's memory)",
+                    path.string(), st.st_size, max_bytes));
   }
   std::string s(static_cast<std::size_t>(st.st_size), '\0');
   const auto got = pread_full(fd.get(), reinterpret_cast<std::byte*>(s.data()), s.size(), 0);

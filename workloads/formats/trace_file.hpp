@@ -55,8 +55,8 @@ void write_trace(const std::filesystem::path& path, const Trace& trace);
 [[nodiscard]] Trace read_trace(const std::filesystem::path& path);
 
 // The whole of a file, for the trace readers; InputError when it is not a regular file or larger
-// than `max_bytes`.
+// than `max_bytes` (0: a quarter of the machine's memory).
 [[nodiscard]] std::string read_whole(const std::filesystem::path& path,
-                                     std::uint64_t max_bytes = std::uint64_t{64} << 30);
+                                     std::uint64_t max_bytes = 0);
 
 }  // namespace aistor::formats

@@ -1,5 +1,6 @@
 #include "workloads/replay/replay_plan.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/histogram.hpp"
+#include "core/unique_fd.hpp"
 #include "workloads/common/file_claims.hpp"
 #include "workloads/common/layout.hpp"
 
@@ -30,6 +32,11 @@ std::filesystem::path local_name(const std::string& name) {
   flat.erase(0, flat.find_first_not_of('_'));
   if (flat.empty() || flat == "." || flat == "..") flat = "trace-file";
   return flat;
+}
+
+void create_empty(const std::filesystem::path& path) {
+  const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd) throw_errno("open", path.string());
 }
 
 nlohmann::json facts_of(const formats::Trace& t) {
@@ -115,6 +122,7 @@ ReplayPlan plan_replay(const formats::Trace& trace, const ReplayShape& shape,
     ReplayFile& f = plan.files[o.file];
     f.extent = std::max(f.extent, o.offset + o.length);
     f.written = f.written || o.op == kTraceWrite;
+    f.read = f.read || o.op == kTraceRead;
     const unsigned t = o.stream % threads;
     const double due = std::round(static_cast<double>(o.start_ns) * shape.time_scale);
     plan.threads[t].push_back({due >= 1.8e19 ? UINT64_MAX / 2 : static_cast<std::uint64_t>(due),
@@ -141,7 +149,11 @@ std::vector<std::filesystem::path> prepare_replay_files(ReplayPlan& plan,
     if (::lstat(f.path.c_str(), &st) != 0) {
       std::filesystem::create_directories(f.path.parent_path());
       claims.claim(rel);  // listed before it exists: an interrupted layout's file is still ours
-      layout.push_back({f.path, f.extent, ++seed, true});
+      if (f.read) {
+        layout.push_back({f.path, f.extent, ++seed, true});
+      } else {
+        create_empty(f.path);  // only written: a new file, as the recording's was
+      }
       f.created = true;
     } else if (!S_ISREG(st.st_mode)) {
       throw InputError(fmt::format("{}: the trace's {} lands here, which is not a regular file",

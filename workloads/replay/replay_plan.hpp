@@ -27,7 +27,8 @@ struct ReplayFile {
   std::filesystem::path path;  // where it is replayed
   std::uint64_t extent = 0;    // the furthest byte the replayed ops reach
   bool written = false;
-  bool created = false;  // laid out by this replay
+  bool read = false;
+  bool created = false;  // made by this replay
 };
 
 struct ReplayPlan {

@@ -9,8 +9,9 @@
 // lag of every timed op (issued minus due) is measured: that is the replay's fidelity.
 //
 // The trace's files are remapped under the phase's directory (a relative name as it is, any other
-// flattened into one name) and, untimed, created and sized to what the trace touches when missing,
-// filled with pseudo-random bytes. Files aistor did not make are read, never written or grown;
+// flattened into one name) and, untimed, created when missing: sized to what the trace reads and
+// filled with pseudo-random bytes, or empty when the trace only writes them (a new file, as the
+// recording's was). Files aistor did not make are read, never written or grown;
 // `read_only` drops the trace's writes.
 #include <atomic>
 #include <cstdint>

@@ -52,6 +52,7 @@ nlohmann::json write_phase_trace(const PhaseSpec& spec, const WorkersRan& ran,
                       {"clock", "steady clock, ns since the phase's start"}};
   const auto trace =
       formats::merge_logs(logs, std::filesystem::absolute(spec.dir).lexically_normal(), meta);
+  if (spec.trace->has_parent_path()) std::filesystem::create_directories(spec.trace->parent_path());
   formats::write_trace(*spec.trace, trace);
   return {{"path", spec.trace->string()},
           {"ops", trace.ops.size()},

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Record and replay, measured (issue 28's goals), in one run:
+#  1. Round trips: a raw random mix, a samples epoch and a checkpoint save, each recorded with
+#     `trace` and replayed `afap` through the same engine on the same files, ROUNDS times: the
+#     replay's op count, bytes and pattern must equal the recording's, its throughput within 5 %
+#     (medians of the rounds).
+#  2. Fidelity: a 50,000-op trace of 4 KiB random reads (a fio iolog v3 this script writes) at
+#     10k, 50k and 100k ops/s, replayed by aistor with `timing: original` (pread, and io_uring at
+#     queue depth 16), and by fio's read_iolog (psync, timestamps honoured): the issue lag of every
+#     op, p50/p99/max. aistor's is its own `issue_lag`, from the phase's start; fio's is measured by
+#     tests/peers/issue_times.c preloaded into fio (the time of each pread), from fio's first read —
+#     a start fio is given for free. fio's own logs cannot show it (millisecond timestamps, and
+#     write_iolog is refused while replaying).
+#  3. Against fio, as fast as possible: the 100k ops/s trace replayed `afap` by aistor and by fio
+#     (`replay_no_stall=1`): pread against psync, io_uring against io_uring at depth 16, on cached
+#     data and with O_DIRECT; each aistor run between two fio runs, ROUNDS times, medians.
+# Usage: tests/peers/replay_vs_fio.sh [AISTOR] [DIR] [OUT]     Environment: ROUNDS (5)
+set -euo pipefail
+aistor="${1:-build/release/apps/aistor}"
+dir="${2:-aistor-data/replay-bench}"
+out="${3:-results/replay-vs-fio/$(date -u +%Y%m%dT%H%M%SZ)}"
+rounds="${ROUNDS:-5}"
+py=/usr/bin/python3
+mkdir -p "$out" "$dir/traces"
+dir="$(cd "$dir" && pwd)"
+out="$(cd "$out" && pwd)"
+BENCH_COMMAND="ROUNDS=$rounds $0 $*"
+. "$(dirname "$0")/machine_txt.sh"
+write_machine_txt "$out/machine.txt" "$dir" "fio: $(fio --version)"
+gcc -O2 -shared -fPIC -o "$dir/issue_times.so" "$(dirname "$0")/issue_times.c" -ldl
+
+run_aistor() {  # name config-json
+  echo "$2" > "$out/$1.json"
+  echo "$aistor run $out/$1.json --output $out/$1-report.json" >> "$out/commands.txt"
+  "$aistor" run "$out/$1.json" --output "$out/$1-report.json" > /dev/null
+}
+
+# 1. Round trips: the recording and its replay in one config, same engine, same directory.
+roundtrip() {  # name phase-json engine-json
+  local r
+  for r in $(seq 1 "$rounds"); do
+    run_aistor "rt-$1-$r" '{"dir": "'"$dir"'", "phases": [
+      '"${2%\}}"', "name": "recorded", "engine": '"$3"', "trace": "'"$dir/traces/$1.trace"'"},
+      {"name": "replayed", "workload": "replay", "source": "'"$dir/traces/$1.trace"'",
+       "cache": "as-is", "engine": '"$3"'}]}'
+  done
+}
+roundtrip raw '{"workload": "raw", "rw": "randrw", "rwmixread": 70, "block_size": "4KiB",
+  "size": "256MiB", "io_size": "256MiB", "cache": "warm"}' '{"name": "io_uring", "queue_depth": 16}'
+roundtrip samples '{"workload": "samples", "dataset": {"preset": "openwebtext", "scale": 0.02,
+  "format": "tfrecord"}, "epochs": 1, "batch_size": 64, "read_threads": 2, "accelerators": 1,
+  "compute": "0ms", "cache": "warm"}' '{"name": "pread"}'
+roundtrip checkpoint '{"workload": "checkpoint", "size": "1GiB", "parallel": {"dp": 4, "zero": 3},
+  "cache": "as-is"}' '{"name": "io_uring", "queue_depth": 8}'
+
+# 2 and 3: 50,000 random 4 KiB reads of one 256 MiB file at a given rate, as a fio iolog v3.
+mkdir -p "$dir/replayed"
+data="$dir/replayed/replay-data.bin"  # the iologs name it relative: fio runs there, aistor's phase is there
+[ -f "$data" ] || "$py" -c "
+import os,sys
+with open(sys.argv[1],'wb') as f:
+    for _ in range(256): f.write(os.urandom(1<<20))" "$data"
+cat "$data" > /dev/null  # cached: the replays measure themselves, not the disk
+for rate in 10000 50000 100000; do
+  "$py" -c "
+import random,sys
+rate=int(sys.argv[1]); random.seed(7); out=open(sys.argv[2],'w')
+f='replay-data.bin'
+out.write(f'fio version 3 iolog\n0 {f} add\n0 {f} open\n')
+for i in range(50000):
+    out.write(f'{i*1000000//rate} {f} read {random.randrange(65536)*4096} 4096\n')
+out.write(f'{50000*1000000//rate} {f} close\n')" "$rate" "$dir/traces/rate-$rate.log"
+done
+
+replay_phase() {  # trace timing engine-json
+  echo '{"dir": "'"$dir/replayed"'", "phases": [{"name": "replay", "workload": "replay",
+    "source": "'"$1"'", "timing": "'"$2"'", "cache": "as-is", "engine": '"$3"'}]}'
+}
+fio_replay() {  # name trace engine iodepth direct no_stall [preload]
+  local env=()
+  [ "${7:-}" = "" ] || env=(env "ISSUE_TIMES_OUT=$out/$1.issue" "LD_PRELOAD=$dir/issue_times.so")
+  echo "${env[*]} fio --name=r --thread --read_iolog=$2 --ioengine=$3 --iodepth=$4 --direct=$5 --replay_no_stall=$6 --output-format=json --output=$out/$1.fio.json" >> "$out/commands.txt"
+  (cd "$dir/replayed" && "${env[@]}" fio --name=r --thread --read_iolog="$2" --ioengine="$3" --iodepth="$4" \
+    --direct="$5" --replay_no_stall="$6" --output-format=json --output="$out/$1.fio.json" > /dev/null)
+}
+for rate in 10000 50000 100000; do
+  t="$dir/traces/rate-$rate.log"
+  run_aistor "lag-$rate-pread" "$(replay_phase "$t" original '{"name": "pread"}')"
+  run_aistor "lag-$rate-uring" "$(replay_phase "$t" original '{"name": "io_uring", "queue_depth": 16}')"
+  fio_replay "lag-$rate-fio" "$t" psync 1 0 0 preload
+done
+
+t="$dir/traces/rate-100000.log"
+for r in $(seq 1 "$rounds"); do
+  for kind in pread uring direct; do
+    case $kind in
+      pread) e='{"name": "pread"}'; fe=(psync 1 0) ;;
+      uring) e='{"name": "io_uring", "queue_depth": 16}'; fe=(io_uring 16 0) ;;
+      direct) e='{"name": "io_uring", "queue_depth": 16, "direct": true}'; fe=(io_uring 16 1) ;;
+    esac
+    fio_replay "afap-$kind-$r-a" "$t" "${fe[@]}" 1
+    run_aistor "afap-$kind-$r" "$(replay_phase "$t" afap "$e")"
+    fio_replay "afap-$kind-$r-b" "$t" "${fe[@]}" 1
+  done
+done
+"$py" "$(dirname "$0")/replay_vs_fio_summary.py" "$out" "$rounds" | tee "$out/summary.md"
