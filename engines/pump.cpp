@@ -159,7 +159,7 @@ class PumpRun {
       const bool short_ok = r.to_eof && done.res >= 0 && done.res < r.length;
       const auto expected = short_ok ? static_cast<std::uint32_t>(done.res) : r.length;
       recorder_.record(direction(r), r.file, r.offset, expected, done.res, s.submit_ns,
-                       done.done_ns);
+                       done.done_ns, r.length);
       if (done.res != static_cast<std::int64_t>(expected) && limits_.stop_on_error) {
         end(PumpEnd::error);
       }

@@ -12,9 +12,11 @@
 
 #include "apps/cli.hpp"
 #include "core/error.hpp"
+#include "core/recorder.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/formats/trace_export.hpp"
 #include "workloads/formats/trace_import.hpp"
+#include "workloads/replay/replay_plan.hpp"
 #include "workloads/runner/plan.hpp"
 
 namespace aistor {
@@ -112,6 +114,27 @@ TEST(TraceFile, EveryDamageIsOneLineWithItsByteOffset) {
   bad = good;
   bad[15] = static_cast<char>(0x7f);  // meta length past the end
   EXPECT_NE(parse(bad).find("truncated: meta text of"), std::string::npos);
+}
+
+TEST(TraceFile, AShortReadAtEndOfFileIsRecordedAsAskedAndReplayedAsMayEndEarly) {
+  TraceLog log(0, 0, 10);
+  Recorder rec(0, 1'000'000);
+  rec.trace_into(&log);
+  rec.name_file(0, "f");
+  // An O_DIRECT read of a file's last, partial block: asked 4096, got 100 (the pump's to_eof).
+  rec.record(Direction::read, 0, 8192, 100, 100, 10, 20, 4096);
+  rec.record(Direction::read, 0, 0, 4096, 4096, 30, 40, 4096);
+  ASSERT_EQ(log.ops().size(), 2u);
+  EXPECT_EQ(log.ops()[0].length, 4096u);
+  EXPECT_EQ(log.ops()[0].result, 100);
+  EXPECT_EQ(rec.stats(Direction::read).bytes, 4196u);
+  const TraceLog* logs[] = {&log};
+  const Trace t = formats::merge_logs(logs, "/", {});
+  const ReplayPlan plan = plan_replay(t, {}, "/x", 4);
+  ASSERT_EQ(plan.threads.size(), 1u);
+  EXPECT_TRUE(plan.threads[0][0].to_eof);
+  EXPECT_FALSE(plan.threads[0][1].to_eof);
+  EXPECT_EQ(plan.files[0].extent, 8292u);  // as far as the file reached, not the block asked
 }
 
 TEST(TraceImport, FioV3AsFioItselfWroteIt) {

@@ -43,7 +43,7 @@ for w in ("raw", "samples", "checkpoint"):
     ok = same and abs(med - 1) <= 0.05
     verdicts.append((f"round trip {w}: same ops/bytes/pattern, throughput within 5 %", ok,
                      f"{med:.3f} x"))
-    lines.append(f"| {w} | {rec['ops']} | {rec['bytes']} | {rec['io_pattern']} | {same} | "
+    lines.append(f"| {w} | {rec['ops']} | {rec['bytes']} | {rec['io_pattern']['summary']} | {same} | "
                  f"{statistics.median(rec_bps) / 1e6:.1f} | {statistics.median(rep_bps) / 1e6:.1f} | "
                  f"{med:.3f} ({min(ratios):.3f}-{max(ratios):.3f}) |")
 

@@ -120,13 +120,18 @@ ReplayPlan plan_replay(const formats::Trace& trace, const ReplayShape& shape,
       continue;
     }
     ReplayFile& f = plan.files[o.file];
-    f.extent = std::max(f.extent, o.offset + o.length);
+    // A read the recording accepted short (an O_DIRECT read of a file's last, partial block)
+    // reaches only as far as the file did.
+    const bool to_eof = trace.timed_results && o.op == kTraceRead && o.result >= 0 &&
+                        o.result < static_cast<std::int64_t>(o.length);
+    f.extent = std::max(f.extent, o.offset + (to_eof ? static_cast<std::uint64_t>(o.result)
+                                                     : std::uint64_t{o.length}));
     f.written = f.written || o.op == kTraceWrite;
     f.read = f.read || o.op == kTraceRead;
     const unsigned t = o.stream % threads;
     const double due = std::round(static_cast<double>(o.start_ns) * shape.time_scale);
     plan.threads[t].push_back({due >= 1.8e19 ? UINT64_MAX / 2 : static_cast<std::uint64_t>(due),
-                               o.offset, o.length, o.file, o.op});
+                               o.offset, o.length, o.file, o.op, to_eof});
     plan.max_length[t] = std::max(plan.max_length[t], o.length);
   }
   if (std::none_of(has_data.begin(), has_data.end(), [](bool b) { return b; }))

@@ -20,6 +20,7 @@ struct ReplayOp {
   std::uint32_t length = 0;
   std::uint32_t file = 0;  // index into ReplayPlan::files
   std::uint8_t op = 0;     // kTraceRead, kTraceWrite or kTraceSync
+  bool to_eof = false;     // a read the recording saw end early at end of file: so may this one
 };
 
 struct ReplayFile {

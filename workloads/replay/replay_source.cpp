@@ -19,6 +19,7 @@ bool ReplaySource::next(IoRequest& r) {
   r.file = ids_[o.file];
   r.offset = o.offset;
   r.length = o.length;
+  r.to_eof = o.to_eof;
   r.tag = next_++;
   return true;
 }
