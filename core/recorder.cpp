@@ -55,10 +55,10 @@ void Recorder::note_sync(std::uint32_t file, std::uint64_t start_ns, std::uint64
 
 void Recorder::record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,
                       std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns,
-                      std::uint32_t asked) {
+                      std::uint32_t asked, std::uint64_t issued) {
   if (trace_ != nullptr) {
     trace_->add(dir == Direction::read ? kTraceRead : kTraceWrite, file, offset,
-                asked != 0 ? asked : length, result, submit_ns, done_ns);
+                asked != 0 ? asked : length, result, submit_ns, done_ns, issued);
   }
   if (result < 0 || static_cast<std::uint64_t>(result) != length) {
     int err = result < 0 ? static_cast<int>(-result) : ENODATA;

@@ -82,10 +82,12 @@ class Recorder {
   // One completed operation. `result` is bytes done or -errno; a short non-negative result is an
   // unexpected end of file (ENODATA). Only successful ops feed latency and throughput. `asked`
   // (when not 0): the length the request asked for, where `length` is what a read that may end
-  // at end of file got — what a trace writes down, so a replay asks the same.
+  // at end of file got — what a trace writes down, so a replay asks the same. `issued`: the op's
+  // place in its worker's issue order (ops of one batch share a submit time; completions come in
+  // any order), which a trace keeps.
   void record(Direction dir, std::uint32_t file, std::uint64_t offset, std::uint32_t length,
               std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns,
-              std::uint32_t asked = 0);
+              std::uint32_t asked = 0, std::uint64_t issued = 0);
 
   void merge(const Recorder& other);
 

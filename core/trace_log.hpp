@@ -38,10 +38,15 @@ class TraceLog {
 
   // Names an engine file id from now on (ids are reused after a close).
   void name_file(std::uint32_t id, std::string_view name);
+  // `issued`: the op's place in the worker's issue order (0 where unknown: a sync).
   void add(std::uint8_t op, std::uint32_t id, std::uint64_t offset, std::uint32_t length,
-           std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns);
+           std::int64_t result, std::uint64_t submit_ns, std::uint64_t done_ns,
+           std::uint64_t issued = 0);
 
+  // In completion order.
   [[nodiscard]] const std::vector<TraceOp>& ops() const noexcept { return ops_; }
+  // In issue order: by submit time, ops submitted together in the order they were issued.
+  [[nodiscard]] std::vector<TraceOp> issue_order() const;
   // Indexed by TraceOp::file.
   [[nodiscard]] const std::vector<std::string>& names() const noexcept { return names_; }
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
@@ -53,6 +58,7 @@ class TraceLog {
   std::uint64_t origin_ns_;
   std::size_t max_ops_;
   std::vector<TraceOp> ops_;
+  std::vector<std::uint64_t> issued_;  // beside ops_
   std::vector<std::string> names_;
   std::unordered_map<std::string, std::uint32_t> index_;
   std::vector<std::uint32_t> current_;  // engine file id -> name index; UINT32_MAX: unnamed

@@ -16,6 +16,7 @@ struct Slot {
   IoRequest request;
   std::uint64_t source_tag = 0;  // the source's own tag, restored for completed()
   std::uint64_t submit_ns = 0;
+  std::uint64_t issued = 0;  // the measured op's place in issue order
   bool measured = false;  // planned after the ramp: counts toward limits and is recorded
 };
 
@@ -159,7 +160,7 @@ class PumpRun {
       const bool short_ok = r.to_eof && done.res >= 0 && done.res < r.length;
       const auto expected = short_ok ? static_cast<std::uint32_t>(done.res) : r.length;
       recorder_.record(direction(r), r.file, r.offset, expected, done.res, s.submit_ns,
-                       done.done_ns, r.length);
+                       done.done_ns, r.length, s.issued);
       if (done.res != static_cast<std::int64_t>(expected) && limits_.stop_on_error) {
         end(PumpEnd::error);
       }
@@ -209,6 +210,7 @@ class PumpRun {
     r.tag = slot;
     slots_[slot].request = r;
     slots_[slot].measured = measured;
+    slots_[slot].issued = planned_ops_;
     if (measured) {
       planned_bytes_ += r.length;
       ++planned_ops_;

@@ -76,6 +76,21 @@ TEST(TraceFile, RoundTripKeepsEveryFieldAndOrdersByStart) {
   EXPECT_EQ(r.ops[3].file, 1u);
 }
 
+TEST(TraceFile, OpsSubmittedTogetherKeepTheirIssueOrderWhateverOrderTheyComplete) {
+  TraceLog a(0, 0, 10);
+  // One batch of three at 100 ns, completing last-issued first; then one at 50 ns.
+  a.add(kTraceWrite, 0, 8192, 4096, 4096, 100, 110, 3);
+  a.add(kTraceWrite, 0, 4096, 4096, 4096, 100, 120, 2);
+  a.add(kTraceWrite, 0, 0, 4096, 4096, 100, 130, 1);
+  a.add(kTraceWrite, 0, 12288, 4096, 4096, 50, 140, 0);
+  const TraceLog* logs[] = {&a};
+  const Trace t = formats::merge_logs(logs, "/", {});
+  ASSERT_EQ(t.ops.size(), 4u);
+  const std::uint64_t offsets[] = {12288, 0, 4096, 8192};
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(t.ops[i].offset, offsets[i]) << i;
+}
+
 TEST(TraceFile, DroppedOpsPastTheLimitMakeATruncatedTrace) {
   TraceLog a(0, 0, 2);
   for (int i = 0; i < 5; ++i)

@@ -81,7 +81,7 @@ Trace merge_logs(std::span<const TraceLog* const> logs, const std::filesystem::p
       if (added) t.files.push_back(n);
       remap.push_back(it->second);
     }
-    for (TraceOp op : log->ops()) {
+    for (TraceOp op : log->issue_order()) {
       op.file = remap[op.file];
       t.streams = std::max(t.streams, op.stream + 1);
       t.ops.push_back(op);
