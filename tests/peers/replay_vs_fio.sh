@@ -19,6 +19,7 @@
 #  3. Against fio, as fast as possible: a 1,000,000-op trace of the same reads (cached; the 50,000
 #     op one with O_DIRECT) replayed `afap` by aistor and by fio (`replay_no_stall=1`): pread against psync, io_uring against io_uring at depth 16, on cached
 #     data and with O_DIRECT; each aistor run between two fio runs, ROUNDS times, medians.
+# For a steady device: DIR on tests/peers/ram_device.sh's RAM-backed ext4 (label the results so).
 # Usage: tests/peers/replay_vs_fio.sh [AISTOR] [DIR] [OUT]
 # Environment: RT_ROUNDS (11, round trips), LAG_ROUNDS (3, fidelity), ROUNDS (5, against fio).
 set -euo pipefail
@@ -131,3 +132,7 @@ for r in $(seq 1 "$rounds"); do
 done
 "$py" "$(dirname "$0")/replay_vs_fio_summary.py" "$out" "$rounds" "$rt_rounds" "$lag_rounds" |
   tee "$out/summary.md"
+# What stays in results/: the summary, command lines, machine, and every config and report packed
+# in one archive (fio's per-op issue times, 11 MB, are summarised above and left out).
+(cd "$out" && ls | grep -v -e '^summary.md$' -e '^machine.txt$' -e '^commands.txt$' -e '\.issue$' |
+  tar -cJf raw.tar.xz -T - --remove-files && rm -f ./*.issue)
