@@ -3,6 +3,7 @@
 #include "report/kv_cache_table.hpp"
 #include "report/packing_table.hpp"
 #include "report/ranks_table.hpp"
+#include "report/replay_table.hpp"
 #include "report/side_by_side.hpp"
 #include "report/storm_table.hpp"
 #include "report/vector_search_table.hpp"
@@ -30,6 +31,7 @@ const std::vector<NamedTable>& named_tables() {
       one("checkpoint", checkpoint_table, no_phases("checkpoint")),
       {"kv-cache", [](const Reports& r) { return kv_cache_tables(r); }, no_phases("kv-cache")},
       one("vector-search", vector_search_table, no_phases("vector-search")),
+      one("replay", replay_table, no_phases("replay")),
       one("ollama-load", model_load_table, no_phases("model-load")),
       one("model-load", model_load_table, no_phases("model-load")),
       {"storm", [](const Reports& r) { return storm_tables(r, true); }, no_phases("storm")},

@@ -13,6 +13,7 @@
 #include "apps/cli.hpp"
 #include "core/error.hpp"
 #include "core/recorder.hpp"
+#include "report/replay_table.hpp"
 #include "tests/test_support.hpp"
 #include "workloads/formats/trace_export.hpp"
 #include "workloads/formats/trace_import.hpp"
@@ -353,6 +354,19 @@ TEST(Replay, RawPhaseRecordedAndReplayedMakesTheSameOps) {
   EXPECT_EQ(rep["workload_metrics"]["ops_issued"], 512);
   EXPECT_EQ(rep["workload_metrics"]["trace"]["phase"], "rec");
   EXPECT_FALSE(rep["workload_metrics"].contains("issue_lag"));  // afap: nothing is due
+  // The replay table sets the recording beside its replay, found by the trace's path.
+  nlohmann::json report = nlohmann::json::object();
+  report["phases"] = nlohmann::json::array({rec, rep});
+  const Table table = replay_table(std::vector<nlohmann::json>{report});
+  ASSERT_EQ(table.rows.size(), 3u);  // the header, the recording, its replay
+  EXPECT_EQ(table.rows[1][0], "rec");
+  EXPECT_EQ(table.rows[1][1], "recorded");
+  EXPECT_EQ(table.rows[2][1], "replayed afap");
+  EXPECT_EQ(table.rows[1][3], table.rows[2][3]);  // the same pattern
+  EXPECT_EQ(table.rows[2][6], fmt::format("{:.3f}", rep["bytes_per_s"].get<double>() /
+                                                        rec["bytes_per_s"].get<double>()));
+  report["phases"] = nlohmann::json::array({rec});
+  EXPECT_TRUE(replay_table(std::vector<nlohmann::json>{report}).empty());
 }
 
 TEST(Replay, CheckpointSyncsAreRecordedAndReplayedInPlace) {
