@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/trace_log.hpp"
 #include "engines/registry.hpp"
 #include "tests/test_support.hpp"
 
@@ -48,6 +49,55 @@ class PumpTest : public testing::TestWithParam<EngineConfig> {
   FileId file_ = 0;
   std::atomic<bool> stop_{false};
 };
+
+// Reads that fall due at given times after `base`: none before its time.
+class Timed final : public RequestSource {
+ public:
+  Timed(FileId file, std::uint64_t base, std::vector<std::uint64_t> due)
+      : file_(file), base_(base), due_(std::move(due)) {}
+  bool next(IoRequest& r) override {
+    if (i_ >= due_.size() || now_ns() < base_ + due_[i_]) return false;
+    r = {Op::read, file_, 4096 * i_, 4096, nullptr, i_};
+    ++i_;
+    return true;
+  }
+  [[nodiscard]] bool waiting() const override { return i_ < due_.size(); }
+  [[nodiscard]] std::uint64_t due_ns() const override {
+    return i_ < due_.size() ? base_ + due_[i_] : 0;
+  }
+
+ private:
+  FileId file_;
+  std::uint64_t base_;
+  std::vector<std::uint64_t> due_;
+  std::size_t i_ = 0;
+};
+
+TEST_P(PumpTest, ASourceThatIsEarlyIsAskedAgainWhenItsNextRequestIsDue) {
+  const std::uint64_t base = now_ns();
+  Recorder rec(base, 1'000'000);
+  TraceLog log(0, base, 16);
+  rec.trace_into(&log);
+  Pump pump(*engine_, GetParam().queue_depth, 4096, rec, stop_);
+  // Two together at 0, one at 3 ms, one at 6 ms: the pump sleeps between them, then ends.
+  Timed src(file_, base, {0, 0, 3'000'000, 6'000'000});
+  auto out = pump.run(src, {});
+  EXPECT_EQ(out.end, PumpEnd::done);
+  EXPECT_GE(now_ns() - base, 6'000'000u);
+  ASSERT_EQ(log.ops().size(), 4u);
+  const auto ops = log.issue_order();
+  const std::uint64_t due[] = {0, 0, 3'000'000, 6'000'000};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_GE(ops[i].start_ns, due[i]) << i;
+    EXPECT_EQ(ops[i].offset, 4096 * i) << i;
+  }
+  // The stop flag ends a wait for a request due far ahead at once.
+  Timed late(file_, now_ns(), {60'000'000'000});
+  stop_ = true;
+  const std::uint64_t t0 = now_ns();
+  EXPECT_EQ(pump.run(late, {}).end, PumpEnd::interrupted);
+  EXPECT_LT(now_ns() - t0, 1'000'000'000u);
+}
 
 TEST_P(PumpTest, AByteLimitIsMetExactlyByTrimmingTheLastRequest) {
   Recorder rec(now_ns(), 1'000'000);
