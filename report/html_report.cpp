@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/median.hpp"
 #include "report/side_by_side.hpp"
@@ -111,16 +112,35 @@ Series percentile_curve(const std::string& name, const nlohmann::json& histogram
   return s;
 }
 
+// The chart a phase's latency curve goes on: its matrix's; a replay's goes on the chart of the
+// phase that recorded its trace, when that phase is in the report (matched by the trace's path).
+std::string chart_of(const nlohmann::json& p, const std::map<std::string, std::string>& recorded) {
+  const auto& w = p.value("workload_metrics", nlohmann::json::object());
+  if (p.value("workload", "") == "replay" && w.is_object() && w.contains("trace") &&
+      w["trace"].is_object()) {
+    const auto it = recorded.find(w["trace"].value("source", ""));
+    if (it != recorded.end()) return it->second;
+  }
+  return base_name(p.value("name", "?"));
+}
+
 std::string latency_charts(const nlohmann::json& report) {
   std::vector<std::string> order;
   std::map<std::string, std::vector<Series>> groups;
+  std::map<std::string, std::string> recorded;  // trace path -> its recording's chart
+  std::set<std::string> replayed;               // charts with a replay on them
+  for (const auto& p : phases_of(report)) {
+    if (p.contains("trace") && p["trace"].is_object())
+      recorded[p["trace"].value("path", "")] = base_name(p.value("name", "?"));
+  }
   for (const auto& p : phases_of(report)) {
     if (!first_repetition(p) || !p.contains("latency_ns") || !p["latency_ns"].contains("histogram"))
       continue;
     const std::string name = p.value("name", "?");
     auto curve = percentile_curve(name, p["latency_ns"]["histogram"]);
     if (curve.points.empty()) continue;
-    const auto base = base_name(name);
+    const auto base = chart_of(p, recorded);
+    if (p.value("workload", "") == "replay") replayed.insert(base);
     if (!groups.contains(base)) order.push_back(base);
     groups[base].push_back(std::move(curve));
   }
@@ -135,7 +155,9 @@ std::string latency_charts(const nlohmann::json& report) {
                 {5, "99.999"}}};
   std::string s;
   for (const auto& base : order) {
-    s += figure("latency", fmt::format("Latency percentiles: {} (per engine)", base),
+    s += figure("latency",
+                fmt::format("Latency percentiles: {} ({})", base,
+                            replayed.contains(base) ? "recorded and replayed" : "per engine"),
                 line_chart(groups[base], x, Axis{"latency (µs)", true, {}}));
   }
   return s;

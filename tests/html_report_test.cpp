@@ -78,6 +78,27 @@ TEST(HtmlReport, SelfContainedAndEscaped) {
             std::string::npos);
 }
 
+TEST(HtmlReport, AReplaysLatencyCurveIsOnItsRecordingsChart) {
+  nlohmann::json rec = cell("mix", 0, 1e8);
+  rec["trace"] = {{"path", "t/mix.trace"}};
+  nlohmann::json rep = cell("mix-replayed", 0, 1e8);
+  rep["workload"] = "replay";
+  rep["workload_metrics"] = {{"trace", {{"source", "t/mix.trace"}}}};
+  nlohmann::json other = cell("other-replay", 0, 1e8);
+  other["workload"] = "replay";
+  other["workload_metrics"] = {{"trace", {{"source", "elsewhere.trace"}}}};
+  const nlohmann::json r{{"status", "ok"}, {"phases", {rec, rep, other}}};
+  const auto html = html_report({r}, {"r.json"});
+  std::vector<std::pair<std::string, int>> latency;
+  for (const auto& c : charts(html)) {
+    if (c.first == "latency") latency.push_back(c);
+  }
+  // The recording and its replay on one chart; a replay of a trace not recorded here alone.
+  const std::vector<std::pair<std::string, int>> expected{{"latency", 2}, {"latency", 1}};
+  EXPECT_EQ(latency, expected);
+  EXPECT_NE(html.find("Latency percentiles: mix (recorded and replayed)"), std::string::npos);
+}
+
 TEST(HtmlReport, AReportWithoutFiguresHasNoCharts) {
   const auto html = html_report({{{"phases", nlohmann::json::array()}}}, {"empty.json"});
   EXPECT_TRUE(charts(html).empty());
