@@ -127,6 +127,16 @@ def check(phases, data, fails):
     status("storm-eio", "failed")
     expect(fails, only("storm-eio", "EIO") == 3, "storm-eio: not one EIO per client")
 
+    # replay: the raw read recorded, played back under the same fault, continued and stopped.
+    status("replay-recorded", "ok")
+    status("replay-eio-continue", "ok")
+    expect(fails, only("replay-eio-continue", "EIO") == 1, "replay-eio-continue: not one EIO")
+    expect(fails, p["replay-eio-continue"]["ops"] == 255,
+           f"replay-eio-continue: {p['replay-eio-continue']['ops']} ops, want 255 and the error")
+    status("replay-eio-stop", "failed")
+    only("replay-eio-stop", "EIO")
+    error_mentions("replay-eio-stop", "EIO", "aistor-raw-16M.0", "at offset 5242880")
+
     for pattern in ("**/*.tmp", "**/*.tmp.*"):
         left = glob.glob(os.path.join(data, pattern), recursive=True)
         expect(fails, not left, f"temporary files left behind: {left}")
@@ -164,7 +174,7 @@ def main(argv):
             for e in validator.iter_errors(report):
                 fails.append(f"schema: {'/'.join(map(str, e.absolute_path))}: {e.message[:200]}")
             expect(fails, report["status"] == "failed", f"run status {report['status']!r}")
-            expect(fails, len(report["phases"]) == 15, f"{len(report['phases'])} phases, want 15")
+            expect(fails, len(report["phases"]) == 18, f"{len(report['phases'])} phases, want 18")
             if not fails:
                 check(report["phases"], data, fails)
     finally:
