@@ -17,7 +17,7 @@ struct Slot {
   std::uint64_t source_tag = 0;  // the source's own tag, restored for completed()
   std::uint64_t submit_ns = 0;
   std::uint64_t issued = 0;  // the measured op's place in issue order
-  bool measured = false;  // planned after the ramp: counts toward limits and is recorded
+  bool measured = false;     // planned after the ramp: counts toward limits and is recorded
 };
 
 }  // namespace

@@ -1,9 +1,13 @@
 #pragma once
 // A number at a path of keys in a report's JSON, for the tables: -1 when a key is missing or the
-// value is not a number (a table shows "-" for it).
+// value is not a number (a table shows "-" for it), and the cells that show it.
 #include <initializer_list>
+#include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "core/units.hpp"
 
 namespace aistor {
 
@@ -15,6 +19,15 @@ namespace aistor {
     at = &(*at)[k];
   }
   return at->is_number() ? at->get<double>() : -1;
+}
+
+// A table cell for such a number: "-" when it is missing (negative), else formatted.
+[[nodiscard]] inline std::string number_cell(double v, const char* format) {
+  return v < 0 ? "-" : fmt::format(fmt::runtime(format), v);
+}
+// Nanoseconds as "2.50 ms", or "-".
+[[nodiscard]] inline std::string ns_cell(double ns) {
+  return ns < 0 ? "-" : human_ns(ns);
 }
 
 }  // namespace aistor

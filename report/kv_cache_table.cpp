@@ -8,9 +8,6 @@
 namespace aistor {
 namespace {
 
-std::string ns_cell(double ns) {
-  return ns < 0 ? "-" : human_ns(ns);
-}
 std::string gbps_cell(double bytes_per_s) {
   return bytes_per_s < 0 ? "-" : fmt::format("{:.2f}", bytes_per_s / 1e9);
 }

@@ -9,13 +9,6 @@
 namespace aistor {
 namespace {
 
-std::string cell(double v, const char* format) {
-  return v < 0 ? "-" : fmt::format(fmt::runtime(format), v);
-}
-std::string ns_cell(double ns) {
-  return ns < 0 ? "-" : human_ns(ns);
-}
-
 std::string engine_of(const nlohmann::json& p) {
   const auto& e = p.value("engine", nlohmann::json::object());
   if (!e.is_object()) return "?";
@@ -35,14 +28,14 @@ std::vector<std::string> row(const nlohmann::json& p, const std::string& role, d
           p.contains("io_pattern") && p["io_pattern"].is_object()
               ? p["io_pattern"].value("summary", "-")
               : "-",
-          cell(number_at(p, {"ops"}), "{:.0f}"),
-          cell(bps < 0 ? -1 : bps / 1e6, "{:.1f}"),
+          number_cell(number_at(p, {"ops"}), "{:.0f}"),
+          number_cell(bps < 0 ? -1 : bps / 1e6, "{:.1f}"),
           base > 0 && bps >= 0 ? fmt::format("{:.3f}", bps / base) : "-",
-          cell(number_at(p, {"iops"}), "{:.0f}"),
+          number_cell(number_at(p, {"iops"}), "{:.0f}"),
           ns_cell(number_at(p, {"latency_ns", "p50"})),
           ns_cell(number_at(p, {"latency_ns", "p99"})),
-          cell(number_at(w, {"issue_lag", "p99_us"}), "{:.1f} us"),
-          cell(number_at(w, {"rate_vs_recorded"}), "{:.3f}"),
+          number_cell(number_at(w, {"issue_lag", "p99_us"}), "{:.1f} us"),
+          number_cell(number_at(w, {"rate_vs_recorded"}), "{:.3f}"),
           p.value("status", "?")};
 }
 

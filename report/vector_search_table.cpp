@@ -8,13 +8,6 @@
 namespace aistor {
 namespace {
 
-std::string cell(double v, const char* format) {
-  return v < 0 ? "-" : fmt::format(fmt::runtime(format), v);
-}
-std::string ns_cell(double ns) {
-  return ns < 0 ? "-" : human_ns(ns);
-}
-
 std::vector<std::string> row(const nlohmann::json& p, const nlohmann::json& w) {
   const auto& index = w.value("index", nlohmann::json::object());
   const auto& search = w.value("search", nlohmann::json::object());
@@ -28,15 +21,15 @@ std::vector<std::string> row(const nlohmann::json& p, const nlohmann::json& w) {
           eng,
           std::to_string(search.value("concurrency", 0)),
           fmt::format("{}/{}", search.value("search_list", 0), search.value("beam_width", 0)),
-          cell(number_at(w, {"qps"}), "{:.0f}"),
+          number_cell(number_at(w, {"qps"}), "{:.0f}"),
           ns_cell(number_at(w, {"latency", "p50"})),
           ns_cell(number_at(w, {"latency", "p99"})),
           ns_cell(number_at(w, {"latency", "p99_9"})),
-          cell(number_at(w, {"hops", "mean"}), "{:.1f}"),
-          cell(number_at(w, {"reads_per_query"}), "{:.1f}"),
-          cell(number_at(w, {"device", "iops"}), "{:.0f}"),
-          cell(number_at(w, {"device", "mean_queue_depth"}), "{:.1f}"),
-          cell(number_at(w, {"io_wait_share"}) * 100, "{:.0f}%"),
+          number_cell(number_at(w, {"hops", "mean"}), "{:.1f}"),
+          number_cell(number_at(w, {"reads_per_query"}), "{:.1f}"),
+          number_cell(number_at(w, {"device", "iops"}), "{:.0f}"),
+          number_cell(number_at(w, {"device", "mean_queue_depth"}), "{:.1f}"),
+          number_cell(number_at(w, {"io_wait_share"}) * 100, "{:.0f}%"),
           recall < 0 ? "-" : fmt::format("{:.3f}@{}", recall, number_at(w, {"recall", "k"})),
           p.value("status", "?")};
 }

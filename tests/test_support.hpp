@@ -2,7 +2,9 @@
 // Helpers shared by tests: a scratch directory on a real disk (not tmpfs) that removes itself.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +25,11 @@ class ScratchDir {
 // Writes `bytes` of the seeded pattern used by tests; returns the path.
 std::filesystem::path write_pattern_file(const std::filesystem::path& path, std::uint64_t bytes,
                                          std::uint64_t seed = 7);
+
+// Writes `text` to `path` (replacing it).
+void write_text(const std::filesystem::path& path, std::string_view text);
+// What `f` threw, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 // The whole file as bytes in a string ("" when it cannot be read).
 std::string read_file(const std::filesystem::path& path);

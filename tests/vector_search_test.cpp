@@ -46,14 +46,7 @@ IndexSpec small_spec() {
                   {"clusters", 8}});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // Reads node `id`'s aligned read from the graph file (what an engine would deliver).
 std::vector<std::byte> read_node(const SearchIndex& index, std::uint32_t id) {
