@@ -274,6 +274,28 @@ TEST(TraceImport, BadInputNamesTheFileAndLine) {
             "f: line 1: sector count 'x' is not a whole number");
 }
 
+TEST(TraceImport, AnImpossibleSizeIsAnErrorAtItsLineNotAnExhaustedMachine) {
+  auto err = [](std::string_view text, std::uint64_t max_ops) {
+    return error_of([&] {
+      (void)formats::parse_any_trace(text, "f", formats::TraceFormat::automatic, max_ops);
+    });
+  };
+  // 2^60 bytes would be 2^36 pieces of 16 MiB: refused before one is made.
+  EXPECT_EQ(err("Timestamp,Operation,Object_Size_Bytes,Tier,Key,Phase\n"
+                "1.0,read,1152921504606846976,nvme,k,p\n",
+                formats::kMaxImportedOps),
+            "f: line 2: an op of 1152921504606846976 bytes takes the trace past 67108864 ops of "
+            "at most 16777216 bytes");
+  // The budget counts every op: the third of three 16 MiB pieces, then a sync past it.
+  const std::string three = "fio version 2 iolog\na add\na write 0 50331648\n";
+  EXPECT_EQ(formats::parse_any_trace(three, "f", formats::TraceFormat::automatic, 3).ops.size(),
+            3u);
+  EXPECT_EQ(err(three, 2),
+            "f: line 3: an op of 50331648 bytes takes the trace past 2 ops of at most 16777216 "
+            "bytes");
+  EXPECT_EQ(err(three + "a sync\n", 3), "f: line 4: the trace holds more than 3 ops");
+}
+
 TEST(TraceExport, CsvAndAFioIologThatFioReplays) {
   test::ScratchDir d;
   const Trace t = two_worker_trace(d.path());

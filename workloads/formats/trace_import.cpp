@@ -75,7 +75,8 @@ std::string lower(std::string_view s) {
 // What every reader keeps: the trace, its file index, the place for messages.
 class Builder {
  public:
-  Builder(std::string format, std::string_view origin) : origin_(origin) {
+  Builder(std::string format, std::string_view origin, std::uint64_t max_ops)
+      : origin_(origin), max_ops_(max_ops) {
     t_.format = std::move(format);
   }
 
@@ -127,6 +128,10 @@ class Builder {
           std::uint64_t length, std::uint64_t start_ns, std::uint32_t stream) {
     if (length == 0) fail(line, "an op of 0 bytes");
     if (offset > UINT64_MAX - length) fail(line, "offset + length past 2^64");
+    const std::uint64_t pieces = (length - 1) / kMaxImportedOp + 1;
+    if (pieces > max_ops_ - std::min<std::uint64_t>(max_ops_, t_.ops.size()))
+      fail(line, fmt::format("an op of {} bytes takes the trace past {} ops of at most {} bytes",
+                             length, max_ops_, kMaxImportedOp));
     for (std::uint64_t done = 0; done < length; done += kMaxImportedOp) {
       TraceOp o;
       o.start_ns = start_ns;
@@ -139,7 +144,9 @@ class Builder {
       t_.ops.push_back(o);
     }
   }
-  void sync(std::uint32_t file, std::uint64_t start_ns, std::uint32_t stream) {
+  void sync(std::size_t line, std::uint32_t file, std::uint64_t start_ns, std::uint32_t stream) {
+    if (t_.ops.size() >= max_ops_)
+      fail(line, fmt::format("the trace holds more than {} ops", max_ops_));
     TraceOp o;
     o.start_ns = start_ns;
     o.file = file;
@@ -164,6 +171,7 @@ class Builder {
 
  private:
   std::string origin_;
+  std::uint64_t max_ops_;
   Trace t_;
   std::unordered_map<std::string, std::uint32_t> files_;
   std::map<std::uint64_t, std::uint32_t> streams_;
@@ -223,14 +231,14 @@ TraceFormat detect_trace_format(std::string_view bytes, std::string_view origin)
       origin));
 }
 
-Trace parse_fio_iolog(std::string_view text, std::string_view origin) {
+Trace parse_fio_iolog(std::string_view text, std::string_view origin, std::uint64_t max_ops) {
   Lines lines(text);
   std::string_view line;
   if (!lines.next(line)) throw InputError(fmt::format("{}: empty", origin));
   unsigned version = 0;
   if (line == "fio version 2 iolog") version = 2;
   if (line == "fio version 3 iolog") version = 3;
-  Builder b(version == 3 ? "fio v3" : "fio v2", origin);
+  Builder b(version == 3 ? "fio v3" : "fio v2", origin, max_ops);
   if (version == 0)
     b.fail(1, fmt::format("'{}': fio iologs of version 2 and 3 are read", line.substr(0, 60)));
   std::uint64_t clock_ns = 0;  // v2: the sum of the waits so far
@@ -261,7 +269,7 @@ Trace parse_fio_iolog(std::string_view text, std::string_view origin) {
            clock_ns, 0);
     } else if (action == "sync" || action == "datasync") {
       if (!b.known(file)) b.fail(n, fmt::format("{} of {} before add", action, file));
-      b.sync(b.file(file), clock_ns, 0);
+      b.sync(n, b.file(file), clock_ns, 0);
     } else if (action == "trim") {
       b.skip();
     } else {
@@ -272,8 +280,8 @@ Trace parse_fio_iolog(std::string_view text, std::string_view origin) {
   return b.done();
 }
 
-Trace parse_blkparse(std::string_view text, std::string_view origin) {
-  Builder b("blkparse", origin);
+Trace parse_blkparse(std::string_view text, std::string_view origin, std::uint64_t max_ops) {
+  Builder b("blkparse", origin, max_ops);
   Lines lines(text);
   std::string_view line;
   while (lines.next(line)) {
@@ -310,8 +318,8 @@ Trace parse_blkparse(std::string_view text, std::string_view origin) {
   return b.done();
 }
 
-Trace parse_mlperf_kv(std::string_view text, std::string_view origin) {
-  Builder b("mlperf-kv", origin);
+Trace parse_mlperf_kv(std::string_view text, std::string_view origin, std::uint64_t max_ops) {
+  Builder b("mlperf-kv", origin, max_ops);
   Lines lines(text);
   std::string_view line;
   if (!lines.next(line)) throw InputError(fmt::format("{}: empty", origin));
@@ -349,20 +357,21 @@ Trace parse_mlperf_kv(std::string_view text, std::string_view origin) {
   return b.done();
 }
 
-Trace parse_any_trace(std::string_view bytes, std::string_view origin, TraceFormat format) {
+Trace parse_any_trace(std::string_view bytes, std::string_view origin, TraceFormat format,
+                      std::uint64_t max_ops) {
   if (format == TraceFormat::automatic) format = detect_trace_format(bytes, origin);
   switch (format) {
     case TraceFormat::aistor:
       return parse_trace(bytes, origin);
     case TraceFormat::fio:
-      return parse_fio_iolog(bytes, origin);
+      return parse_fio_iolog(bytes, origin, max_ops);
     case TraceFormat::blkparse:
-      return parse_blkparse(bytes, origin);
+      return parse_blkparse(bytes, origin, max_ops);
     case TraceFormat::mlperf_kv:
     case TraceFormat::automatic:
       break;
   }
-  return parse_mlperf_kv(bytes, origin);
+  return parse_mlperf_kv(bytes, origin, max_ops);
 }
 
 Trace load_trace(const std::filesystem::path& path, TraceFormat format) {

@@ -8,7 +8,9 @@
 // CPU tiers move no storage bytes and are skipped).
 //
 // Ops longer than kMaxImportedOp are cut into pieces of it, issued back to back (an 8 GiB object
-// is not one buffer). Every error is an InputError naming the file and the line.
+// is not one buffer). A trace holds at most `max_ops` ops after the cutting (kMaxImportedOps, 64 Mi
+// ops, 3 GiB, unless the caller says less): an impossible size is an error at its line, never an
+// exhausted machine. Every error is an InputError naming the file and the line.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -19,6 +21,7 @@
 namespace aistor::formats {
 
 inline constexpr std::uint32_t kMaxImportedOp = 16u << 20;
+inline constexpr std::uint64_t kMaxImportedOps = 64u << 20;
 
 enum class TraceFormat : std::uint8_t { automatic, aistor, fio, blkparse, mlperf_kv };
 
@@ -29,13 +32,17 @@ enum class TraceFormat : std::uint8_t { automatic, aistor, fio, blkparse, mlperf
 // Which format the bytes are in (never `automatic`); InputError when none.
 [[nodiscard]] TraceFormat detect_trace_format(std::string_view bytes, std::string_view origin);
 
-[[nodiscard]] Trace parse_fio_iolog(std::string_view text, std::string_view origin);
-[[nodiscard]] Trace parse_blkparse(std::string_view text, std::string_view origin);
-[[nodiscard]] Trace parse_mlperf_kv(std::string_view text, std::string_view origin);
+[[nodiscard]] Trace parse_fio_iolog(std::string_view text, std::string_view origin,
+                                    std::uint64_t max_ops = kMaxImportedOps);
+[[nodiscard]] Trace parse_blkparse(std::string_view text, std::string_view origin,
+                                   std::uint64_t max_ops = kMaxImportedOps);
+[[nodiscard]] Trace parse_mlperf_kv(std::string_view text, std::string_view origin,
+                                    std::uint64_t max_ops = kMaxImportedOps);
 
 // Any format, from bytes (the fuzz target's entry) or a file.
 [[nodiscard]] Trace parse_any_trace(std::string_view bytes, std::string_view origin,
-                                    TraceFormat format = TraceFormat::automatic);
+                                    TraceFormat format = TraceFormat::automatic,
+                                    std::uint64_t max_ops = kMaxImportedOps);
 [[nodiscard]] Trace load_trace(const std::filesystem::path& path,
                                TraceFormat format = TraceFormat::automatic);
 
