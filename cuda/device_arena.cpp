@@ -16,14 +16,33 @@ Buffer DeviceArena::allocate_host(std::size_t bytes) const {
                 [](std::byte* q, std::size_t) noexcept { PinnedMemoryTag::release(q, 0); });
 }
 
-void DeviceArena::upload(std::byte* dst, std::span<const std::byte> src) const {
-  DeviceGuard guard(device_);
-  check(cudaMemcpy(dst, src.data(), src.size(), cudaMemcpyHostToDevice), "cudaMemcpy", device_);
+cudaStream_t DeviceArena::stream() {
+  if (!stream_) stream_ = make_stream(device_);
+  return stream_.get();
 }
 
-void DeviceArena::download(std::span<std::byte> dst, const std::byte* src) const {
+void DeviceArena::upload(std::byte* dst, std::span<const std::byte> src) {
+  const std::span<const std::byte> one[] = {src};
+  upload_all(dst, one);
+}
+
+void DeviceArena::upload_all(std::byte* dst, std::span<const std::span<const std::byte>> srcs) {
   DeviceGuard guard(device_);
-  check(cudaMemcpy(dst.data(), src, dst.size(), cudaMemcpyDeviceToHost), "cudaMemcpy", device_);
+  cudaStream_t s = stream();
+  for (const auto& src : srcs) {
+    if (!src.empty())
+      check(cudaMemcpyAsync(dst, src.data(), src.size(), cudaMemcpyHostToDevice, s),
+            "cudaMemcpyAsync", device_);
+  }
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize", device_);
+}
+
+void DeviceArena::download(std::span<std::byte> dst, const std::byte* src) {
+  DeviceGuard guard(device_);
+  cudaStream_t s = stream();
+  check(cudaMemcpyAsync(dst.data(), src, dst.size(), cudaMemcpyDeviceToHost, s), "cudaMemcpyAsync",
+        device_);
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize", device_);
 }
 
 int worker_gpu(const EngineConfig& config) {

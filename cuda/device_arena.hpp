@@ -22,14 +22,21 @@ class DeviceArena {
   // `bytes` of pinned host memory, freed with the Buffer (any thread may free it).
   [[nodiscard]] Buffer allocate_host(std::size_t bytes) const;
   // Synchronous host → device copy into memory from allocate().
-  void upload(std::byte* dst, std::span<const std::byte> src) const;
+  void upload(std::byte* dst, std::span<const std::byte> src);
+  // Host → device copies of each of `srcs` into `dst`, queued back to back, waited for once.
+  void upload_all(std::byte* dst, std::span<const std::span<const std::byte>> srcs);
   // Synchronous device → host copy out of memory from allocate().
-  void download(std::span<std::byte> dst, const std::byte* src) const;
+  void download(std::span<std::byte> dst, const std::byte* src);
   [[nodiscard]] const std::vector<DeviceMemory>& buffers() const noexcept { return buffers_; }
 
  private:
+  // The arena's own non-blocking stream (made at the first copy): copies of one worker never wait
+  // behind another's, as they would on the legacy default stream.
+  cudaStream_t stream();
+
   int device_;
   std::vector<DeviceMemory> buffers_;
+  Stream stream_;
 };
 
 // The GPU a worker's engine uses: gpus[worker % gpus.size()].

@@ -144,6 +144,9 @@ class GdsEngine final : public Engine {
   std::size_t max_in_flight() const noexcept override { return 1; }
   bool device_memory() const noexcept override { return true; }
   void upload(std::byte* dst, std::span<const std::byte> src) override { memory_.upload(dst, src); }
+  void upload_all(std::byte* dst, std::span<const std::span<const std::byte>> srcs) override {
+    memory_.upload_all(dst, srcs);
+  }
   void download(std::span<std::byte> dst, const std::byte* src) override {
     memory_.download(dst, src);
   }

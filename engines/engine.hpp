@@ -117,6 +117,10 @@ class Engine {
   }
   // Copies host bytes into memory from allocate() (a plain memcpy for host memory).
   virtual void upload(std::byte* dst, std::span<const std::byte> src);
+  // Copies each of `srcs` into `dst` (which holds the largest) in turn and returns when every one
+  // has landed: on a GPU engine the copies queue back to back on one stream and are waited for
+  // once, as a server moves a request's cached blocks; on the host a memcpy each.
+  virtual void upload_all(std::byte* dst, std::span<const std::span<const std::byte>> srcs);
   // Copies bytes out of memory from allocate() into host memory, synchronously: for checks made
   // outside the timed region (what a restore landed in GPU memory).
   virtual void download(std::span<std::byte> dst, const std::byte* src);
@@ -124,6 +128,11 @@ class Engine {
 
 inline void Engine::upload(std::byte* dst, std::span<const std::byte> src) {
   if (!src.empty()) std::memcpy(dst, src.data(), src.size());
+}
+
+inline void Engine::upload_all(std::byte* dst, std::span<const std::span<const std::byte>> srcs) {
+  for (const auto& src : srcs)
+    upload(dst, src);
 }
 
 inline void Engine::download(std::span<std::byte> dst, const std::byte* src) {

@@ -31,6 +31,9 @@ class FaultEngine final : public Engine {
   [[nodiscard]] nlohmann::json describe() const override;
   [[nodiscard]] bool device_memory() const noexcept override { return inner_->device_memory(); }
   void upload(std::byte* dst, std::span<const std::byte> src) override { inner_->upload(dst, src); }
+  void upload_all(std::byte* dst, std::span<const std::span<const std::byte>> srcs) override {
+    inner_->upload_all(dst, srcs);
+  }
   void download(std::span<std::byte> dst, const std::byte* src) override {
     inner_->download(dst, src);
   }

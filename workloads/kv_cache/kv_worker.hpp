@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "engines/engine_file.hpp"
@@ -62,7 +63,8 @@ class KvWorker {
   [[nodiscard]] bool storage_write(std::vector<KvSegment>& segs, std::uint64_t& ns);
   [[nodiscard]] bool storage_read(std::vector<KvSegment>& segs, std::uint64_t& ns);
   void host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t bytes);
-  void host_copy_out(const std::byte* host, std::uint64_t bytes);
+  void add_pieces(const std::byte* host, std::uint64_t bytes,
+                  std::vector<std::span<const std::byte>>& pieces) const;
   void open_segments(std::vector<KvSegment>& segs, Access access, std::vector<EngineFile>& files);
   void sync_written(const std::vector<KvSegment>& segs, std::vector<EngineFile>& files);
   void decode(std::uint64_t tokens);

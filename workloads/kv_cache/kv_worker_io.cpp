@@ -17,6 +17,10 @@ bool KvWorker::load(const std::vector<Want>& wants, StepTimes& st, std::vector<W
                     bool prefix) {
   std::vector<KvSegment> segs;
   std::vector<std::uint64_t> keys;
+  // Host-tier hits: the request's blocks copied up together, as a server moves them (one queue of
+  // copies, one wait), their entries held until the copies landed.
+  std::vector<std::span<const std::byte>> host_pieces;
+  std::vector<std::uint64_t> host_keys;
   for (const Want& w : wants) {
     const auto hit = cache_.acquire(w.key);
     if (prefix) {
@@ -36,9 +40,9 @@ bool KvWorker::load(const std::vector<Want>& wants, StepTimes& st, std::vector<W
       ++t_.decode_reads;
     }
     if (hit->tier == KvTier::host) {
-      const std::uint64_t t0 = now_ns();
-      host_copy_out(cache_.memory(hit->serial), hit->bytes);
-      st.read[1] += now_ns() - t0;
+      add_pieces(cache_.memory(hit->serial), hit->bytes, host_pieces);
+      host_keys.push_back(w.key);
+      continue;
     }
     if (hit->tier != KvTier::storage) {
       cache_.done(w.key);
@@ -47,6 +51,13 @@ bool KvWorker::load(const std::vector<Want>& wants, StepTimes& st, std::vector<W
     segs.push_back({0, 0, hit->bytes, hit->serial, nullptr, nullptr});
     keys.push_back(w.key);
   }
+  if (!host_pieces.empty()) {
+    const std::uint64_t t0 = now_ns();
+    ctx_.engine.upload_all(landing_.data(), host_pieces);
+    st.read[1] += now_ns() - t0;
+  }
+  for (const std::uint64_t key : host_keys)
+    cache_.done(key);
   if (segs.empty()) return true;
   std::uint64_t ns = 0;
   const bool ok = storage_read(segs, ns);
@@ -61,6 +72,10 @@ bool KvWorker::load(const std::vector<Want>& wants, StepTimes& st, std::vector<W
 bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
   std::vector<KvSegment> segs;
   std::vector<std::uint64_t> keys;
+  // Host-tier hits: the request's blocks copied up together, as a server moves them (one queue of
+  // copies, one wait), their entries held until the copies landed.
+  std::vector<std::span<const std::byte>> host_pieces;
+  std::vector<std::uint64_t> host_keys;
   for (const Want& w : wants) {
     const KvTiers::Placement placed = cache_.insert(w.key, w.bytes);
     if (placed.present) continue;  // cached, or being written by another worker
@@ -90,6 +105,13 @@ bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
     }
     cache_.done(w.key);
   }
+  if (!host_pieces.empty()) {
+    const std::uint64_t t0 = now_ns();
+    ctx_.engine.upload_all(landing_.data(), host_pieces);
+    st.read[1] += now_ns() - t0;
+  }
+  for (const std::uint64_t key : host_keys)
+    cache_.done(key);
   if (segs.empty()) return true;
   std::uint64_t ns = 0;
   const bool ok = storage_write(segs, ns);
@@ -165,13 +187,14 @@ void KvWorker::host_copy_in(std::byte* host, std::uint64_t serial, std::uint64_t
   }
 }
 
-// A host-tier hit: its bytes copied into the top tier (GPU memory on a GPU engine), in copies as
-// large as the landing buffer.
-void KvWorker::host_copy_out(const std::byte* host, std::uint64_t bytes) {
+// A host-tier hit's bytes as copies into the top tier (GPU memory on a GPU engine), each as large
+// as the landing buffer at most.
+void KvWorker::add_pieces(const std::byte* host, std::uint64_t bytes,
+                          std::vector<std::span<const std::byte>>& pieces) const {
   for (std::uint64_t pos = 0; pos < bytes; pos += landing_.size()) {
     const auto len =
         static_cast<std::size_t>(std::min<std::uint64_t>(landing_.size(), bytes - pos));
-    ctx_.engine.upload(landing_.data(), {host + pos, len});
+    pieces.emplace_back(host + pos, len);
   }
 }
 
