@@ -141,18 +141,35 @@ Table model_load_table(const std::vector<nlohmann::json>& reports) {
   return t;
 }
 
+namespace {
+
+// Where the phase's bytes came from: "storage", "page cache", "mixed 40%" (the device's share),
+// "+sat" when the device was saturated.
+std::string source_cell(const nlohmann::json& p) {
+  if (!p.contains("verdict")) return "";
+  const auto& v = p["verdict"];
+  std::string cell = v.value("source", "");
+  if (cell == "mixed" && v["device_share"].is_number())
+    cell += fmt::format(" {:.0f}%", v["device_share"].get<double>() * 100);
+  if (v.value("saturated", false)) cell += " +sat";
+  return cell;
+}
+
+}  // namespace
+
 Table phase_table(const std::vector<nlohmann::json>& reports) {
   Table t{"phases",
-          {{"phase", "engine", "pattern", "MB/s", "IOPS", "p50", "p99", "resident", "status"}},
+          {{"phase", "engine", "pattern", "MB/s", "IOPS", "p50", "p99", "resident", "from", "bound",
+            "status"}},
           3,
-          2};
+          4};
   for (const auto& report : reports) {
     for (const auto& p : report.value("phases", nlohmann::json::array())) {
       std::string status = p.value("status", "?");
       if (p.contains("error")) status += ": " + p["error"].get<std::string>();
       if (!p.contains("bytes_per_s")) {
         t.rows.push_back({p.value("name", "?"), engine_label(p.value("engine", nlohmann::json())),
-                          "", "", "", "", "", "", status});
+                          "", "", "", "", "", "", "", "", status});
         continue;
       }
       const auto& lat = p["latency_ns"];
@@ -160,12 +177,13 @@ Table phase_table(const std::vector<nlohmann::json>& reports) {
           p.contains("cache") ? p["cache"].value("resident_fraction_before", 0.0) : 0.0;
       // A phase that starts from no files (a kv-cache's empty cache) has no residency to show.
       const bool files = !p.contains("cache") || p["cache"].value("file_bytes", 1.0) > 0;
-      t.rows.push_back({p.value("name", "?"), engine_label(p["engine"]),
-                        p["io_pattern"].value("summary", ""),
-                        fmt::format("{:.1f}", p.value("bytes_per_s", 0.0) / 1e6),
-                        fmt::format("{:.0f}", p.value("iops", 0.0)),
-                        human_ns(lat.value("p50", 0.0)), human_ns(lat.value("p99", 0.0)),
-                        files ? fmt::format("{:.0f}%", resident * 100) : std::string("-"), status});
+      t.rows.push_back(
+          {p.value("name", "?"), engine_label(p["engine"]), p["io_pattern"].value("summary", ""),
+           fmt::format("{:.1f}", p.value("bytes_per_s", 0.0) / 1e6),
+           fmt::format("{:.0f}", p.value("iops", 0.0)), human_ns(lat.value("p50", 0.0)),
+           human_ns(lat.value("p99", 0.0)),
+           files ? fmt::format("{:.0f}%", resident * 100) : std::string("-"), source_cell(p),
+           p.contains("verdict") ? p["verdict"].value("bound", "") : "", status});
     }
   }
   return t;

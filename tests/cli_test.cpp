@@ -307,8 +307,8 @@ TEST(Cli, ReportRendersMarkdownCsvHtmlAndSideBySide) {
   r = test::run_command(binary() + " report --format csv --table phases " + a);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output,
-            "# phases\nphase,engine,pattern,MB/s,IOPS,p50,p99,resident,status\n"
-            "seq,pread,r=1M seq,100.0,10,1.0 us,2.0 us,0%,ok\n");
+            "# phases\nphase,engine,pattern,MB/s,IOPS,p50,p99,resident,from,bound,status\n"
+            "seq,pread,r=1M seq,100.0,10,1.0 us,2.0 us,0%,,,ok\n");
   r = test::run_command(binary() + " report " + a + " " + b);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("phase  sda MB/s  sdb MB/s  sdb / sda"), std::string::npos) << r.output;

@@ -12,6 +12,7 @@ TEST(SummaryTable, OneRowPerPhaseAlignedWithTheRepeatSummaryBelow) {
       {"name": "seq", "engine": {"name": "io_uring", "queue_depth": 32, "direct": true},
        "io_pattern": {"summary": "r=128K seq"}, "bytes_per_s": 1.5e9, "iops": 11444,
        "latency_ns": {"p50": 2500000, "p99": 4100000}, "cache": {"resident_fraction_before": 0},
+       "verdict": {"source": "mixed", "device_share": 0.4, "saturated": true, "bound": "device"},
        "status": "ok"},
       {"name": "bad", "engine": {"name": "odirect"}, "status": "failed",
        "error": "open x: Invalid argument"}],
@@ -23,13 +24,13 @@ TEST(SummaryTable, OneRowPerPhaseAlignedWithTheRepeatSummaryBelow) {
   EXPECT_EQ(
       summary_table(report),
       "phase  engine                pattern       MB/s   IOPS      p50      p99  resident  "
-      "status\n" +
-          std::string(116, '-') +
+      "from            bound   status\n" +
+          std::string(140, '-') +
           "\n"
           "seq    io_uring+direct qd32  r=128K seq  1500.0  11444  2.50 ms  4.10 ms  0%        "
-          "ok\n"
+          "mixed 40% +sat  device  ok\n"
           "bad    odirect                                                                      "
-          "failed: open x: Invalid argument\n"
+          "                        failed: open x: Invalid argument\n"
           "\n"
           "repeated phase  ok   median MB/s   min-max MB/s  median IOPS  median p99\n"
           "------------------------------------------------------------------------\n"

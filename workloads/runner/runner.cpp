@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "core/config_node.hpp"
@@ -18,6 +19,7 @@
 #include "engines/registry.hpp"
 #include "workloads/runner/phase_figures.hpp"
 #include "workloads/runner/phase_trace.hpp"
+#include "workloads/runner/phase_verdict.hpp"
 #include "workloads/runner/phase_ways.hpp"
 #include "workloads/runner/ranks.hpp"
 
@@ -43,6 +45,36 @@ CpuTimes cpu_now() {
   }
   return out;
 }
+
+// The counters of the devices beneath a phase's directory, taken when made and again at
+// figures(): a filesystem without them (tmpfs, NFS) or unreadable counters say why instead.
+class DiskWatch {
+ public:
+  explicit DiskWatch(const std::filesystem::path& dir) {
+    try {
+      set_ = find_disks(dir);
+      before_ = read_counters(set_);
+    } catch (const std::exception& e) {
+      set_.disks.clear();
+      set_.why = e.what();
+    }
+  }
+  [[nodiscard]] nlohmann::json figures(double wall_s) const {
+    std::vector<DiskCounters> after;
+    DiskSet set = set_;
+    try {
+      after = read_counters(set_);
+    } catch (const std::exception& e) {
+      set.disks.clear();
+      set.why = e.what();
+    }
+    return device_figures(set, before_, after, wall_s);
+  }
+
+ private:
+  DiskSet set_;
+  std::vector<DiskCounters> before_;
+};
 
 std::unique_ptr<Workload> build_workload(const PhaseSpec& spec) {
   ConfigNode node(spec.config, spec.path);
@@ -255,6 +287,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
     prepare_phase(spec, *workload, env, phase);
   }
 
+  const DiskWatch disks(spec.dir);
   auto io_before = proc_self_io();
   const CpuTimes cpu_before = cpu_now();
   std::uint64_t start = 0;
@@ -297,6 +330,8 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   phase["workload_metrics"] = phase.contains("across_ranks")
                                   ? workload->summarize_ranks(rank_metrics)
                                   : workload->summarize();
+  phase["devices"] = disks.figures(phase.value("duration_s", 0.0));
+  phase["verdict"] = phase_verdict(phase, std::max(1u, std::thread::hardware_concurrency()));
   return phase;
 }
 
