@@ -1,5 +1,7 @@
-// `aistor report [--format table|md|csv|html] [--table NAME] [-o FILE] REPORT.json...`: tables
-// or an HTML page rendered from saved reports.
+// `aistor report [--format table|md|csv|html|csv-raw|bmf|gab|gab-smaller|openmetrics] [--table
+// NAME]
+// [-o FILE] REPORT.json...`: tables, an HTML page, or the headline figures in other tools' formats,
+// rendered from saved reports.
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
@@ -11,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/json_guard.hpp"
 #include "report/html_report.hpp"
+#include "report/metric_export.hpp"
 #include "report/side_by_side.hpp"
 #include "report/table.hpp"
 #include "report/table_registry.hpp"
@@ -19,7 +22,8 @@ namespace aistor::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "aistor: usage: aistor report [--format table|md|csv|html] "
+    "aistor: usage: aistor report [--format "
+    "table|md|csv|html|csv-raw|bmf|gab|gab-smaller|openmetrics] "
     "[--table summary|phases|training|checkpoint|kv-cache|ollama-load|storm|ranks|packing|"
     "side-by-side|vector-search] [-o "
     "FILE] "
@@ -34,8 +38,13 @@ bool known_table(const std::string& t) {
   return t.empty() || t == "summary" || find_table(t) != nullptr;
 }
 
+// Formats of the headline figures for other tools (report/metric_export.hpp): no tables.
+bool is_export(const std::string& f) {
+  return f == "csv-raw" || f == "bmf" || f == "gab" || f == "gab-smaller" || f == "openmetrics";
+}
+
 bool known_format(const std::string& f) {
-  return f == "table" || f == "md" || f == "csv" || f == "html";
+  return f == "table" || f == "md" || f == "csv" || f == "html" || is_export(f);
 }
 
 // The options and files, or nullopt after saying what is wrong.
@@ -69,6 +78,11 @@ std::optional<ReportArgs> parse_args(const std::vector<std::string>& args, std::
   }
   if (r.format == "html" && !r.table.empty()) {
     fmt::print(err, "aistor: report: --table does not apply to --format html (it has them all)\n");
+    return std::nullopt;
+  }
+  if (is_export(r.format) && !r.table.empty()) {
+    fmt::print(err, "aistor: report: --table does not apply to --format {} (it exports figures)\n",
+               r.format);
     return std::nullopt;
   }
   return r;
@@ -133,7 +147,8 @@ int report(const std::vector<std::string>& args, Streams io) {
   if (!a) return 2;
   const auto reports = load_reports(a->files, io.err);
   if (!reports) return 2;
-  const bool named = a->format != "html" && !a->table.empty() && a->table != "summary";
+  const bool named =
+      a->format != "html" && !is_export(a->format) && !a->table.empty() && a->table != "summary";
   std::string text;
   try {
     const auto format = a->format == "md"    ? TableFormat::markdown
@@ -141,6 +156,14 @@ int report(const std::vector<std::string>& args, Streams io) {
                                              : TableFormat::text;
     if (a->format == "html") {
       text = html_report(*reports, a->files);
+    } else if (a->format == "csv-raw") {
+      text = export_csv_raw(*reports);
+    } else if (a->format == "bmf") {
+      text = export_bmf(*reports);
+    } else if (a->format == "gab" || a->format == "gab-smaller") {
+      text = export_gab(*reports, a->format == "gab");
+    } else if (a->format == "openmetrics") {
+      text = export_openmetrics(*reports);
     } else if (named) {
       text = render(find_table(a->table)->make(*reports), format);
     } else {

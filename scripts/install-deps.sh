@@ -12,7 +12,7 @@ packages=(build-essential cmake ninja-build pkg-config git liburing-dev libfmt-d
           nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(python3 python3-jsonschema libopenmpi-dev openmpi-bin chromium clang fio
+    --tests) packages+=(python3 python3-jsonschema python3-prometheus-client libopenmpi-dev openmpi-bin chromium clang fio
                         libclang-rt-14-dev) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     --peers) packages+=(fio python3 python3-torch) ;;
