@@ -157,6 +157,14 @@ nlohmann::json model(const fs::path& disk) {
   return nullptr;
 }
 
+// NVMe controllers keep it in firmware_rev, SCSI and SATA disks in rev; virtio has none.
+nlohmann::json firmware(const fs::path& disk) {
+  for (const char* f : {"device/firmware_rev", "device/rev"}) {
+    if (auto v = read_line(disk / f); v && !v->empty()) return *v;
+  }
+  return nullptr;
+}
+
 nlohmann::json scheduler(const fs::path& disk) {
   // "none [mq-deadline] kyber bfq"; a device with a single choice may print it unbracketed.
   const auto line = read_line(disk / "queue/scheduler");
@@ -189,6 +197,7 @@ void disk_fields(const std::optional<fs::path>& block, nlohmann::json& info) {
   info["partition"] =
       block && disk != block ? nlohmann::json(block->filename().string()) : nlohmann::json(nullptr);
   info["model"] = disk ? model(*disk) : nlohmann::json(nullptr);
+  info["firmware"] = disk ? firmware(*disk) : nlohmann::json(nullptr);
   const auto rotational = disk ? read_int(*disk / "queue/rotational") : std::nullopt;
   info["rotational"] = rotational ? nlohmann::json(*rotational != 0) : nlohmann::json(nullptr);
   info["scheduler"] = disk ? scheduler(*disk) : nlohmann::json(nullptr);

@@ -8,8 +8,10 @@
 #include "core/target_info.hpp"
 #include "report/report.hpp"
 
-#ifndef AISTOR_GIT_SHA
-#define AISTOR_GIT_SHA "unknown"
+#include "git_info.hpp"  // generated: AISTOR_GIT_SHA, AISTOR_GIT_DIRTY
+
+#ifndef AISTOR_COMPILER
+#define AISTOR_COMPILER "unknown"
 #endif
 #ifndef AISTOR_BUILD_TYPE
 #define AISTOR_BUILD_TYPE "unknown"
@@ -41,7 +43,9 @@ nlohmann::json tool_info(const std::vector<std::string>& engines_compiled) {
   return {{"name", "aistor"},
           {"version", AISTOR_VERSION},
           {"git_sha", AISTOR_GIT_SHA},
+          {"git_modified", AISTOR_GIT_DIRTY != 0},
           {"build_type", AISTOR_BUILD_TYPE},
+          {"compiler", AISTOR_COMPILER},
           {"engines_compiled", engines_compiled}};
 }
 
