@@ -24,6 +24,9 @@ table{border-collapse:collapse;font-size:12px;margin:6px 0 14px}
 th,td{border:1px solid #ddd;padding:3px 7px;white-space:nowrap}th{background:#f3f3f3}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure.chart{margin:10px 0 18px}figcaption{font-size:13px;font-weight:bold;margin-bottom:4px}
+div.small{display:flex;flex-wrap:wrap;gap:4px 18px}div.small figure.chart{margin:4px 0}
+div.small figcaption{font-size:12px;max-width:340px;overflow:hidden;text-overflow:ellipsis}
+ul.failed{color:#b00020;font-size:13px}p.ok{color:#2a7a2a;font-size:13px}
 )";
 
 // Counts each chart's marks that the browser laid out with a size: data-drawn beside data-marks.
@@ -70,9 +73,10 @@ std::string base_name(const std::string& name) {
   return name.substr(0, name.find('['));
 }
 
-// MB/s per interval of each phase's timeseries (the last interval by its true length).
-std::string throughput_chart(const nlohmann::json& report) {
-  std::vector<Series> series;
+// MB/s per interval of each phase's timeseries (the last interval by its true length): one small
+// chart per phase, side by side.
+std::string throughput_charts(const nlohmann::json& report) {
+  std::string out;
   for (const auto& p : phases_of(report)) {
     if (!first_repetition(p) || !p.contains("timeseries")) continue;
     const auto& ts = p["timeseries"];
@@ -87,12 +91,32 @@ std::string throughput_chart(const nlohmann::json& report) {
       if (width <= interval * 0.05) continue;  // a sliver at the end says nothing about rate
       s.points.emplace_back(start + width, bytes[i].get<double>() / width / 1e6);
     }
-    if (!s.points.empty()) series.push_back(std::move(s));
+    if (s.points.empty()) continue;
+    out += figure(
+        "throughput", s.name,
+        small_line_chart(s, Axis{"seconds into the phase", false, {}}, Axis{"MB/s", false, {}}));
   }
-  if (series.empty()) return {};
-  return figure(
-      "throughput", "Throughput over time (first repetition of each phase)",
-      line_chart(series, Axis{"seconds into the phase", false, {}}, Axis{"MB/s", false, {}}));
+  if (out.empty()) return {};
+  return "<h3>Throughput over time (first repetition of each phase)</h3>\n<div class=\"small\">" +
+         out + "</div>\n";
+}
+
+// What did not end ok, first: each failed or interrupted phase with its error.
+std::string failures(const nlohmann::json& report) {
+  std::string items;
+  std::size_t total = 0;
+  for (const auto& p : phases_of(report)) {
+    ++total;
+    const std::string status = p.value("status", "?");
+    if (status == "ok") continue;
+    items += fmt::format("<li><b>{}</b>: {}{}</li>\n", escape_xml(p.value("name", "?")),
+                         escape_xml(status),
+                         p.contains("error") && p["error"].is_string()
+                             ? ": " + escape_xml(p["error"].get<std::string>())
+                             : std::string());
+  }
+  if (items.empty()) return fmt::format("<p class=\"ok\">All {} phases ended ok.</p>\n", total);
+  return "<h3>Failed or interrupted</h3>\n<ul class=\"failed\">\n" + items + "</ul>\n";
 }
 
 // x: the percentile as "nines" (-log10(1 - p)), so 90, 99, 99.9 are evenly spaced.
@@ -271,18 +295,24 @@ std::string html_report(const std::vector<nlohmann::json>& reports,
     const auto& r = reports[i];
     s += fmt::format("<h2>{}</h2>\n", escape_xml(i < names.size() ? names[i] : "report"));
     s += meta(r);
-    s += throughput_chart(r);
+    // Top-down: what failed, the summary (where the bytes came from, what bound each phase),
+    // then the charts, then the workloads' own tables.
+    s += failures(r);
+    auto tables = summary_tables(r);
+    for (auto& t : storm_tables({r}, true))
+      if (t.title == "storm clients") tables.push_back(std::move(t));
+    auto table_html = [](const Table& t) {
+      return t.empty() ? std::string()
+                       : fmt::format("<h3>{}</h3>\n", escape_xml(t.title)) + html_table(t);
+    };
+    if (!tables.empty()) s += table_html(tables.front());
+    s += throughput_charts(r);
     s += matrix_charts(r);
     s += au_chart(r);
     s += storm_charts(r);
     s += latency_charts(r);
-    auto tables = summary_tables(r);
-    for (auto& t : storm_tables({r}, true))
-      if (t.title == "storm clients") tables.push_back(std::move(t));
-    for (const auto& t : tables) {
-      if (t.empty()) continue;
-      s += fmt::format("<h3>{}</h3>\n", escape_xml(t.title)) + html_table(t);
-    }
+    for (std::size_t t = 1; t < tables.size(); ++t)
+      s += table_html(tables[t]);
   }
   s += "<script>\n";
   s += kSelfCheck;

@@ -10,6 +10,7 @@ namespace aistor {
 namespace {
 
 constexpr double kWidth = 1040, kLeft = 72, kRight = 330, kTop = 12, kBottom = 44;
+constexpr double kSmallWidth = 340, kSmallHeight = 190;
 constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
@@ -88,11 +89,11 @@ std::pair<double, double> range(const std::vector<double>& values, bool log, boo
   return {lo, hi + (hi - lo) * 0.05};
 }
 
-std::string open_svg(double height) {
+std::string open_svg(double height, double width = kWidth) {
   return fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} "
       "{1}\" font-family=\"sans-serif\" font-size=\"11\">\n",
-      kWidth, height);
+      width, height);
 }
 
 std::string y_axis(const Scale& y, const Axis& axis, double x0, double x1) {
@@ -167,8 +168,33 @@ std::string escape_xml(const std::string& text) {
   return out;
 }
 
-Chart line_chart(const std::vector<Series>& series, const Axis& x_axis_spec, const Axis& y_spec) {
+namespace {
+
+// The page's full width with a key beside the plot, or a small multiple without one.
+struct LineLayout {
+  double width, height, right;
+  bool key;
+};
+
+Chart lines(const std::vector<Series>& series, const Axis& x_axis_spec, const Axis& y_spec,
+            const LineLayout& l);
+
+}  // namespace
+
+Chart line_chart(const std::vector<Series>& series, const Axis& x, const Axis& y) {
   const double height = std::max(260.0, kTop + kBottom + 16.0 * static_cast<double>(series.size()));
+  return lines(series, x, y, {kWidth, height, kRight, true});
+}
+
+Chart small_line_chart(const Series& series, const Axis& x, const Axis& y) {
+  return lines({series}, x, y, {kSmallWidth, kSmallHeight, 14, false});
+}
+
+namespace {
+
+Chart lines(const std::vector<Series>& series, const Axis& x_axis_spec, const Axis& y_spec,
+            const LineLayout& l) {
+  const double height = l.height;
   std::vector<double> xs, ys;
   for (const auto& s : series) {
     for (const auto& [x, y] : s.points) {
@@ -179,10 +205,10 @@ Chart line_chart(const std::vector<Series>& series, const Axis& x_axis_spec, con
   }
   const auto [x_lo, x_hi] = range(xs, x_axis_spec.log, true);
   const auto [y_lo, y_hi] = range(ys, y_spec.log, true);
-  const double x0 = kLeft, x1 = kWidth - kRight, y0 = kTop, y1 = height - kBottom;
+  const double x0 = kLeft, x1 = l.width - l.right, y0 = kTop, y1 = height - kBottom;
   const Scale x{x_lo, x_hi, x0, x1, x_axis_spec.log}, y{y_lo, y_hi, y1, y0, y_spec.log};
   Chart chart;
-  chart.svg = open_svg(height) + frame(x0, x1, y0, y1) + y_axis(y, y_spec, x0, x1) +
+  chart.svg = open_svg(height, l.width) + frame(x0, x1, y0, y1) + y_axis(y, y_spec, x0, x1) +
               x_axis(x, x_axis_spec, y0, y1);
   for (std::size_t i = 0; i < series.size(); ++i) {
     std::string d, dots;
@@ -197,12 +223,14 @@ Chart line_chart(const std::vector<Series>& series, const Axis& x_axis_spec, con
         "<g class=\"mark\" fill=\"{0}\"><title>{1}</title><path d=\"{2}\" fill=\"none\" "
         "stroke=\"{0}\" stroke-width=\"1.5\"/>{3}</g>\n",
         colour(i), escape_xml(series[i].name), d, dots);
-    chart.svg += key_entry(i, series[i].name, x1, y0);
+    if (l.key) chart.svg += key_entry(i, series[i].name, x1, y0);
     ++chart.marks;
   }
   chart.svg += "</svg>\n";
   return chart;
 }
+
+}  // namespace
 
 Chart bar_chart(const std::vector<Bar>& bars, const Axis& y_spec) {
   const double height = 300;

@@ -40,6 +40,9 @@ struct Chart {
 [[nodiscard]] std::string escape_xml(const std::string& text);
 
 [[nodiscard]] Chart line_chart(const std::vector<Series>& series, const Axis& x, const Axis& y);
+// One series in a third of the page's width, without a key (its figure's caption names it): the
+// small multiples of a report's phases.
+[[nodiscard]] Chart small_line_chart(const Series& series, const Axis& x, const Axis& y);
 [[nodiscard]] Chart bar_chart(const std::vector<Bar>& bars, const Axis& y);
 [[nodiscard]] Chart span_chart(const std::vector<Span>& spans, const Axis& x);
 

@@ -59,12 +59,35 @@ std::vector<std::pair<std::string, int>> charts(const std::string& html) {
 TEST(HtmlReport, EachKindOfChartWithOneMarkPerSeriesBarOrClient) {
   const auto html = html_report({report()}, {"r.json"});
   const std::vector<std::pair<std::string, int>> expected{
-      {"throughput", 2},  // the first repetition of each cell
-      {"matrix", 2},      // two cells of "rand<b>"
-      {"au", 2},          // two epochs
-      {"storm", 2},       // two clients
-      {"latency", 2}};    // one curve per engine
+      {"throughput", 1},                 // a small chart for the first repetition of each cell
+      {"throughput", 1}, {"matrix", 2},  // two cells of "rand<b>"
+      {"au", 2},                         // two epochs
+      {"storm", 2},                      // two clients
+      {"latency", 2}};                   // one curve per engine
   EXPECT_EQ(charts(html), expected);
+}
+
+TEST(HtmlReport, ReadsTopDownWhatFailedThenTheSummaryThenTheCharts) {
+  auto r = report();
+  r["phases"][1]["status"] = "failed";
+  r["phases"][1]["error"] = "open x: <gone>";
+  r["phases"][0]["verdict"] = {{"source", "page cache"},
+                               {"device_share", 0.0},
+                               {"saturated", false},
+                               {"bound", "client CPU"}};
+  const auto html = html_report({r}, {"r.json"});
+  const auto failed = html.find("<h3>Failed or interrupted</h3>");
+  const auto summary = html.find("<h3>phases</h3>");
+  const auto charts = html.find("<figure");
+  ASSERT_NE(failed, std::string::npos);
+  EXPECT_LT(failed, summary);
+  EXPECT_LT(summary, charts);
+  EXPECT_NE(html.find("<li><b>rand&lt;b&gt;[pread]</b>: failed: open x: &lt;gone&gt;</li>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<th>from</th><th>bound</th>"), std::string::npos);
+  EXPECT_NE(html.find("<td>page cache</td><td>client CPU</td>"), std::string::npos);
+  const auto ok = html_report({report()}, {"r.json"});
+  EXPECT_NE(ok.find("<p class=\"ok\">All 5 phases ended ok.</p>"), std::string::npos);
 }
 
 TEST(HtmlReport, SelfContainedAndEscaped) {
