@@ -22,6 +22,7 @@ int inspect(const std::vector<std::string>& args, Streams io);
 int probe(const std::vector<std::string>& args, Streams io);
 int report(const std::vector<std::string>& args, Streams io);
 int compare(const std::vector<std::string>& args, Streams io);
+int history(const std::vector<std::string>& args, Streams io);
 // `aistor trace show|export ...` (args after "trace").
 int trace(const std::vector<std::string>& args, Streams io);
 // `aistor gen model ...` (args after "model").

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   if (verb == "probe") return aistor::cli::probe(args, io);
   if (verb == "report") return aistor::cli::report(args, io);
   if (verb == "compare") return aistor::cli::compare(args, io);
+  if (verb == "history") return aistor::cli::history(args, io);
   if (verb == "trace") return aistor::cli::trace(args, io);
   std::cerr << "aistor: unknown command \"" << verb << "\"\n" << aistor::cli::usage();
   return 2;

@@ -83,7 +83,7 @@ std::string throughput_charts(const nlohmann::json& report) {
     const double interval = ts.value("interval_s", 0.0);
     const auto& bytes = ts.value("bytes", nlohmann::json::array());
     if (interval <= 0 || bytes.empty()) continue;
-    Series s{p.value("name", "?"), {}};
+    Series s{p.value("name", "?"), {}, false, {}};
     const double duration = p.value("duration_s", interval * static_cast<double>(bytes.size()));
     for (std::size_t i = 0; i < bytes.size(); ++i) {
       const double start = interval * static_cast<double>(i);
@@ -121,7 +121,7 @@ std::string failures(const nlohmann::json& report) {
 
 // x: the percentile as "nines" (-log10(1 - p)), so 90, 99, 99.9 are evenly spaced.
 Series percentile_curve(const std::string& name, const nlohmann::json& histogram) {
-  Series s{name, {}};
+  Series s{name, {}, false, {}};
   const auto& buckets = histogram.value("bucket_lower_ns_count", nlohmann::json::array());
   double total = 0;
   for (const auto& b : buckets)

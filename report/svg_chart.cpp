@@ -212,17 +212,26 @@ Chart lines(const std::vector<Series>& series, const Axis& x_axis_spec, const Ax
               x_axis(x, x_axis_spec, y0, y1);
   for (std::size_t i = 0; i < series.size(); ++i) {
     std::string d, dots;
-    for (const auto& [px, py] : series[i].points) {
+    for (std::size_t k = 0; k < series[i].points.size(); ++k) {
+      const auto [px, py] = series[i].points[k];
       if ((x.log && px <= 0) || (y.log && py <= 0)) continue;
       d += fmt::format("{}{:.1f},{:.1f}", d.empty() ? "M" : " L", x(px), y(py));
-      if (series[i].points.size() <= 40)
-        dots += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\"/>", x(px), y(py));
+      const std::string dot = fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\"/>", x(px),
+                                          y(py), series[i].dots_only ? 5 : 2.5);
+      if (k < series[i].links.size()) {
+        dots += fmt::format("<a href=\"{}\">{}</a>", escape_xml(series[i].links[k]), dot);
+      } else if (series[i].points.size() <= 40 || series[i].dots_only) {
+        dots += dot;
+      }
     }
     if (d.empty()) continue;
-    chart.svg += fmt::format(
-        "<g class=\"mark\" fill=\"{0}\"><title>{1}</title><path d=\"{2}\" fill=\"none\" "
-        "stroke=\"{0}\" stroke-width=\"1.5\"/>{3}</g>\n",
-        colour(i), escape_xml(series[i].name), d, dots);
+    const std::string path =
+        series[i].dots_only
+            ? std::string()
+            : fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>", d,
+                          colour(i));
+    chart.svg += fmt::format("<g class=\"mark\" fill=\"{}\"><title>{}</title>{}{}</g>\n", colour(i),
+                             escape_xml(series[i].name), path, dots);
     if (l.key) chart.svg += key_entry(i, series[i].name, x1, y0);
     ++chart.marks;
   }

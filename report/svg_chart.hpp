@@ -18,6 +18,8 @@ struct Axis {
 struct Series {
   std::string name;
   std::vector<std::pair<double, double>> points;  // (x, y)
+  bool dots_only = false;                         // points marked, not joined (events on a trend)
+  std::vector<std::string> links;                 // a link for each point (its dot), or none
 };
 
 struct Bar {

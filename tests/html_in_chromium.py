@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Renders `aistor report --format html` in headless Chromium and checks that every chart the
 page declares was laid out with its marks (the page's self-check sets data-drawn), and that each
-kind of chart is there. Usage: html_in_chromium.py AISTOR REPORT.json... [--screenshot PNG]"""
+kind of chart is there. With --history, the page of `aistor history REPORT.json...` instead (its
+trend charts). Usage: html_in_chromium.py AISTOR REPORT.json... [--history] [--screenshot PNG]"""
 import os
 import re
 import shutil
@@ -15,6 +16,9 @@ KINDS = {"throughput", "latency", "matrix", "storm", "au"}
 def main():
     args = sys.argv[1:]
     screenshot = None
+    history = "--history" in args
+    if history:
+        args.remove("--history")
     if "--screenshot" in args:
         i = args.index("--screenshot")
         screenshot = args[i + 1]
@@ -25,7 +29,12 @@ def main():
         sys.exit("html_in_chromium: no chromium on PATH (scripts/install-deps.sh --tests installs it)")
     with tempfile.TemporaryDirectory() as tmp:
         page = os.path.join(tmp, "report.html")
-        subprocess.run([aistor, "report", "--format", "html", "-o", page, *reports], check=True)
+        if history:
+            # Exit 1 is a verdict (the newest night starts a regression), not a failure.
+            if subprocess.run([aistor, "history", "-o", page, *reports]).returncode not in (0, 1):
+                sys.exit("html_in_chromium: aistor history failed")
+        else:
+            subprocess.run([aistor, "report", "--format", "html", "-o", page, *reports], check=True)
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                  f"--user-data-dir={tmp}/profile"]
         dom = subprocess.run([chromium, *flags, "--dump-dom", "file://" + page],
@@ -43,7 +52,7 @@ def main():
             bad.append(f"{a.get('kind')}: the page's self-check did not run")
         elif int(a["marks"]) == 0 or a["drawn"] != a["marks"]:
             bad.append(f"{a.get('kind')}: {a['drawn']} of {a['marks']} marks drawn")
-    missing = KINDS - seen
+    missing = ({"trend"} if history else KINDS) - seen
     if missing:
         bad.append("no chart of kind " + ", ".join(sorted(missing)))
     if bad:
