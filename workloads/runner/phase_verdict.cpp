@@ -136,6 +136,14 @@ nlohmann::json phase_verdict(const nlohmann::json& phase, unsigned cores) {
                      {"in_flight", in_flight},
                      {"slots", slots}}}};
   if (has_au) j["figures"]["au"] = au;
+  // The busiest worker thread's share of a core: one worker pinned at a core is a bound the
+  // process's total hides when the machine has many cores.
+  if (wall > 0 && phase.contains("cpu") && phase["cpu"].contains("workers_s")) {
+    double busiest = 0;
+    for (const auto& worker : phase["cpu"]["workers_s"])
+      busiest = std::max(busiest, worker.get<double>() / wall);
+    j["figures"]["busiest_worker_cpu"] = busiest;
+  }
   if (compute > 0) j["figures"]["compute_share"] = compute;
   return j;
 }

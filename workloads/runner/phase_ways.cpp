@@ -74,6 +74,7 @@ WorkersRan run_on_threads(const PhaseSpec& spec, Workload& workload, const std::
     out.merged.merge(*s->recorder);
     out.errors.push_back(s->error);
     out.ends.push_back(s->outcome);
+    out.cpu_s.push_back(s->cpu_s);
   }
   return out;
 }

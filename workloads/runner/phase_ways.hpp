@@ -29,6 +29,7 @@ struct WorkersRan {
   Recorder merged{0, 1};
   std::vector<std::string> errors;  // per worker: its exception, else empty
   std::vector<PumpOutcome> ends;    // per worker
+  std::vector<double> cpu_s;        // per worker thread: its CPU time (threads only)
   // Clients' own /proc/self/io deltas, summed (the parent's would count reaped children twice
   // and cannot see other ranks); nullopt for threads, which the phase's own delta covers.
   std::optional<std::uint64_t> clients_read_bytes;

@@ -327,6 +327,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
   add_copy_ceiling(spec, ran.ends.size(), phase);
   phase["cpu"] = {{"user_s", cpu_after.user_s - cpu_before.user_s},
                   {"sys_s", cpu_after.sys_s - cpu_before.sys_s}};
+  if (!ran.cpu_s.empty()) phase["cpu"]["workers_s"] = ran.cpu_s;
   phase["workload_metrics"] = phase.contains("across_ranks")
                                   ? workload->summarize_ranks(rank_metrics)
                                   : workload->summarize();

@@ -1,5 +1,7 @@
 #include "workloads/runner/worker_threads.hpp"
 
+#include <time.h>
+
 #include <chrono>
 #include <exception>
 #include <thread>
@@ -7,6 +9,16 @@
 #include "core/clock.hpp"
 
 namespace aistor {
+namespace {
+
+// This thread's CPU time so far, user and system.
+double thread_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
 
 bool before_start_workers(const PhaseSpec& spec, Workload& workload,
                           std::vector<std::unique_ptr<WorkerSlot>>& slots,
@@ -45,12 +57,14 @@ void run_workers(const PhaseSpec& spec, Workload& workload, std::uint64_t start,
       WorkerContext ctx{
           i,     *s.engine,  *s.recorder, phase_stop, spec.engine.queue_depth, spec.stop_on_error,
           start, &s.progress};
+      const double cpu0 = thread_cpu_s();
       try {
         workload.run(ctx);
       } catch (const std::exception& e) {
         s.error = e.what();
         phase_stop = true;  // one failed worker ends the phase for all
       }
+      s.cpu_s = thread_cpu_s() - cpu0;
       s.outcome = ctx.outcome;
       ++finished;
     });

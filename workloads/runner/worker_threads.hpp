@@ -22,6 +22,7 @@ struct WorkerSlot {
   ProgressCounters progress;
   std::string error;  // the worker's exception, if it threw
   PumpOutcome outcome;
+  double cpu_s = 0;  // the worker thread's CPU time in run() (user and system)
 };
 
 // Untimed, before the clock starts: before_start() on each worker's thread (a checkpoint puts its
