@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_support.hpp"
+
 namespace aistor {
 namespace {
 
@@ -116,6 +118,36 @@ TEST(PhaseVerdict, DeviceFiguresAreTheCountersOverThePhase) {
   EXPECT_EQ(j["disks"][1]["member"], true);
   EXPECT_EQ(j["disks"][1]["busy_fraction"], 1.0);  // 2 s busy of 2 s
   EXPECT_EQ(j["disks"][1]["avg_queue"], 3.0);
+}
+
+TEST(PhaseVerdict, EveryPhaseRunCarriesItsDevicesVerdictAndWorkersCpu) {
+  test::ScratchDir dir;
+  const auto p = test::run_phase(dir.path(), {{"name", "r"},
+                                              {"workload", "raw"},
+                                              {"rw", "read"},
+                                              {"block_size", "64KiB"},
+                                              {"size", "8MiB"},
+                                              {"threads", 2},
+                                              {"file_per_thread", false},
+                                              {"engine", {{"name", "pread"}}}});
+  ASSERT_EQ(p["status"], "ok");
+  ASSERT_EQ(p["cpu"]["workers_s"].size(), 2u);
+  for (const auto& w : p["cpu"]["workers_s"])
+    EXPECT_GE(w.get<double>(), 0.0);
+  ASSERT_TRUE(p.contains("devices"));
+  // A scratch directory on a real disk: its device found, unless this machine hides /sys.
+  if (p["devices"].contains("why")) {
+    EXPECT_TRUE(p["devices"]["disks"].empty());
+  } else {
+    ASSERT_FALSE(p["devices"]["disks"].empty());
+    EXPECT_FALSE(p["devices"]["disks"][0]["member"].get<bool>());
+  }
+  const std::string source = p["verdict"]["source"];
+  EXPECT_TRUE(source == "storage" || source == "page cache" || source == "mixed" ||
+              source == "unknown")
+      << source;
+  EXPECT_EQ(p["verdict"]["figures"]["workers"], 2.0);
+  EXPECT_TRUE(p["verdict"]["figures"].contains("busiest_worker_cpu"));
 }
 
 }  // namespace
