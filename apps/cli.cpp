@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -189,6 +190,20 @@ std::string usage() {
          "       aistor trace show FILE | trace export FILE --to csv|fio [--output OUT]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
+}
+
+double parse_fraction(std::string_view verb, std::string_view flag, const std::string& value) {
+  char* end = nullptr;
+  double x = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() && *end == '%' && end[1] == '\0') {
+    x /= 100;
+  } else if (end != value.c_str() + value.size() || end == value.c_str()) {
+    throw InputError(
+        fmt::format("{}: {}: \"{}\" is not a number or a percentage", verb, flag, value));
+  }
+  if (!(x > 0 && x < 1))
+    throw InputError(fmt::format("{}: {}: \"{}\" must be between 0 and 100%", verb, flag, value));
+  return x;
 }
 
 int validate(const std::vector<std::string>& args, Streams io) {

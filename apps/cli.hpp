@@ -4,6 +4,7 @@
 #include <atomic>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aistor::cli {
@@ -23,6 +24,10 @@ int probe(const std::vector<std::string>& args, Streams io);
 int report(const std::vector<std::string>& args, Streams io);
 int compare(const std::vector<std::string>& args, Streams io);
 int history(const std::vector<std::string>& args, Streams io);
+// A threshold or significance level: "5%" or "0.05" -> 0.05; InputError "<verb>: <flag>: ..."
+// unless strictly between 0 and 1.
+[[nodiscard]] double parse_fraction(std::string_view verb, std::string_view flag,
+                                    const std::string& value);
 // `aistor trace show|export ...` (args after "trace").
 int trace(const std::vector<std::string>& args, Streams io);
 // `aistor gen model ...` (args after "model").

@@ -71,21 +71,6 @@ std::vector<nlohmann::json> read_side(const std::string& arg) {
   return runs;
 }
 
-// "5%", "0.05" -> 0.05.
-double fraction(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  if (end != v.c_str() && *end == '%' && end[1] == '\0') {
-    x /= 100;
-  } else if (end != v.c_str() + v.size() || end == v.c_str()) {
-    throw InputError(fmt::format("compare: {}: \"{}\" is not a number or a percentage", flag, v));
-  }
-  if (!(x > 0 && x < 1)) {
-    throw InputError(fmt::format("compare: {}: \"{}\" must be between 0 and 100%", flag, v));
-  }
-  return x;
-}
-
 }  // namespace
 
 int compare(const std::vector<std::string>& args, Streams io) {
@@ -101,9 +86,9 @@ int compare(const std::vector<std::string>& args, Streams io) {
         return args[++i];
       };
       if (a == "--threshold") {
-        options.threshold = fraction(a, value());
+        options.threshold = parse_fraction("compare", a, value());
       } else if (a == "--alpha") {
-        options.alpha = fraction(a, value());
+        options.alpha = parse_fraction("compare", a, value());
       } else if (a == "--format") {
         const std::string& f = value();
         if (f != "table" && f != "md") {

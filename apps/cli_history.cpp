@@ -72,19 +72,6 @@ void collect(const fs::path& arg, std::vector<Night>& out) {
     throw InputError(fmt::format("history: {}: no aistor reports under it", arg.string()));
 }
 
-double fraction(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  if (end != v.c_str() && *end == '%' && end[1] == '\0') {
-    x /= 100;
-  } else if (end != v.c_str() + v.size() || end == v.c_str()) {
-    throw InputError(fmt::format("history: {}: \"{}\" is not a number or a percentage", flag, v));
-  }
-  if (!(x > 0 && x < 1))
-    throw InputError(fmt::format("history: {}: \"{}\" must be between 0 and 100%", flag, v));
-  return x;
-}
-
 unsigned count(const std::string& flag, const std::string& v, unsigned lo, unsigned hi) {
   char* end = nullptr;
   const long x = std::strtol(v.c_str(), &end, 10);
@@ -111,9 +98,9 @@ int history(const std::vector<std::string>& args, Streams io) {
       if (a == "-o" || a == "--output") {
         page = value();
       } else if (a == "--threshold") {
-        options.threshold = fraction(a, value());
+        options.threshold = parse_fraction("history", a, value());
       } else if (a == "--alpha") {
-        options.alpha = fraction(a, value());
+        options.alpha = parse_fraction("history", a, value());
       } else if (a == "--after") {
         options.after = count(a, value(), 2, 30);
       } else if (a == "--window") {

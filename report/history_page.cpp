@@ -2,26 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "report/html_page.hpp"
 #include "report/svg_chart.hpp"
 
 namespace aistor {
 namespace {
 
-constexpr const char* kStyle =
-    R"(body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}
-h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
-.meta{color:#555;font-size:13px}table{border-collapse:collapse;font-size:12px;margin:6px 0 14px}
-th,td{border:1px solid #ddd;padding:3px 7px;white-space:nowrap}th{background:#f3f3f3}
-td.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00020}.good{color:#2a7a2a}
-figure.chart{margin:10px 0 18px}figcaption{font-size:13px;font-weight:bold;margin-bottom:4px}
-)";
-
-// Counts each chart's marks that the browser laid out with a size (as the report's page does).
-constexpr const char* kSelfCheck = R"(for (const f of document.querySelectorAll('figure.chart')) {
-  let n = 0;
-  for (const m of f.querySelectorAll('.mark')) { const b = m.getBBox(); if (b.width > 0 || b.height > 0) n++; }
-  f.dataset.drawn = n;
-})";
+// What the history's page adds to the shared styles (report/html_page.cpp).
+constexpr const char* kStyle = ".bad{color:#b00020}.good{color:#2a7a2a}\n";
 
 const char* unit_of(const std::string& metric) {
   return metric == "bytes_per_s" ? "MB/s" : metric == "iops" ? "IOPS" : "µs";
@@ -82,11 +70,7 @@ std::vector<std::pair<const MetricHistory*, ChangePoint>> newest_regressions(
 
 std::string history_page(const std::vector<MetricHistory>& history,
                          const std::vector<HistoryNight>& nights, const HistoryOptions& o) {
-  std::string s =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aistor "
-      "history</title>\n<style>";
-  s += kStyle;
-  s += "</style></head><body>\n<h1>aistor history</h1>\n";
+  std::string s = html_page_open("aistor history", kStyle);
   s += fmt::format(
       "<p class=\"meta\">{} nights, {} to {} &middot; change points: the last {} nights against "
       "up to {} before them since the last change, Mann-Whitney U, p &lt; {}, medians at least "
@@ -128,10 +112,7 @@ std::string history_page(const std::vector<MetricHistory>& history,
       if (h.unstable == (unstable == 1)) s += chart(h, nights);
     }
   }
-  s += "<script>\n";
-  s += kSelfCheck;
-  s += "\n</script>\n</body></html>\n";
-  return s;
+  return s + html_page_close();
 }
 
 }  // namespace aistor

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/median.hpp"
+#include "report/html_page.hpp"
 #include "report/side_by_side.hpp"
 #include "report/storm_table.hpp"
 #include "report/svg_chart.hpp"
@@ -16,25 +17,12 @@
 namespace aistor {
 namespace {
 
+// What the report's page adds to the shared styles (report/html_page.cpp).
 constexpr const char* kStyle =
-    R"(body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}
-h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
-h3{font-size:15px;margin:18px 0 6px}.meta{color:#555;font-size:13px}
-table{border-collapse:collapse;font-size:12px;margin:6px 0 14px}
-th,td{border:1px solid #ddd;padding:3px 7px;white-space:nowrap}th{background:#f3f3f3}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-figure.chart{margin:10px 0 18px}figcaption{font-size:13px;font-weight:bold;margin-bottom:4px}
-div.small{display:flex;flex-wrap:wrap;gap:4px 18px}div.small figure.chart{margin:4px 0}
+    R"(div.small{display:flex;flex-wrap:wrap;gap:4px 18px}div.small figure.chart{margin:4px 0}
 div.small figcaption{font-size:12px;max-width:340px;overflow:hidden;text-overflow:ellipsis}
 ul.failed{color:#b00020;font-size:13px}p.ok{color:#2a7a2a;font-size:13px}
 )";
-
-// Counts each chart's marks that the browser laid out with a size: data-drawn beside data-marks.
-constexpr const char* kSelfCheck = R"(for (const f of document.querySelectorAll('figure.chart')) {
-  let n = 0;
-  for (const m of f.querySelectorAll('.mark')) { const b = m.getBBox(); if (b.width > 0 || b.height > 0) n++; }
-  f.dataset.drawn = n;
-})";
 
 std::string html_table(const Table& t) {
   std::string s = "<table>\n";
@@ -283,11 +271,7 @@ std::string meta(const nlohmann::json& r) {
 
 std::string html_report(const std::vector<nlohmann::json>& reports,
                         const std::vector<std::string>& names) {
-  std::string s =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aistor "
-      "report</title>\n<style>";
-  s += kStyle;
-  s += "</style></head><body>\n<h1>aistor report</h1>\n";
+  std::string s = html_page_open("aistor report", kStyle);
   if (const auto side = side_by_side_table(reports); !side.empty()) {
     s += "<h2>Side by side by target</h2>\n" + html_table(side);
   }
@@ -314,10 +298,7 @@ std::string html_report(const std::vector<nlohmann::json>& reports,
     for (std::size_t t = 1; t < tables.size(); ++t)
       s += table_html(tables[t]);
   }
-  s += "<script>\n";
-  s += kSelfCheck;
-  s += "\n</script>\n</body></html>\n";
-  return s;
+  return s + html_page_close();
 }
 
 }  // namespace aistor

@@ -21,7 +21,8 @@ double num(const nlohmann::json& j, const char* key) {
 }
 
 const Measure kMeasures[] = {
-    {"bytes-per-second", "bytes/s", true, [](const nlohmann::json& p) { return num(p, "bytes_per_s"); }},
+    {"bytes-per-second", "bytes/s", true,
+     [](const nlohmann::json& p) { return num(p, "bytes_per_s"); }},
     {"iops", "ops/s", true, [](const nlohmann::json& p) { return num(p, "iops"); }},
     {"latency-p50", "ns", false,
      [](const nlohmann::json& p) { return num(p["latency_ns"], "p50"); }},
