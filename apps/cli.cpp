@@ -92,13 +92,8 @@ void find_gpus(RunFacts& facts) {
 // Where the phases run: a phase on a block device targets the device, not its directory.
 std::vector<std::filesystem::path> targets_of(const Plan& plan) {
   std::vector<std::filesystem::path> out;
-  for (const auto& p : plan.phases) {
-    const auto* device =
-        p.config.is_object() && p.config.contains("device") ? &p.config["device"] : nullptr;
-    out.push_back(device != nullptr && device->is_string()
-                      ? std::filesystem::path(device->get<std::string>())
-                      : p.dir);
-  }
+  for (const auto& p : plan.phases)
+    out.push_back(p.target());
   return out;
 }
 

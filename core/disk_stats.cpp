@@ -136,6 +136,17 @@ DiskSet find_disks(const std::filesystem::path& dir, const std::filesystem::path
   const auto mounts = read_mounts(mountinfo);
   const Mount* m = mount_of(mounts, ec ? dir.string() : where, st.st_dev);
   if (m != nullptr) set.fs_type = m->fs_type;
+  if (S_ISBLK(st.st_mode)) {  // the device itself (a raw phase's `device`): no filesystem
+    set.fs_type = "block device";
+    if (auto dev = device_dir(sys, ::major(st.st_rdev), ::minor(st.st_rdev))) {
+      set.disks.push_back({dev->filename().string(), *dev, false});
+      std::set<std::filesystem::path> seen{*dev};
+      add_members(*dev, seen, set.disks, 0);
+    } else {
+      set.why = "block device: no counters under " + (sys / "dev/block").string();
+    }
+    return set;
+  }
   auto top = device_dir(sys, ::major(st.st_dev), ::minor(st.st_dev));
   if (!top && m != nullptr && m->source.starts_with("/dev/")) {
     struct stat src {};

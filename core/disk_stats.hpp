@@ -3,7 +3,8 @@
 // came from: the device its filesystem sits on (a disk, a partition, a loop, dm or md device) and,
 // through dm and md (`slaves/`), the member devices that hold it.
 //
-// find_disks(dir)      the devices under `dir`'s filesystem: from st_dev through
+// find_disks(dir)      the devices under `dir`'s filesystem (or, given a block device, it and its
+//                      members; fs_type "block device"): from st_dev through
 //                      <sys>/dev/block/MAJ:MIN, or for a filesystem without a block device of its
 //                      own (btrfs, an overlay) the source named in /proc/self/mountinfo. None for
 //                      tmpfs, NFS and the like (DiskSet::why says what the filesystem is).

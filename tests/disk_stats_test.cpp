@@ -118,6 +118,24 @@ TEST(DiskStats, AFilesystemWithoutABlockDeviceSaysWhatItIs) {
   EXPECT_EQ(set.why, "tmpfs: no block device");
 }
 
+TEST(DiskStats, ABlockDeviceTargetIsItsOwnDiskNotTheFilesystemOfDev) {
+  test::ScratchDir dir;
+  FakeSys sys(dir.path());
+  const fs::path node = dir.path() / "fake-disk";
+  if (::mknod(node.c_str(), S_IFBLK | 0600, makedev(259, 77)) != 0)
+    GTEST_SKIP() << "mknod needs root";
+  const auto nvme = sys.device("pci/nvme/nvme1n1", 64);
+  fs::create_directory_symlink(nvme, sys.root() / "dev" / "block" / "259:77");
+  const auto set = find_disks(node, sys.root(), mountinfo(dir.path(), "ext4", "/dev/sda"));
+  EXPECT_EQ(set.fs_type, "block device");
+  ASSERT_EQ(set.disks.size(), 1u);
+  EXPECT_EQ(set.disks[0].name, "nvme1n1");
+  EXPECT_EQ(read_counters(set)[0].read_bytes, 64u * 512);
+  const auto gone = find_disks(node, dir.path() / "empty-sys", mountinfo(dir.path(), "x", "y"));
+  EXPECT_TRUE(gone.disks.empty());
+  EXPECT_NE(gone.why.find("block device: no counters under"), std::string::npos) << gone.why;
+}
+
 TEST(DiskStats, StatTextParsedExactlyAndDamageNamed) {
   // A kernel 5.x line: 17 fields.
   const auto c = parse_disk_stat(

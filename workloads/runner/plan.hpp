@@ -50,6 +50,13 @@ struct PhaseSpec {
   std::optional<SearchSpec> search;
   // `trace`: where every op the phase issues is written down (workloads/formats/trace_file.hpp).
   std::optional<std::filesystem::path> trace;
+
+  // Where the phase's I/O lands: its block device (a raw phase's `device`), else its directory.
+  [[nodiscard]] std::filesystem::path target() const {
+    if (config.is_object() && config.contains("device") && config["device"].is_string())
+      return config["device"].get<std::string>();
+    return dir;
+  }
 };
 
 // The most phases a plan may hold (matrices expanded): more is a mistake, not a benchmark, and

@@ -287,7 +287,7 @@ nlohmann::json run_phase(const PhaseSpec& spec, unsigned repetition, std::size_t
     prepare_phase(spec, *workload, env, phase);
   }
 
-  const DiskWatch disks(spec.dir);
+  const DiskWatch disks(spec.target());
   auto io_before = proc_self_io();
   const CpuTimes cpu_before = cpu_now();
   std::uint64_t start = 0;
