@@ -133,7 +133,13 @@ int history(const std::vector<std::string>& args, Streams io) {
                       fs::absolute(n.path).lexically_relative(base).generic_string()});
     reports.push_back(std::move(n.report));
   }
-  const auto history = build_history(reports, options);
+  std::vector<MetricHistory> history;
+  try {
+    history = build_history(reports, options);
+  } catch (const nlohmann::json::exception& e) {
+    fmt::print(io.err, "aistor: history: a report holds an unexpected value: {}\n", e.what());
+    return 2;
+  }
   try {
     write_file_durably(page, history_page(history, labels, options));
   } catch (const std::exception& e) {

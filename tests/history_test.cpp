@@ -146,6 +146,14 @@ TEST(History, TheCliWritesThePageAndFailsTheNightThatStartsARegression) {
   r = test::run_command(bin + " history " + (dir.path() / "nights/config.json").string() + " 2>&1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("config.json: not an aistor report"), std::string::npos) << r.output;
+  auto odd = night_report(17, 1e9);
+  odd["phases"][0]["status"] = 7;  // a hand-edited report
+  test::write_text(dir.path() / "odd.json", odd.dump());
+  r = test::run_command(bin + " history " + (dir.path() / "nights").string() + " " +
+                        (dir.path() / "odd.json").string() + " -o " + page + " 2>&1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output.rfind("aistor: history: a report holds an unexpected value: ", 0), 0u)
+      << r.output;
   r = test::run_command(bin + " history " + (dir.path() / "nights").string() +
                         " --threshold 150% 2>&1");
   EXPECT_EQ(r.exit_code, 2);
