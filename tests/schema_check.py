@@ -252,7 +252,13 @@ def broken_copies(report):
     case("engine without a name", lambda r, p: p["engine"].pop("name"))
     case("errors.first entry lacks errno", lambda r, p: p["errors"]["first"].append(
         {"error": "x", "op": "read", "file": "f", "offset": 0, "length": 1, "result": -5}))
-    case("tool has an extra key", lambda r, p: r["tool"].__setitem__("compiler", "gcc"))
+    case("tool has an extra key", lambda r, p: r["tool"].__setitem__("linker", "ld"))
+    case("verdict names an unknown bound",
+         lambda r, p: p["verdict"].__setitem__("bound", "the weather"))
+    case("device share above 1", lambda r, p: p["verdict"].__setitem__("device_share", 1.5))
+    case("a disk without busy_fraction",
+         lambda r, p: p["devices"]["disks"][0].pop("busy_fraction") if p["devices"]["disks"]
+         else p["devices"].__setitem__("disks", [{"name": "sda"}]))
     case("host.cores is 0", lambda r, p: r["host"].__setitem__("cores", 0))
     case("config_sha256 is not hex", lambda r, p: r.__setitem__("config_sha256", "xyz"))
     case("started_at is not ISO 8601 UTC",
