@@ -72,10 +72,6 @@ bool KvWorker::load(const std::vector<Want>& wants, StepTimes& st, std::vector<W
 bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
   std::vector<KvSegment> segs;
   std::vector<std::uint64_t> keys;
-  // Host-tier hits: the request's blocks copied up together, as a server moves them (one queue of
-  // copies, one wait), their entries held until the copies landed.
-  std::vector<std::span<const std::byte>> host_pieces;
-  std::vector<std::uint64_t> host_keys;
   for (const Want& w : wants) {
     const KvTiers::Placement placed = cache_.insert(w.key, w.bytes);
     if (placed.present) continue;  // cached, or being written by another worker
@@ -105,13 +101,6 @@ bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
     }
     cache_.done(w.key);
   }
-  if (!host_pieces.empty()) {
-    const std::uint64_t t0 = now_ns();
-    ctx_.engine.upload_all(landing_.data(), host_pieces);
-    st.read[1] += now_ns() - t0;
-  }
-  for (const std::uint64_t key : host_keys)
-    cache_.done(key);
   if (segs.empty()) return true;
   std::uint64_t ns = 0;
   const bool ok = storage_write(segs, ns);
