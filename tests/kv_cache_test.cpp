@@ -11,8 +11,11 @@
 #include "core/config_node.hpp"
 #include "core/error.hpp"
 #include "core/random_bytes.hpp"
+#include "engines/engine_config.hpp"
+#include "engines/registry.hpp"
 #include "report/kv_cache_table.hpp"
 #include "tests/test_support.hpp"
+#include "workloads/kv_cache/kv_cache.hpp"
 #include "workloads/kv_cache/kv_lengths.hpp"
 #include "workloads/kv_cache/kv_model.hpp"
 #include "workloads/kv_cache/kv_segments.hpp"
@@ -226,7 +229,40 @@ TEST(KvCache, BothLayoutsReadBackWhatTheyWroteThroughEveryTier) {
     EXPECT_GT(m["tiers"]["storage"]["moved_in"].get<int>(), 0) << p["name"];
     EXPECT_GT(m["tiers"]["storage"]["dropped"].get<int>(), 0) << p["name"];
     EXPECT_GT(m["tiers"]["host"]["hits"].get<int>(), 0) << p["name"];
+    // The host tier's 8 slots of 32 KiB, made by the 3 workers before the clock (3 + 3 + 2).
+    EXPECT_EQ(m["host_pool_bytes"], 8 * 32768) << p["name"];
   }
+}
+
+TEST(KvCache, HostEntriesTakeThePoolsSlotsAndGiveThemBack) {
+  test::ScratchDir dir;
+  KvStore store(KvLayout::file_per_entry, dir.path() / "kv");
+  KvCache cache({0, 1 << 20, 0}, std::move(store));
+  ConfigNode node(nlohmann::json{{"name", "pread"}}, "engine");
+  auto engine = make_engine(parse_engine_config(node));
+  Buffer region = allocate_aligned(3 * 8192);
+  std::byte* const base = region.data();
+  cache.pool(std::move(region), 8192);
+  EXPECT_EQ(cache.pooled_bytes(), 3u * 8192);
+  const auto in_pool = [&](const std::byte* p) { return p >= base && p < base + 3 * 8192; };
+  std::byte* a = cache.keep(1, 8192, *engine);
+  std::byte* b = cache.keep(2, 100, *engine);  // smaller than a slot: a slot all the same
+  std::byte* c = cache.keep(3, 8192, *engine);
+  EXPECT_TRUE(in_pool(a) && in_pool(b) && in_pool(c));
+  EXPECT_TRUE(a != b && b != c && a != c);
+  std::byte* own = cache.keep(4, 8192, *engine);  // the pool is used up: memory of its own
+  EXPECT_FALSE(in_pool(own));
+  std::byte* big = cache.keep(5, 8193, *engine);  // larger than a slot
+  EXPECT_FALSE(in_pool(big));
+  EXPECT_EQ(cache.memory(2), b);
+  cache.forget(2);
+  EXPECT_EQ(cache.memory(2), nullptr);
+  EXPECT_EQ(cache.keep(6, 4096, *engine), b);  // the slot came back
+  cache.forget(4);                             // memory of its own is freed, not pooled
+  std::byte* next = cache.keep(7, 8192, *engine);
+  EXPECT_FALSE(in_pool(next));
+  cache.erase(1, 1, KvTier::host);  // a failed write gives its slot back too
+  EXPECT_EQ(cache.keep(8, 8192, *engine), a);
 }
 
 TEST(KvCache, AFullDiskMidRunFailsThePhaseWithTheErrno) {

@@ -35,9 +35,16 @@ class KvCache {
   void release(std::uint64_t serial);
   // The memory of a host-tier entry (null when none is kept).
   [[nodiscard]] std::byte* memory(std::uint64_t serial);
-  void keep(std::uint64_t serial, Buffer memory);
-  // Frees the memory of an entry that left a memory tier.
+  // Host-tier memory as a server holds it: a pool of slots of `slot_bytes` each, cut from regions
+  // the workers allocate before the phase's clock (pinned on a GPU engine, as LMCache and vLLM
+  // allocate theirs at start-up), taken by new host-tier entries and returned when they leave.
+  void pool(Buffer region, std::uint64_t slot_bytes);
+  // Memory for a new host-tier entry: a free slot of the pool, or (an entry larger than a slot,
+  // or the pool used up) memory of its own from `engine`.
+  [[nodiscard]] std::byte* keep(std::uint64_t serial, std::uint64_t bytes, Engine& engine);
+  // Frees the memory of an entry that left a memory tier (a slot goes back to the pool).
   void forget(std::uint64_t serial);
+  [[nodiscard]] std::uint64_t pooled_bytes();
 
   [[nodiscard]] std::uint64_t peak(KvTier t);
   [[nodiscard]] std::uint64_t budget(KvTier t) const { return budgets_[static_cast<int>(t)]; }
@@ -50,7 +57,14 @@ class KvCache {
   std::mutex mutex_;
   KvTiers tiers_;
   KvStore store_;
-  std::unordered_map<std::uint64_t, Buffer> memory_;  // serial -> bytes (host tier)
+  struct Memory {
+    std::byte* data = nullptr;
+    Buffer own;  // empty for a pool slot
+  };
+  std::unordered_map<std::uint64_t, Memory> memory_;  // serial -> bytes (host tier)
+  std::vector<Buffer> regions_;                       // the pool's memory
+  std::vector<std::byte*> free_slots_;
+  std::uint64_t slot_bytes_ = 0;
 };
 
 }  // namespace aistor

@@ -127,6 +127,7 @@ nlohmann::json KvCacheWorkload::summarize() const {
       {"hit_rate",
        t.lookups ? 1.0 - static_cast<double>(t.misses) / static_cast<double>(t.lookups) : 0.0},
       {"unplaced", t.unplaced},
+      {"host_pool_bytes", pooled_bytes_.load()},
       {"tiers", tiers},
       {"storage_read_bytes_per_s", per_s(t.tiers[2].read_bytes, s)},
       {"storage_write_bytes_per_s", per_s(t.tiers[2].write_bytes, s)},

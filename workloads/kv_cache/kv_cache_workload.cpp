@@ -37,6 +37,18 @@ std::vector<std::filesystem::path> KvCacheWorkload::prepare(const PhaseEnv& env)
   return {};
 }
 
+void KvCacheWorkload::before_start(WorkerContext& ctx) {
+  // Fixed-size entries only: whole-request entries vary in size, and get memory as they come.
+  if (params_.budgets[1] == 0 || params_.block_tokens == 0) return;
+  const std::uint64_t slot = (params_.block_bytes() + 4095) / 4096 * 4096;
+  const std::uint64_t slots = params_.budgets[1] / params_.block_bytes();
+  const unsigned workers = params_.workers();
+  const std::uint64_t mine = slots / workers + (ctx.index < slots % workers ? 1 : 0);
+  if (mine == 0) return;
+  cache_->pool(ctx.engine.allocate_host(mine * slot), slot);
+  pooled_bytes_ += mine * slot;
+}
+
 void KvCacheWorkload::run(WorkerContext& ctx) {
   KvTallies mine;
   std::exception_ptr error;

@@ -90,6 +90,8 @@ class KvCacheWorkload final : public Workload {
   [[nodiscard]] unsigned workers() const override { return params_.workers(); }
   [[nodiscard]] Goal goal() const override { return {0, params_.duration_ns}; }
   [[nodiscard]] std::vector<std::filesystem::path> prepare(const PhaseEnv& env) override;
+  // The host tier's pool: each worker allocates its share before the clock starts.
+  void before_start(WorkerContext& ctx) override;
   void run(WorkerContext& ctx) override;
   // Fails the phase when `verify` found a chunk that was not what was written.
   void check(const PhaseEnv& env) override;
@@ -106,6 +108,7 @@ class KvCacheWorkload final : public Workload {
   std::unique_ptr<KvCache> cache_;
   std::atomic<std::uint64_t> started_{0};  // requests begun, over every worker
   std::atomic<unsigned> finished_{0};
+  std::atomic<std::uint64_t> pooled_bytes_{0};  // the host tier's pool, made before the clock
   mutable std::mutex mutex_;
   KvTallies tallies_;  // merged as workers end
   std::uint64_t wall_ns_ = 0;

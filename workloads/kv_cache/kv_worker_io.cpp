@@ -93,11 +93,10 @@ bool KvWorker::store(const std::vector<Want>& wants, StepTimes& st) {
     }
     // A GPU-tier entry is where prefill made it: no copy (its budget is accounted, not allocated).
     if (*placed.tier == KvTier::host) {
-      Buffer host = ctx_.engine.allocate_host(w.bytes);  // a server's pool: not timed
+      std::byte* host = cache_.keep(placed.serial, w.bytes, ctx_.engine);  // not timed
       const std::uint64_t t0 = now_ns();
-      host_copy_in(host.data(), placed.serial, w.bytes);
+      host_copy_in(host, placed.serial, w.bytes);
       st.write[1] += now_ns() - t0;
-      cache_.keep(placed.serial, std::move(host));
     }
     cache_.done(w.key);
   }
@@ -133,11 +132,10 @@ bool KvWorker::carry_out(const std::vector<KvMove>& moves, StepTimes& st) {
     ++to.moved_in;
     to.write_bytes += m.bytes;
     if (*m.to == KvTier::host) {  // from the GPU tier: a copy out of GPU memory
-      Buffer host = ctx_.engine.allocate_host(m.bytes);
+      std::byte* host = cache_.keep(m.serial, m.bytes, ctx_.engine);  // not timed
       const std::uint64_t t0 = now_ns();
-      host_copy_in(host.data(), m.serial, m.bytes);
+      host_copy_in(host, m.serial, m.bytes);
       st.write[1] += now_ns() - t0;
-      cache_.keep(m.serial, std::move(host));
     } else {
       // From host memory its bytes; from the GPU tier the pump's buffers (GPU memory) stand for
       // them: the same copies out of GPU memory and writes.
