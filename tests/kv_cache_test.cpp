@@ -238,7 +238,8 @@ TEST(KvCache, HostEntriesTakeThePoolsSlotsAndGiveThemBack) {
   test::ScratchDir dir;
   KvStore store(KvLayout::file_per_entry, dir.path() / "kv");
   KvCache cache({0, 1 << 20, 0}, std::move(store));
-  ConfigNode node(nlohmann::json{{"name", "pread"}}, "engine");
+  const nlohmann::json pread{{"name", "pread"}};
+  ConfigNode node(pread, "engine");
   auto engine = make_engine(parse_engine_config(node));
   Buffer region = allocate_aligned(3 * 8192);
   std::byte* const base = region.data();
