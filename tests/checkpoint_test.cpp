@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -79,6 +80,70 @@ TEST(CheckpointLayout, ShardsSumToTheTotalForEveryLayout) {
   EXPECT_EQ(s[0].optimizer_bytes, 1500u);
   EXPECT_EQ(s[2].model_bytes, 0u);
   EXPECT_EQ(s[2].optimizer_bytes, 1500u);
+}
+
+// MLPerf Storage's four LLM checkpoints as its benchmark (DLIO) sizes them, rank by rank: the
+// totals are MLPerf's table (104.70 GiB "105 GB", 911.21 GiB "912 GB", 5,292 GiB "5.29 TB"); the
+// expected bytes come from DLIO's formulas run in Python (tests/peers/dlio_checkpoint_sizes.py).
+TEST(CheckpointLayout, DlioSizingGivesMlperfsBytesPerRank) {
+  struct Case {
+    const char* name;
+    nlohmann::json model;
+    nlohmann::json parallel;
+    std::uint64_t total;
+    std::vector<std::tuple<unsigned, std::uint64_t, std::uint64_t>> ranks;  // rank, model, opt
+  };
+  const auto shape = [](int layers, int hidden, int ffn, int heads, int kv) {
+    return nlohmann::json{{"layers", layers}, {"hidden", hidden}, {"ffn", ffn},
+                          {"heads", heads},   {"kv_heads", kv},   {"vocab", 128256},
+                          {"dtype", "fp16"}};
+  };
+  const std::vector<Case> cases{
+      {"llama3-8b",
+       shape(32, 4096, 14336, 32, 8),
+       {{"tp", 1}, {"pp", 1}, {"dp", 8}, {"zero", 3}},
+       112'425'623'552ULL,
+       {{0, 2'007'565'312ULL, 12'045'637'632ULL}, {7, 2'007'565'312ULL, 12'045'637'632ULL}}},
+      {"llama3-70b",
+       shape(80, 8192, 28672, 128, 8),
+       {{"tp", 8}, {"pp", 1}, {"dp", 8}, {"zero", 3}},
+       978'406'572'032ULL,
+       {{0, 2'184'120'320ULL, 13'103'482'368ULL}, {63, 2'184'120'320ULL, 13'103'482'368ULL}}},
+      {"llama3-405b",
+       shape(126, 16384, 53248, 128, 8),
+       {{"tp", 8}, {"pp", 32}, {"dp", 2}, {"zero", 1}},
+       5'682'508'791'808ULL,
+       {{0, 3'713'269'760ULL, 9'513'171'840ULL},    // stage 0: the embedding and 4 layers
+        {248, 2'916'319'232ULL, 9'513'171'840ULL},  // the last stage: 3 layers, head, norm
+        {511, 0, 9'513'171'840ULL}}},               // replica 1: optimizer state only
+      {"llama3-1t",
+       shape(128, 25872, 98304, 192, 32),
+       {{"tp", 8}, {"pp", 64}, {"dp", 2}, {"zero", 1}},
+       16'564'174'094'592ULL,
+       {{0, 5'425'047'936ULL, 13'865'244'924ULL}, {504, 5'425'099'680ULL, 13'865'244'924ULL}}},
+  };
+  for (const auto& c : cases) {
+    const nlohmann::json phase{{"model", c.model}, {"parallel", c.parallel}, {"sizing", "dlio"}};
+    ConfigNode node(phase, "phases[0]");
+    const CheckpointSpec spec = parse_checkpoint_spec(node);
+    EXPECT_EQ(spec.size.bytes(), c.total) << c.name;
+    const auto shards = spec.rank_shards();
+    for (const auto& [rank, model, optimizer] : c.ranks) {
+      ASSERT_LT(rank, shards.size()) << c.name;
+      EXPECT_EQ(shards[rank].rank, rank);
+      EXPECT_EQ(shards[rank].model_bytes, model) << c.name << " rank " << rank;
+      EXPECT_EQ(shards[rank].optimizer_bytes, optimizer) << c.name << " rank " << rank;
+    }
+  }
+  // A size, or a parameter count, has no shape to size as DLIO does.
+  const nlohmann::json bad{{"size", "1GiB"}, {"sizing", "dlio"}};
+  ConfigNode node(bad, "phases[0]");
+  try {
+    (void)parse_checkpoint_spec(node);
+    ADD_FAILURE() << "sizing dlio without a shape was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("phases[0].sizing"), std::string::npos) << e.what();
+  }
 }
 
 nlohmann::json ckpt(const std::string& op, const nlohmann::json& engine) {

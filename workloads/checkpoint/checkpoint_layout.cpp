@@ -6,6 +6,7 @@
 
 #include "core/checked_math.hpp"
 #include "core/config_node.hpp"
+#include "workloads/checkpoint/dlio_sizing.hpp"
 
 namespace aistor {
 
@@ -57,6 +58,10 @@ std::vector<RankShard> shard_checkpoint(const CheckpointSize& size, const Parall
 
 CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
   CheckpointSpec s;
+  const bool dlio = phase.choice("sizing", "even", {"even", "dlio"}) == "dlio";
+  std::optional<TransformerShape> shape;
+  unsigned weight_size = 0;
+  unsigned optimizer_size = 0;
   if (phase.has("size") == phase.has("model")) {
     phase.fail("size", "give exactly one of \"size\" (bytes) and \"model\"");
   }
@@ -78,14 +83,18 @@ CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
       t.vocab = m.size("vocab", std::nullopt, 1, 1u << 26);
       t.gated_mlp = m.boolean("gated_mlp", true);
       t.tied_embeddings = m.boolean("tied_embeddings", false);
-      if (t.hidden % t.heads != 0) m.fail("heads", "must divide hidden");
+      // DLIO rounds hidden / heads down (llama3-1t: 25872 / 192); a shape of our own must divide.
+      if (t.hidden % t.heads != 0 && !dlio) m.fail("heads", "must divide hidden");
       const auto counted = t.parameters();
       if (!counted) m.fail("layers", "this shape has more parameters than 64 bits count");
       params = *counted;
+      shape = t;
     }
     const std::string dtype = m.choice("dtype", "bf16", {"bf16", "fp16", "fp32"});
     const std::string optimizer = m.choice("optimizer", "adam", {"adam", "none"});
     const std::uint64_t weight_bytes = dtype == "fp32" ? 4 : 2;
+    weight_size = static_cast<unsigned>(weight_bytes);
+    optimizer_size = optimizer == "adam" ? 4 : 0;  // 3 fp32 values a parameter
     // Overflow guard: 2^64 / 16 parameters is far beyond any model.
     if (params > (UINT64_MAX / 16)) m.fail("parameters", "too many to count in bytes");
     s.size.parameters = params;
@@ -94,9 +103,14 @@ CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
     m.finish();
     s.model = {{"parameters", params}, {"dtype", dtype}, {"optimizer", optimizer}};
   }
+  if (dlio && !shape) {
+    phase.fail("sizing",
+               "\"dlio\" sizes a transformer shape: give model.layers, hidden, ffn, "
+               "heads, kv_heads and vocab");
+  }
   // "scale" shrinks a real model's checkpoint to what a test machine holds (sizes, not shapes).
   const double scale = phase.number("scale", 1.0, 1e-9, 1.0);
-  if (scale < 1.0) {
+  if (scale < 1.0 && !dlio) {
     s.size.model_bytes = std::max<std::uint64_t>(
         1, static_cast<std::uint64_t>(static_cast<double>(s.size.model_bytes) * scale));
     s.size.optimizer_bytes =
@@ -115,6 +129,26 @@ CheckpointSpec parse_checkpoint_spec(ConfigNode& phase) {
       p.fail("dp", fmt::format("tp x pp x dp = {} ranks: at most 1024 run on one machine", ranks));
     }
     p.finish();
+  }
+  if (dlio) {
+    s.shards = dlio_shards(*shape, s.layout, weight_size, optimizer_size);
+    s.size.model_bytes = 0;
+    s.size.optimizer_bytes = 0;
+    for (RankShard& r : s.shards) {
+      if (scale < 1.0) {
+        const auto scaled = [scale](std::uint64_t b) {
+          return b == 0 ? 0
+                        : std::max<std::uint64_t>(
+                              1, static_cast<std::uint64_t>(static_cast<double>(b) * scale));
+        };
+        r.model_bytes = scaled(r.model_bytes);
+        r.optimizer_bytes = scaled(r.optimizer_bytes);
+      }
+      s.size.model_bytes += r.model_bytes;
+      s.size.optimizer_bytes += r.optimizer_bytes;
+    }
+    s.model["sizing"] = "dlio";
+    if (scale < 1.0) s.model["scale"] = scale;
   }
   return s;
 }

@@ -69,12 +69,17 @@ struct CheckpointSize {
                                                       const ParallelLayout& layout);
 
 // Reads "size" (bytes) or "model": {"parameters" | "layers", "hidden", ...; "dtype",
-// "optimizer": "adam" | "none"}, "scale" (0..1, shrinks the bytes), and "parallel": {"tp", "pp",
-// "dp", "zero"}.
+// "optimizer": "adam" | "none"}, "scale" (0..1, shrinks the bytes), "parallel": {"tp", "pp",
+// "dp", "zero"}, and "sizing": "even" (shard_checkpoint) or "dlio" (MLPerf's benchmark's bytes
+// per rank, dlio_sizing.hpp; needs a transformer shape).
 struct CheckpointSpec {
   CheckpointSize size;
   ParallelLayout layout;
-  nlohmann::json model;  // what the size was derived from, for the report
+  nlohmann::json model;           // what the size was derived from, for the report
+  std::vector<RankShard> shards;  // "sizing": "dlio": every rank's bytes (size: their sums)
+  [[nodiscard]] std::vector<RankShard> rank_shards() const {
+    return shards.empty() ? shard_checkpoint(size, layout) : shards;
+  }
 };
 [[nodiscard]] CheckpointSpec parse_checkpoint_spec(ConfigNode& phase);
 

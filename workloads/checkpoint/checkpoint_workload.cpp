@@ -121,8 +121,7 @@ bool only_shards(const std::filesystem::path& dir) {
 }  // namespace
 
 CheckpointWorkload::CheckpointWorkload(CheckpointParams params)
-    : params_(std::move(params)),
-      shards_(shard_checkpoint(params_.spec.size, params_.spec.layout)) {}
+    : params_(std::move(params)), shards_(params_.spec.rank_shards()) {}
 
 unsigned CheckpointWorkload::workers() const {
   if (!mine_.empty()) return static_cast<unsigned>(mine_.size());
