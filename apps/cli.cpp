@@ -34,6 +34,7 @@ struct RunArgs {
   std::optional<std::filesystem::path> dir;
   std::filesystem::path output = "aistor-report.json";
   bool allow_device_writes = false;
+  std::optional<nlohmann::json> json;  // the config itself, instead of the file `config`
 };
 
 // Parses "CONFIG [--set p=v]... [--dir DIR] [--output FILE]"; InputError on bad usage.
@@ -67,7 +68,7 @@ RunArgs parse_run_args(const std::vector<std::string>& args, bool allow_output) 
 }
 
 Plan load(const RunArgs& a) {
-  auto config = read_config_file(a.config);
+  auto config = a.json ? *a.json : read_config_file(a.config);
   for (const auto& s : a.sets)
     apply_override(config, s);
   return make_plan(config, a.dir);
@@ -182,6 +183,9 @@ std::string usage() {
          "[--force]\n"
          "       aistor history DIR_OR_REPORT... [-o PAGE.html] [--threshold 5%] [--alpha 0.01] "
          "[--after 3] [--window 12]\n"
+         "       aistor mlperf training|checkpoint PRESET --dir DIR [--scale S] "
+         "[--accelerators N | --search]\n"
+         "              [--runs N] [--engine E] [--output FILE]\n"
          "       aistor trace show FILE | trace export FILE --to csv|fio [--output OUT]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";
@@ -216,15 +220,18 @@ int validate(const std::vector<std::string>& args, Streams io) {
   }
 }
 
-int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
-  RunArgs a;
+namespace {
+
+// `aistor run`'s work once its arguments are read (`args` null: `a` is complete).
+int run_with(RunArgs a, const std::vector<std::string>* args, Streams io,
+             const std::atomic<bool>& stop, const ReportAmend& amend) {
   Plan plan;
   Ranks* ranks = world_ranks();
   const bool root = ranks == nullptr || ranks->root();
   std::vector<DirLock> locks;
   try {
     refuse_mpirun_without_mpi();
-    a = parse_run_args(args, true);
+    if (args != nullptr) a = parse_run_args(*args, true);
     plan = load(a);
     if (ranks) {
       check_runs_on_ranks(plan, *ranks);
@@ -260,8 +267,9 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   facts.phases = std::move(outcome.phases);
   facts.repetitions = std::move(outcome.repetitions);
   facts.searches = std::move(outcome.searches);
-  const auto report = make_run_report(facts);
+  auto report = make_run_report(facts);
   fmt::print(io.out, "{}", summary_table(report));
+  if (amend) amend(report);
   try {
     write_report(a.output, report);
   } catch (const std::exception& e) {
@@ -270,6 +278,21 @@ int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool
   }
   fmt::print(io.out, "status: {}; report: {}\n", to_string(outcome.status), a.output.string());
   return outcome.status == Status::ok ? 0 : 1;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop) {
+  return run_with({}, &args, io, stop, nullptr);
+}
+
+int run_json(const nlohmann::json& config, const std::filesystem::path& output, Streams io,
+             const std::atomic<bool>& stop, const ReportAmend& amend) {
+  RunArgs a;
+  a.config = "(mlperf preset)";
+  a.json = config;
+  a.output = output;
+  return run_with(std::move(a), nullptr, io, stop, amend);
 }
 
 int engines(const std::vector<std::string>& args, Streams io) {

@@ -2,10 +2,14 @@
 // The verbs of the aistor command line, each a function a test can call. They print to the given
 // streams and return the process exit code: 0 ok, 1 the run or check failed, 2 bad usage or input.
 #include <atomic>
+#include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace aistor::cli {
 
@@ -16,6 +20,13 @@ struct Streams {
 };
 
 int run(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
+// Adds to a run's report before it is written (and may print after the summary table).
+using ReportAmend = std::function<void(nlohmann::json& report)>;
+// Runs `config` (JSON, not a file) as `aistor run` runs a file: summary table, report at `output`.
+int run_json(const nlohmann::json& config, const std::filesystem::path& output, Streams io,
+             const std::atomic<bool>& stop, const ReportAmend& amend);
+// `aistor mlperf training|checkpoint PRESET --dir DIR ...` (args after "mlperf").
+int mlperf(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);
 int validate(const std::vector<std::string>& args, Streams io);
 int engines(const std::vector<std::string>& args, Streams io);
 int gen(const std::vector<std::string>& args, Streams io, const std::atomic<bool>& stop);

@@ -25,7 +25,7 @@ constexpr const char* kUsage =
     "aistor: usage: aistor report [--format "
     "table|md|csv|html|csv-raw|bmf|gab|gab-smaller|openmetrics] "
     "[--table summary|phases|training|checkpoint|kv-cache|ollama-load|storm|ranks|packing|"
-    "side-by-side|vector-search] [-o "
+    "side-by-side|vector-search|mlperf] [-o "
     "FILE] "
     "REPORT.json...\n";
 

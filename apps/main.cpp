@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
     aistor::RanksSession ranks(&argc, &argv);  // MPI, when started by mpirun
     return aistor::cli::run(args, io, g_stop);
   }
+  if (verb == "mlperf") {
+    install_handlers();
+    return aistor::cli::mlperf(args, io, g_stop);
+  }
   if (verb == "gen") {
     install_handlers();
     return aistor::cli::gen(args, io, g_stop);

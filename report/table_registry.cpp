@@ -1,6 +1,7 @@
 #include "report/table_registry.hpp"
 
 #include "report/kv_cache_table.hpp"
+#include "report/mlperf_table.hpp"
 #include "report/packing_table.hpp"
 #include "report/ranks_table.hpp"
 #include "report/replay_table.hpp"
@@ -30,6 +31,8 @@ const std::vector<NamedTable>& named_tables() {
       one("training", training_table, no_phases("training")),
       one("checkpoint", checkpoint_table, no_phases("checkpoint")),
       {"kv-cache", [](const Reports& r) { return kv_cache_tables(r); }, no_phases("kv-cache")},
+      {"mlperf", [](const Reports& r) { return mlperf_tables(r); },
+       "no reports made by aistor mlperf"},
       one("vector-search", vector_search_table, no_phases("vector-search")),
       one("replay", replay_table, no_phases("replay")),
       one("ollama-load", model_load_table, no_phases("model-load")),
