@@ -36,7 +36,7 @@ TEST(RunReport, AssemblesToolHostTargetsAndProcess) {
 TEST(TableRegistry, FindsEveryTableTheCliOffersAndNothingElse) {
   for (const char* name :
        {"phases", "training", "checkpoint", "kv-cache", "ollama-load", "model-load", "storm",
-        "ranks", "packing", "side-by-side", "vector-search", "replay"}) {
+        "ranks", "packing", "side-by-side", "vector-search", "replay", "mlperf"}) {
     const NamedTable* t = find_table(name);
     ASSERT_NE(t, nullptr) << name;
     EXPECT_EQ(t->name, name);
@@ -44,7 +44,7 @@ TEST(TableRegistry, FindsEveryTableTheCliOffersAndNothingElse) {
   }
   EXPECT_EQ(find_table("summary"), nullptr);  // the default view, not a named table
   EXPECT_EQ(find_table("nope"), nullptr);
-  EXPECT_EQ(named_tables().size(), 12u);
+  EXPECT_EQ(named_tables().size(), 13u);
 }
 
 TEST(TableRegistry, NoReportsGiveNothingToRender) {
