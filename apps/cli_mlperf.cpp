@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: aistor mlperf training PRESET --dir DIR [--scale S] [--accelerators N | --search]\n"
-    "                     [--runs N] [--engine E] [--output FILE]\n"
+    "                     [--runs N] [--epochs N] [--engine E] [--output FILE]\n"
     "       aistor mlperf checkpoint PRESET --dir DIR [--scale S] [--engine E] [--output FILE]\n";
 
 struct MlperfArgs {
@@ -62,6 +62,8 @@ MlperfArgs parse(const std::vector<std::string>& args) {
       m.run.accelerators = positive(a, value(), 4096);
     } else if (a == "--search") {
       m.search = true;
+    } else if (a == "--epochs") {
+      m.run.epochs = positive(a, value(), 1000);
     } else if (a == "--runs") {
       m.run.runs = positive(a, value(), 1000);
     } else if (a == "--engine") {
@@ -81,8 +83,8 @@ MlperfArgs parse(const std::vector<std::string>& args) {
   if (!m.dir_given) throw InputError("mlperf: --dir DIR is required (where the data goes)");
   if (m.kind == "training" && m.search == m.run.accelerators.has_value())
     throw InputError("mlperf training: give --accelerators N or --search (one of them)");
-  if (m.kind == "checkpoint" && (m.search || m.run.accelerators))
-    throw InputError("mlperf checkpoint: --accelerators and --search are for training");
+  if (m.kind == "checkpoint" && (m.search || m.run.accelerators || m.run.epochs))
+    throw InputError("mlperf checkpoint: --accelerators, --search and --epochs are for training");
   return m;
 }
 

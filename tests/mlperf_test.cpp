@@ -65,9 +65,13 @@ TEST(MlperfPresets, ATrainingConfigIsAWarmUpAndFiveRunsOrASearch) {
   EXPECT_EQ(runs["dataset"]["samples"], 1743);  // 1,743,042 x 0.001, rounded down
   EXPECT_EQ(runs["dataset"]["sizes"]["kind"], "normal");
   EXPECT_EQ(runs["dataset"]["sizes"]["stdev"], "51200B");
+  run.epochs = 2;
+  EXPECT_EQ(training_config("retinanet", run)["phases"][1]["epochs"], 2);
+  run.epochs.reset();
   run.accelerators.reset();
-  const auto s =
-      training_config("unet3d", run = MlperfRun{"/data", 0.5, std::nullopt, 5, "odirect"});
+  run.scale = 0.5;
+  run.engine = "odirect";
+  const auto s = training_config("unet3d", run);
   ASSERT_EQ(s["phases"].size(), 1u);
   EXPECT_EQ(s["phases"][0]["search"]["at_least"], 0.90);
   EXPECT_EQ(s["phases"][0]["dataset"]["samples"], 84);

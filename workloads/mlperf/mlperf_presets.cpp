@@ -69,7 +69,7 @@ nlohmann::json training_config(const std::string& name, const MlperfRun& run) {
   if (p.samples_per_file > 1) dataset["files"] = files;
   nlohmann::json phase{{"workload", "samples"},
                        {"dataset", dataset},
-                       {"epochs", p.epochs},
+                       {"epochs", run.epochs.value_or(p.epochs)},
                        {"batch_size", p.batch},
                        {"read_threads", p.read_threads},
                        {"compute", seconds(p.step_s)},

@@ -43,6 +43,7 @@ struct MlperfRun {
   double scale = 1.0;                    // the one key: files (training) or bytes (checkpoint)
   std::optional<unsigned> accelerators;  // training: simulated accelerators; none: search
   unsigned runs = 5;                     // training: measured runs after the warm-up
+  std::optional<unsigned> epochs;        // training: epochs a run (none: the preset's)
   std::string engine = "io_uring";
 };
 
