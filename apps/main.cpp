@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   }
   if (verb == "mlperf") {
     install_handlers();
+    aistor::RanksSession ranks(&argc, &argv);  // a checkpoint preset's ranks across hosts
     return aistor::cli::mlperf(args, io, g_stop);
   }
   if (verb == "gen") {

@@ -34,22 +34,33 @@ std::vector<Table> mlperf_tables(const std::vector<nlohmann::json>& reports) {
       if (p.contains("repetition") && p["repetition"].is_number())
         run += fmt::format(" #{}", p["repetition"].get<int>() + 1);
       const auto& w = p.contains("workload_metrics") ? p["workload_metrics"] : nlohmann::json();
-      const bool training = p.value("workload", "") == "samples";
-      runs.rows.push_back(
-          {preset, run, training ? number(w, "accelerators", "{:.0f}") : "-",
-           training ? number(w, "au", "{:.3f}") : "-",
-           training ? number(m, "au_goal", "{:.2f}") : "-",
-           training ? number(w, "samples_per_s", "{:.1f}") : "-",
-           training && w.contains("delivered_bytes_per_s") && w["delivered_bytes_per_s"].is_number()
-               ? fmt::format("{:.1f}", w["delivered_bytes_per_s"].get<double>() / 1e6)
-               : "-",
-           training ? "-" : short_size(p.value("bytes", std::uint64_t{0})),
-           number(p, "duration_s", "{:.3f}"),
-           training ? "-"
-                    : (p.contains("bytes_per_s") && p["bytes_per_s"].is_number()
-                           ? fmt::format("{:.2f}", p["bytes_per_s"].get<double>() / 1e9)
-                           : "-"),
-           verdict(p, "source"), verdict(p, "bound"), p.value("status", "")});
+      if (!w.is_object()) {  // a phase that failed before its figures
+        runs.rows.push_back(
+            {preset, run, "-", "-", "-", "-", "-", "-", "-", "-", "", "", p.value("status", "")});
+        continue;
+      }
+      if (p.value("workload", "") == "samples") {
+        const auto& mb = w.contains("delivered_bytes_per_s") ? w["delivered_bytes_per_s"] : nullptr;
+        runs.rows.push_back({preset, run, number(w, "accelerators", "{:.0f}"),
+                             number(w, "au", "{:.3f}"), number(m, "au_goal", "{:.2f}"),
+                             number(w, "samples_per_s", "{:.1f}"),
+                             mb.is_number() ? fmt::format("{:.1f}", mb.get<double>() / 1e6) : "-",
+                             "-", number(w, "seconds", "{:.3f}"), "-", verdict(p, "source"),
+                             verdict(p, "bound"), p.value("status", "")});
+        continue;
+      }
+      // MLPerf's checkpoint figures: the slowest rank's time (to durable, or to read back), and
+      // every rank's bytes over it.
+      const bool save = w.value("op", "") == "save";
+      const char* time_key = save ? "time_to_durable_s" : "restore_s";
+      const char* rate_key = save ? "durable_bytes_per_s" : "restore_bytes_per_s";
+      runs.rows.push_back({preset, run, "-", "-", "-", "-", "-",
+                           short_size(w.value("bytes", std::uint64_t{0})),
+                           number(w, time_key, "{:.3f}"),
+                           w.contains(rate_key) && w[rate_key].is_number()
+                               ? fmt::format("{:.2f}", w[rate_key].get<double>() / 1e9)
+                               : "-",
+                           verdict(p, "source"), verdict(p, "bound"), p.value("status", "")});
     }
     for (const auto& rule : m.value("rules", nlohmann::json::array()))
       rules.rows.push_back(

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "report/mlperf_table.hpp"
 #include "workloads/mlperf/mlperf_presets.hpp"
 #include "workloads/mlperf/mlperf_rules.hpp"
 
@@ -158,6 +159,58 @@ TEST(MlperfRules, EachCheckpointRulePassesAndFails) {
   f.bytes = 30;  // 3 x RAM: no cache to clear
   EXPECT_TRUE(checkpoint_rules(f)[1].pass);
   EXPECT_EQ(to_json(checkpoint_rules(f))[1]["status"], "PASS");
+}
+
+// The summary: a row per run (training: accelerators, AU, rates; checkpoint: the slowest rank's
+// time and the bytes over it), a row per rule; a phase that failed keeps its row.
+TEST(MlperfTable, ARowPerRunWithItsVerdictThenTheRules) {
+  const nlohmann::json report{
+      {"mlperf",
+       {{"kind", "training"},
+        {"preset", "unet3d"},
+        {"scale", 0.25},
+        {"au_goal", 0.9},
+        {"rules", nlohmann::json::array({{{"rule", "1 warm-up + 5 runs"},
+                                          {"status", "FAIL"},
+                                          {"figure", "1 warm-up, 1 runs"}}})}}},
+      {"phases", nlohmann::json::array(
+                     {{{"name", "run"},
+                       {"workload", "samples"},
+                       {"repetition", 0},
+                       {"status", "ok"},
+                       {"verdict", {{"source", "storage"}, {"bound", "think time"}}},
+                       {"workload_metrics",
+                        {{"accelerators", 3},
+                         {"au", 0.9123},
+                         {"samples_per_s", 64.25},
+                         {"delivered_bytes_per_s", 9.5e9},
+                         {"seconds", 2.5}}}},
+                      {{"name", "save"},
+                       {"workload", "checkpoint"},
+                       {"status", "ok"},
+                       {"workload_metrics",
+                        {{"op", "save"},
+                         {"bytes", 3u << 30},
+                         {"time_to_durable_s", 1.5},
+                         {"durable_bytes_per_s", 2.147e9}}}},
+                      {{"name", "restore"}, {"workload", "checkpoint"}, {"status", "failed"}}})}};
+  const auto tables = mlperf_tables({report});
+  ASSERT_EQ(tables.size(), 2u);
+  const auto& runs = tables[0].rows;
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0][0], "preset");
+  EXPECT_EQ(runs[1],
+            (std::vector<std::string>{"training unet3d", "run #1", "3", "0.912", "0.90", "64.2",
+                                      "9500.0", "-", "2.500", "-", "storage", "think time", "ok"}));
+  EXPECT_EQ(runs[2][7], "3G");
+  EXPECT_EQ(runs[2][8], "1.500");
+  EXPECT_EQ(runs[2][9], "2.15");
+  EXPECT_EQ(runs[3][1], "restore");
+  EXPECT_EQ(runs[3].back(), "failed");
+  ASSERT_EQ(tables[1].rows.size(), 2u);
+  EXPECT_EQ(tables[1].rows[1], (std::vector<std::string>{"training unet3d", "1 warm-up + 5 runs",
+                                                         "FAIL", "1 warm-up, 1 runs"}));
+  EXPECT_TRUE(mlperf_tables({nlohmann::json{{"phases", nlohmann::json::array()}}})[0].empty());
 }
 
 }  // namespace
