@@ -184,7 +184,7 @@ std::string usage() {
          "       aistor history DIR_OR_REPORT... [-o PAGE.html] [--threshold 5%] [--alpha 0.01] "
          "[--after 3] [--window 12]\n"
          "       aistor mlperf training|checkpoint PRESET --dir DIR [--scale S] "
-         "[--accelerators N | --search]\n"
+         "[--accelerators N | --search [--from N]]\n"
          "              [--runs N] [--epochs N] [--engine E] [--output FILE]\n"
          "       aistor trace show FILE | trace export FILE --to csv|fio [--output OUT]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"

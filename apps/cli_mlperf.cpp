@@ -19,8 +19,9 @@ namespace aistor::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: aistor mlperf training PRESET --dir DIR [--scale S] [--accelerators N | --search]\n"
-    "                     [--runs N] [--epochs N] [--engine E] [--output FILE]\n"
+    "usage: aistor mlperf training PRESET --dir DIR [--scale S]\n"
+    "                     [--accelerators N | --search [--from N]] [--runs N] [--epochs N]\n"
+    "                     [--engine E] [--output FILE]\n"
     "       aistor mlperf checkpoint PRESET --dir DIR [--scale S] [--engine E] [--output FILE]\n";
 
 struct MlperfArgs {
@@ -28,6 +29,7 @@ struct MlperfArgs {
   MlperfRun run;
   bool dir_given = false;
   bool search = false;
+  bool from_given = false;
   std::filesystem::path output = "aistor-report.json";
 };
 
@@ -62,6 +64,9 @@ MlperfArgs parse(const std::vector<std::string>& args) {
       m.run.accelerators = positive(a, value(), 4096);
     } else if (a == "--search") {
       m.search = true;
+    } else if (a == "--from") {
+      m.run.search_from = positive(a, value(), 4096);
+      m.from_given = true;
     } else if (a == "--epochs") {
       m.run.epochs = positive(a, value(), 1000);
     } else if (a == "--runs") {
@@ -83,6 +88,7 @@ MlperfArgs parse(const std::vector<std::string>& args) {
   if (!m.dir_given) throw InputError("mlperf: --dir DIR is required (where the data goes)");
   if (m.kind == "training" && m.search == m.run.accelerators.has_value())
     throw InputError("mlperf training: give --accelerators N or --search (one of them)");
+  if (m.from_given && !m.search) throw InputError("mlperf training: --from goes with --search");
   if (m.kind == "checkpoint" && (m.search || m.run.accelerators || m.run.epochs))
     throw InputError("mlperf checkpoint: --accelerators, --search and --epochs are for training");
   return m;
@@ -112,7 +118,8 @@ unsigned count_phases(const nlohmann::json& report, const char* name) {
   return n;
 }
 
-void amend(nlohmann::json& report, const MlperfArgs& m, std::ostream& out) {
+void amend(nlohmann::json& report, const MlperfArgs& m, const nlohmann::json& config,
+           std::ostream& out) {
   const bool same = same_filesystem(
       m.run.dir, m.output.has_parent_path() ? m.output.parent_path() : std::filesystem::path("."));
   nlohmann::json summary{{"kind", m.kind}, {"preset", m.preset}, {"scale", m.run.scale}};
@@ -125,7 +132,8 @@ void amend(nlohmann::json& report, const MlperfArgs& m, std::ostream& out) {
                 p->samples_per_file;
     f.dataset_bytes = f.samples * p->sample_bytes;
     f.ram_bytes = ram_bytes();
-    f.direct = m.run.engine == "odirect";
+    const auto& engine = config["phases"][0]["engine"];
+    f.direct = engine["name"] == "odirect" || engine.value("direct", false);
     f.batch = p->batch;
     f.accelerators = m.run.accelerators.value_or(0);
     for (const auto& s : report["searches"])
@@ -167,7 +175,7 @@ int mlperf(const std::vector<std::string>& args, Streams io, const std::atomic<b
     return 2;
   }
   return run_json(config, m.output, io, stop,
-                  [&](nlohmann::json& report) { amend(report, m, io.out); });
+                  [&](nlohmann::json& report) { amend(report, m, config, io.out); });
 }
 
 }  // namespace aistor::cli

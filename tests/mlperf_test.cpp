@@ -62,6 +62,8 @@ TEST(MlperfPresets, ATrainingConfigIsAWarmUpAndFiveRunsOrASearch) {
   EXPECT_EQ(runs["epochs"], 5);
   EXPECT_EQ(runs["accelerators"], 4);
   EXPECT_EQ(runs["batch_size"], 16);
+  EXPECT_EQ(runs["drop_last"], true);
+  EXPECT_EQ(runs["engine"], (nlohmann::json{{"name", "io_uring"}}));  // 150 KB: through the cache
   EXPECT_EQ(runs["compute"], "180000us");
   EXPECT_EQ(runs["dataset"]["samples"], 1743);  // 1,743,042 x 0.001, rounded down
   EXPECT_EQ(runs["dataset"]["sizes"]["kind"], "normal");
@@ -77,6 +79,15 @@ TEST(MlperfPresets, ATrainingConfigIsAWarmUpAndFiveRunsOrASearch) {
   EXPECT_EQ(s["phases"][0]["search"]["at_least"], 0.90);
   EXPECT_EQ(s["phases"][0]["dataset"]["samples"], 84);
   EXPECT_EQ(s["phases"][0]["engine"]["name"], "odirect");
+  // 84 samples in batches of 7: at most 1 accelerator keeps 10 steps an epoch.
+  EXPECT_EQ(s["phases"][0]["search"]["to"], 1);
+  run.engine.clear();
+  run.scale = 1;
+  run.search_from = 4;
+  const auto d = training_config("unet3d", run);
+  EXPECT_EQ(d["phases"][0]["engine"], (nlohmann::json{{"name", "io_uring"}, {"direct", true}}));
+  EXPECT_EQ(d["phases"][0]["search"]["from"], 4);
+  EXPECT_EQ(d["phases"][0]["search"]["to"], 4);  // 168 / 70 = 2, never below from
 }
 
 TEST(MlperfPresets, ACheckpointConfigIsTenSavesThenTenColdRestoresSizedAsDlio) {

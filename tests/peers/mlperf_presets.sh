@@ -39,7 +39,7 @@ one io-resnet50 training resnet50 --scale 0.01 --accelerators 1 --runs 1 --epoch
 one io-cosmoflow training cosmoflow --scale 0.004 --accelerators 1 --runs 1 --epochs 1
 # The searches.
 one search-unet3d training unet3d --scale 0.25 --search
-one search-retinanet training retinanet --scale 0.002 --search
+one search-retinanet training retinanet --scale 0.01 --search --from 16
 # Checkpoints: sizes at full scale are reported without writing them (scale 1e-5 runs).
 for m in llama3-8b llama3-70b llama3-405b llama3-1t; do
   one "ckpt-$m" checkpoint "$m" --scale 0.00001

@@ -54,7 +54,7 @@ print("# MLPerf Storage rules mode on this machine\n")
 print("## 1. Each training preset's I/O against its parameters (goal: within 2 %)\n")
 print("Implied: a sample of the preset's mean record length, `batch` samples a step, "
       "`batch x mean` bytes a step. Measured: the run's delivered bytes and samples over its "
-      "steps, and the storage requests' sizes (mean and stdev of the read-size histogram). "
+      "batches (the last of an epoch may be short), and the storage requests' sizes (mean and stdev of the read-size histogram). "
       "`dataset` is the generated dataset's own mean (its sizes are drawn from the preset's "
       "distribution).\n")
 print("| preset | samples | mean record: implied / dataset / delivered | samples per step: "
@@ -77,8 +77,11 @@ for preset in ["unet3d", "retinanet", "flux", "dlrm", "resnet50", "cosmoflow"]:
     ds = w["dataset"]
     ds_mean = ds["payload_bytes"] / ds["samples"]
     delivered = w["delivered_bytes"] / w["samples"]
-    per_step = w["samples"] / w["steps"]
-    bytes_step = w["delivered_bytes"] / w["steps"]
+    # Steps: every batch the accelerators took (`steps` leaves out each one's first, as MLPerf's
+    # AU does).
+    batches = w["batches_per_epoch"] * len(w["epochs"])
+    per_step = w["samples"] / batches
+    bytes_step = w["delivered_bytes"] / batches
     hist = {int(k): v for k, v in p["read"]["sizes"].items()}
     n = sum(hist.values())
     rmean = sum(k * v for k, v in hist.items()) / n

@@ -44,7 +44,8 @@ struct MlperfRun {
   std::optional<unsigned> accelerators;  // training: simulated accelerators; none: search
   unsigned runs = 5;                     // training: measured runs after the warm-up
   std::optional<unsigned> epochs;        // training: epochs a run (none: the preset's)
-  std::string engine = "io_uring";
+  std::string engine;        // empty: io_uring, with O_DIRECT where samples are 1 MiB or more
+  unsigned search_from = 1;  // training: the search doubles from here
 };
 
 // The config `aistor mlperf training PRESET` runs: a warm-up run, then `runs` runs (or, with no
