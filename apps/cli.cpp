@@ -185,7 +185,8 @@ std::string usage() {
          "[--after 3] [--window 12]\n"
          "       aistor mlperf training|checkpoint PRESET --dir DIR [--scale S] "
          "[--accelerators N | --search [--from N]]\n"
-         "              [--runs N] [--epochs N] [--engine E] [--output FILE]\n"
+         "              [--runs N] [--epochs N] [--accelerator KIND] [--engine E] [--output "
+         "FILE]\n"
          "       aistor trace show FILE | trace export FILE --to csv|fio [--output OUT]\n"
          "       aistor probe gpu [--gpu N] [--chunks 64K,1M,16M] [--json FILE]\n"
          "exit codes: 0 ok, 1 run failed or interrupted, 2 bad usage or config\n";

@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: aistor mlperf training PRESET --dir DIR [--scale S]\n"
     "                     [--accelerators N | --search [--from N]] [--runs N] [--epochs N]\n"
-    "                     [--engine E] [--output FILE]\n"
+    "                     [--accelerator h100|a100|b200|mi355] [--engine E] [--output FILE]\n"
     "       aistor mlperf checkpoint PRESET --dir DIR [--scale S] [--engine E] [--output FILE]\n";
 
 struct MlperfArgs {
@@ -30,6 +30,7 @@ struct MlperfArgs {
   bool dir_given = false;
   bool search = false;
   bool from_given = false;
+  bool kind_given = false;
   std::filesystem::path output = "aistor-report.json";
 };
 
@@ -71,6 +72,9 @@ MlperfArgs parse(const std::vector<std::string>& args) {
       m.run.epochs = positive(a, value(), 1000);
     } else if (a == "--runs") {
       m.run.runs = positive(a, value(), 1000);
+    } else if (a == "--accelerator") {
+      m.run.accelerator = value();
+      m.kind_given = true;
     } else if (a == "--engine") {
       m.run.engine = value();
     } else if (a == "--output") {
@@ -89,8 +93,8 @@ MlperfArgs parse(const std::vector<std::string>& args) {
   if (m.kind == "training" && m.search == m.run.accelerators.has_value())
     throw InputError("mlperf training: give --accelerators N or --search (one of them)");
   if (m.from_given && !m.search) throw InputError("mlperf training: --from goes with --search");
-  if (m.kind == "checkpoint" && (m.search || m.run.accelerators || m.run.epochs))
-    throw InputError("mlperf checkpoint: --accelerators, --search and --epochs are for training");
+  if (m.kind == "checkpoint" && (m.search || m.run.accelerators || m.run.epochs || m.kind_given))
+    throw InputError("mlperf checkpoint: --accelerator(s), --search and --epochs are for training");
   return m;
 }
 
@@ -124,9 +128,7 @@ void amend(nlohmann::json& report, const MlperfArgs& m, const nlohmann::json& co
       m.run.dir, m.output.has_parent_path() ? m.output.parent_path() : std::filesystem::path("."));
   nlohmann::json summary{{"kind", m.kind}, {"preset", m.preset}, {"scale", m.run.scale}};
   if (m.kind == "training") {
-    const TrainingPreset* p = nullptr;
-    for (const auto& t : training_presets())
-      if (t.name == m.preset) p = &t;
+    const TrainingPreset* p = &training_preset(m.preset, m.run.accelerator);
     TrainingFacts f;
     f.samples = static_cast<std::uint64_t>(static_cast<double>(p->files) * m.run.scale) *
                 p->samples_per_file;
@@ -142,6 +144,7 @@ void amend(nlohmann::json& report, const MlperfArgs& m, const nlohmann::json& co
     f.runs = count_phases(report, "run");
     f.same_filesystem = same;
     summary["au_goal"] = p->au;
+    summary["accelerator"] = p->accelerator;
     summary["accelerators"] = f.accelerators;
     summary["rules"] = to_json(training_rules(f));
   } else {

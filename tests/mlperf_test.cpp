@@ -45,6 +45,24 @@ TEST(MlperfPresets, TrainingParametersAreMlperfs) {
   EXPECT_DOUBLE_EQ(d.au, 0.70);
   EXPECT_DOUBLE_EQ(training("cosmoflow").au, 0.70);
   EXPECT_EQ(training("resnet50").samples(), 1024u * 1251u);
+  // Per accelerator where MLPerf's configs differ: step time, and for b200 batch and records too.
+  EXPECT_DOUBLE_EQ(training_preset("retinanet", "a100").step_s, 0.210);
+  EXPECT_DOUBLE_EQ(training_preset("flux", "a100").step_s, 1.100);
+  EXPECT_DOUBLE_EQ(training_preset("dlrm", "a100").step_s, 0.007);
+  const auto& b = training_preset("retinanet", "b200");
+  EXPECT_EQ(b.sample_bytes, 322'957u);
+  EXPECT_EQ(b.files, 1'170'301u);
+  EXPECT_EQ(b.batch, 24u);
+  EXPECT_DOUBLE_EQ(b.step_s, 0.04755);
+  EXPECT_EQ(training_preset("retinanet", "mi355").batch, 32u);
+  try {
+    (void)training_preset("flux", "b200");
+    ADD_FAILURE() << "flux on b200 (parquet) was accepted";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "mlperf training flux: no b200 parameters in MLPerf's configs here (known: "
+                 "h100, a100)");
+  }
 }
 
 TEST(MlperfPresets, ATrainingConfigIsAWarmUpAndFiveRunsOrASearch) {

@@ -16,13 +16,14 @@ namespace aistor {
 
 struct TrainingPreset {
   std::string name;
+  std::string accelerator;         // the simulated accelerator: h100, a100, b200, mi355
   std::uint64_t sample_bytes = 0;  // mean record length
   std::uint64_t sample_stdev = 0;  // 0: fixed
   std::uint64_t files = 0;         // MLPerf's num_files_train
   std::uint64_t samples_per_file = 1;
   std::uint32_t batch = 0;
   unsigned read_threads = 0;
-  double step_s = 0;  // computation_time per step on an H100
+  double step_s = 0;  // computation_time per step on that accelerator
   double au = 0;      // the accelerator utilisation a run must keep
   unsigned epochs = 0;
   [[nodiscard]] std::uint64_t samples() const { return files * samples_per_file; }
@@ -36,12 +37,16 @@ struct CheckpointPreset {
 };
 
 [[nodiscard]] const std::vector<TrainingPreset>& training_presets();
+// The training preset for `name` on `accelerator`; InputError naming what is known.
+[[nodiscard]] const TrainingPreset& training_preset(const std::string& name,
+                                                    const std::string& accelerator);
 [[nodiscard]] const std::vector<CheckpointPreset>& checkpoint_presets();
 
 struct MlperfRun {
   std::filesystem::path dir;
   double scale = 1.0;                    // the one key: files (training) or bytes (checkpoint)
   std::optional<unsigned> accelerators;  // training: simulated accelerators; none: search
+  std::string accelerator = "h100";      // training: which accelerator's step time
   unsigned runs = 5;                     // training: measured runs after the warm-up
   std::optional<unsigned> epochs;        // training: epochs a run (none: the preset's)
   std::string engine;        // empty: io_uring, with O_DIRECT where samples are 1 MiB or more
